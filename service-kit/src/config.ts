@@ -1,0 +1,102 @@
+/**
+ * Environment configuration: one zod schema per service over `process.env`.
+ * A bad value stops the process with exit status 2 and one line per bad variable, because a
+ * misconfigured task that starts anyway fails later in ways that are much harder to trace.
+ */
+import { z } from "zod";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
+}
+
+const port = z.coerce
+  .number({ error: "must be a whole number from 1 to 65535" })
+  .int("must be a whole number from 1 to 65535")
+  .min(1, "must be a whole number from 1 to 65535")
+  .max(65535, "must be a whole number from 1 to 65535");
+
+function positiveInt(what: string, max: number): z.ZodCoercedNumber<unknown> {
+  const message = `must be a whole number of ${what} from 1 to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(1, message).max(max, message);
+}
+
+const basePath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or a path like "/product" (no trailing slash)');
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const databaseUrl = z
+  .string()
+  .regex(/^(sqlite|postgres|postgresql):\/\//, 'must start with "sqlite://" or "postgres://"');
+
+/** Variables every service understands. Services extend this with their own. */
+export const kitConfigShape = {
+  PORT: port,
+  HOST: z.string().min(1, "must not be empty").default("127.0.0.1"),
+  BASE_PATH: basePath.default(""),
+  DATABASE_URL: databaseUrl.optional(),
+  DB_SECRET: z.string().optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier such as orders")
+    .optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  ALLOWED_ORIGINS: commaList.default([]),
+  MAX_BODY_BYTES: positiveInt("bytes", 16 * 1024 * 1024).default(1024 * 1024),
+  SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),
+  SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds", 600_000).default(25_000),
+  SSE_KEEPALIVE_MS: positiveInt("milliseconds", 300_000).default(10_000),
+} as const;
+
+export type KitConfigShape = typeof kitConfigShape;
+export type KitConfig = z.infer<z.ZodObject<KitConfigShape>>;
+
+export type ConfigResult<T> = { ok: true; config: T } | { ok: false; problems: string[] };
+
+/** Parses `env` with `schema` and turns zod issues into one readable line per variable. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): ConfigResult<z.infer<S>> {
+  // An empty string in the environment means "not set": `FOO=` should fall back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return { ok: true, config: result.data };
+  const byVariable = new Map<string, string>();
+  for (const issue of result.error.issues) {
+    const name = String(issue.path[0] ?? "config");
+    if (byVariable.has(name)) continue;
+    const value = cleaned[name];
+    const shown = value === undefined ? "it is not set" : `got ${JSON.stringify(redactIfSecret(name, value))}`;
+    byVariable.set(name, `${name} ${issue.message} (${shown})`);
+  }
+  return { ok: false, problems: [...byVariable.values()] };
+}
+
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|KEYS?)$/;
+
+function redactIfSecret(name: string, value: string): string {
+  return SECRET_NAME.test(name) ? "<redacted>" : value;
+}
+
+/** Parses the environment or exits with status 2, printing one line per bad variable. */
+export function loadConfigOrExit<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = parseConfig(schema, env);
+  if (result.ok) return result.config;
+  for (const problem of result.problems) console.error(`config error: ${problem}`);
+  console.error("Fix the variables above and start again (see README, Configuration).");
+  process.exit(2);
+}

@@ -1,0 +1,106 @@
+/**
+ * One database code path for both dialects, on Bun's built-in `SQL` client: an embedded SQLite file
+ * by default, PostgreSQL (Aurora in the cloud) when the URL says so.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { SQL } from "bun";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Database {
+  readonly sql: SQL;
+  readonly dialect: Dialect;
+  /** Cheap round trip used by `/ready`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseSecret {
+  host: string;
+  port: number | string;
+  dbname?: string;
+  username: string;
+  password: string;
+}
+
+/** Turns the secret JSON that Copilot hands the task (from Secrets Manager) into a postgres URL. */
+export function databaseUrlFromSecret(secretJson: string): string {
+  let secret: Partial<DatabaseSecret>;
+  try {
+    secret = JSON.parse(secretJson) as Partial<DatabaseSecret>;
+  } catch {
+    throw new Error("DB_SECRET is not valid JSON; expected {host, port, dbname, username, password}");
+  }
+  for (const key of ["host", "username", "password"] as const) {
+    if (typeof secret[key] !== "string" || secret[key] === "") {
+      throw new Error(`DB_SECRET has no "${key}"; expected {host, port, dbname, username, password}`);
+    }
+  }
+  const user = encodeURIComponent(secret.username as string);
+  const password = encodeURIComponent(secret.password as string);
+  const port = secret.port ?? 5432;
+  const dbname = encodeURIComponent(secret.dbname ?? "postgres");
+  return `postgres://${user}:${password}@${secret.host}:${port}/${dbname}`;
+}
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith("sqlite://") ? "sqlite" : "postgres";
+}
+
+/** Hides the password of a database URL so that it can be logged. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}
+
+export interface OpenOptions {
+  /** PostgreSQL schema owned by this service; created if missing and put first on the search path. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  const dialect = dialectOf(url);
+  if (dialect === "sqlite") return openSqlite(url);
+  return openPostgres(url, options);
+}
+
+async function openSqlite(url: string): Promise<Database> {
+  const filename = url.slice("sqlite://".length);
+  if (filename !== ":memory:" && filename !== "") mkdirSync(dirname(filename), { recursive: true });
+  const sql = new SQL({ adapter: "sqlite", filename: filename || ":memory:" });
+  // WAL lets readers run beside the single writer; busy_timeout makes a second process wait for the
+  // write lock instead of failing at once; synchronous=FULL is what makes an acknowledged order durable.
+  await sql.unsafe("PRAGMA journal_mode = WAL");
+  await sql.unsafe("PRAGMA busy_timeout = 5000");
+  await sql.unsafe("PRAGMA synchronous = FULL");
+  await sql.unsafe("PRAGMA foreign_keys = ON");
+  return {
+    sql,
+    dialect: "sqlite",
+    ping: async () => {
+      await sql`SELECT 1`;
+    },
+    close: () => sql.close(),
+  };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
+  const connection = options.schema ? { search_path: options.schema } : undefined;
+  const sql = new SQL({
+    url,
+    max: options.maxConnections ?? 10,
+    idleTimeout: 30,
+    connectionTimeout: 5,
+    ...(connection ? { connection } : {}),
+  });
+  if (options.schema) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+  return {
+    sql,
+    dialect: "postgres",
+    ping: async () => {
+      await sql`SELECT 1`;
+    },
+    close: () => sql.close({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * DNS-rebinding and cross-site protection for the MCP endpoint. A browser page on another site can
+ * reach a server on 127.0.0.1; the Origin check stops it, and on loopback binds the Host check stops
+ * a rebound domain name from passing as "local".
+ */
+import { isLoopbackHost } from "../config.ts";
+
+export interface OriginPolicy {
+  allowedOrigins: readonly string[];
+  /** True when the server listens only on loopback, where Host must name loopback too. */
+  loopbackBind: boolean;
+}
+
+export type GuardVerdict = { ok: true } | { ok: false; status: 403; message: string };
+
+function hostnameOf(hostHeader: string): string {
+  // "[::1]:3001" → "[::1]", "localhost:3001" → "localhost"
+  if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
+  return hostHeader.split(":")[0] ?? "";
+}
+
+export function isOriginAllowed(origin: string, policy: OriginPolicy): boolean {
+  if (policy.allowedOrigins.includes("*") || policy.allowedOrigins.includes(origin)) return true;
+  if (!policy.loopbackBind) return false;
+  try {
+    return isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function checkOriginAndHost(request: Request, policy: OriginPolicy): GuardVerdict {
+  const origin = request.headers.get("origin");
+  if (origin !== null && !isOriginAllowed(origin, policy)) {
+    return {
+      ok: false,
+      status: 403,
+      message: `Origin ${origin} is not allowed. Add it to ALLOWED_ORIGINS if this browser client is trusted.`,
+    };
+  }
+  if (policy.loopbackBind) {
+    const host = request.headers.get("host") ?? "";
+    if (!isLoopbackHost(hostnameOf(host))) {
+      return {
+        ok: false,
+        status: 403,
+        message: `Host ${host || "(missing)"} is not allowed on a loopback server; connect through localhost or 127.0.0.1.`,
+      };
+    }
+  }
+  return { ok: true };
+}

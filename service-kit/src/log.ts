@@ -1,0 +1,59 @@
+/**
+ * JSON lines to stdout, which Copilot ships to CloudWatch Logs. Fields whose names look like
+ * secrets are replaced before a line is written, so a careless call site cannot leak a key.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET_FIELD = /authorization|password|secret|token|api_?key|cookie/i;
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+function redact(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    out[key] = SECRET_FIELD.test(key) ? "[redacted]" : value;
+  }
+  return out;
+}
+
+export function createLogger(
+  level: LogLevel,
+  base: LogFields = {},
+  sink: LogSink = stdoutSink,
+): Logger {
+  const threshold = LEVEL_RANK[level];
+  const write = (lineLevel: LogLevel, message: string, fields?: LogFields): void => {
+    if (LEVEL_RANK[lineLevel] < threshold) return;
+    const record = { time: new Date().toISOString(), level: lineLevel, msg: message, ...base, ...(fields ? redact(fields) : {}) };
+    sink(JSON.stringify(record));
+  };
+  return {
+    debug: (message, fields) => write("debug", message, fields),
+    info: (message, fields) => write("info", message, fields),
+    warn: (message, fields) => write("warn", message, fields),
+    error: (message, fields) => write("error", message, fields),
+    child: (fields) => createLogger(level, { ...base, ...redact(fields) }, sink),
+  };
+}
+
+/** Reduces an unknown thrown value to a message, never a stack, for logs and answers. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,87 @@
+/**
+ * Sessions live in the service database so that any instance behind the load balancer can serve
+ * any request of any session: an instance that has never seen a session rebuilds it from its row,
+ * and a DELETE on one instance removes the row for all of them.
+ */
+import type { Database } from "../db.ts";
+import type { Migration } from "../migrate.ts";
+
+export interface SessionRecord {
+  id: string;
+  principal: string;
+  protocolVersion: string;
+  clientInfo: unknown;
+  clientCapabilities: unknown;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export const sessionMigrations: readonly Migration[] = [
+  {
+    id: "000_kit_mcp_sessions",
+    sql: `CREATE TABLE IF NOT EXISTS mcp_sessions (
+  id TEXT PRIMARY KEY,
+  principal TEXT NOT NULL,
+  protocol_version TEXT NOT NULL,
+  client_info TEXT NOT NULL,
+  client_capabilities TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mcp_sessions_last_seen ON mcp_sessions (last_seen_at);`,
+  },
+];
+
+interface SessionRow {
+  id: string;
+  principal: string;
+  protocol_version: string;
+  client_info: string;
+  client_capabilities: string;
+  created_at: number | string;
+  last_seen_at: number | string;
+}
+
+export class SessionStore {
+  constructor(private readonly db: Database) {}
+
+  async create(record: SessionRecord): Promise<void> {
+    await this.db.sql`INSERT INTO mcp_sessions (id, principal, protocol_version, client_info, client_capabilities, created_at, last_seen_at)
+      VALUES (${record.id}, ${record.principal}, ${record.protocolVersion}, ${JSON.stringify(record.clientInfo ?? {})},
+              ${JSON.stringify(record.clientCapabilities ?? {})}, ${record.createdAt}, ${record.lastSeenAt})`;
+  }
+
+  async get(id: string): Promise<SessionRecord | undefined> {
+    const rows = (await this.db.sql`SELECT * FROM mcp_sessions WHERE id = ${id}`) as SessionRow[];
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      principal: row.principal,
+      protocolVersion: row.protocol_version,
+      clientInfo: JSON.parse(row.client_info),
+      clientCapabilities: JSON.parse(row.client_capabilities),
+      createdAt: Number(row.created_at),
+      lastSeenAt: Number(row.last_seen_at),
+    };
+  }
+
+  async touch(id: string, at: number): Promise<void> {
+    await this.db.sql`UPDATE mcp_sessions SET last_seen_at = ${at} WHERE id = ${id}`;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.sql`DELETE FROM mcp_sessions WHERE id = ${id}`;
+  }
+
+  /** Removes sessions idle since before `cutoff`; returns how many went. */
+  async deleteIdleSince(cutoff: number): Promise<number> {
+    const result = await this.db.sql`DELETE FROM mcp_sessions WHERE last_seen_at < ${cutoff}`;
+    return result.count ?? 0;
+  }
+
+  async count(): Promise<number> {
+    const rows = (await this.db.sql`SELECT count(*) AS n FROM mcp_sessions`) as { n: number | string }[];
+    return Number(rows[0]?.n ?? 0);
+  }
+}

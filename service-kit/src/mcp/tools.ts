@@ -1,0 +1,96 @@
+/**
+ * Registers a tool with the conventions every service follows: zod input and output schemas,
+ * annotations, structured results mirrored as text, and domain errors turned into `isError` results
+ * a model can act on. Unexpected errors are logged and answered without internals.
+ */
+import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import { isDomainError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+
+export interface ToolCall {
+  principal: string;
+  requestId: string;
+  scopes: readonly string[];
+  signal: AbortSignal;
+  /** Sends a progress notification when the client asked for them. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  handler: (input: z.infer<z.ZodObject<I>>, call: ToolCall) => Promise<z.infer<z.ZodObject<O>>>;
+}
+
+export interface ToolKit {
+  log: Logger;
+  metrics: Metrics;
+}
+
+export function errorResult(text: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text }] };
+}
+
+export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
+  server: McpServer,
+  kit: ToolKit,
+  tool: ToolDefinition<I, O>,
+): RegisteredTool {
+  const callback = async (input: unknown, extra: ToolExtra): Promise<CallToolResult> => {
+    const call = toolCall(extra, server);
+    try {
+      const result = await tool.handler(input as z.infer<z.ZodObject<I>>, call);
+      return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
+    } catch (error) {
+      kit.metrics.emit({ ToolErrors: 1 }, { tool: tool.name });
+      if (isDomainError(error)) {
+        const hint = error.retryable ? " This is temporary: retry the same call in a few seconds." : "";
+        return errorResult(`${error.message}${hint}`);
+      }
+      kit.log.error("tool failed unexpectedly", { tool: tool.name, requestId: call.requestId, error: String(error) });
+      return errorResult(`${tool.name} failed because of an internal error (request id ${call.requestId}). Retry later; if it keeps failing, report the request id.`);
+    }
+  };
+  return server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input,
+      outputSchema: tool.output,
+      annotations: { title: tool.title, ...tool.annotations },
+    },
+    callback as never,
+  );
+}
+
+interface ToolExtra {
+  signal: AbortSignal;
+  authInfo?: { clientId?: string; scopes?: string[]; extra?: Record<string, unknown> };
+  _meta?: { progressToken?: string | number };
+  sendNotification: (notification: { method: string; params: Record<string, unknown> }) => Promise<void>;
+}
+
+function toolCall(extra: ToolExtra, _server: McpServer): ToolCall {
+  const progressToken = extra._meta?.progressToken;
+  return {
+    principal: String(extra.authInfo?.extra?.principal ?? extra.authInfo?.clientId ?? "local"),
+    requestId: String(extra.authInfo?.extra?.requestId ?? "unknown"),
+    scopes: extra.authInfo?.scopes ?? [],
+    signal: extra.signal,
+    progress: async (progress, total, message) => {
+      if (progressToken === undefined) return;
+      await extra.sendNotification({
+        method: "notifications/progress",
+        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+      });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * CloudWatch Embedded Metric Format: a metric is a JSON log line with an `_aws` block, so the
+ * service needs neither the CloudWatch agent nor an SDK call. Lines go to the same stdout as logs.
+ */
+export const METRIC_NAMESPACE = "RetailMcp";
+
+export type MetricName =
+  | "Requests"
+  | "Http5xx"
+  | "RequestLatency"
+  | "ToolCalls"
+  | "ToolErrors"
+  | "OrdersCreated"
+  | "OrdersRejected";
+
+const UNITS: Record<MetricName, "Count" | "Milliseconds"> = {
+  Requests: "Count",
+  Http5xx: "Count",
+  RequestLatency: "Milliseconds",
+  ToolCalls: "Count",
+  ToolErrors: "Count",
+  OrdersCreated: "Count",
+  OrdersRejected: "Count",
+};
+
+export type MetricValues = Partial<Record<MetricName, number>>;
+
+export interface Metrics {
+  /** Writes a line of its own. */
+  emit(values: MetricValues, properties?: Record<string, string | number>): void;
+  /** Fields that turn another JSON log line into a metric record, so a request costs one line. */
+  fields(values: MetricValues): Record<string, unknown>;
+}
+
+export function createMetrics(service: string, sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Metrics {
+  const fields = (values: MetricValues): Record<string, unknown> => {
+    const names = Object.keys(values) as MetricName[];
+    return {
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [
+          {
+            Namespace: METRIC_NAMESPACE,
+            Dimensions: [["Service"]],
+            Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
+          },
+        ],
+      },
+      Service: service,
+      ...values,
+    };
+  };
+  return {
+    fields,
+    emit(values, properties = {}) {
+      if (Object.keys(values).length === 0) return;
+      sink(JSON.stringify({ ...fields(values), ...properties }));
+    },
+  };
+}

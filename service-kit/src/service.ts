@@ -1,0 +1,224 @@
+/**
+ * Assembles a service: database and migrations, the MCP endpoint, health, extra routes, the request
+ * pipeline (request id → body limit → Origin/Host → principal → handler) and one log line per request.
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Elysia } from "elysia";
+import { LOCAL_PRINCIPAL } from "./auth/principal.ts";
+import { isLoopbackHost, type KitConfig } from "./config.ts";
+import { type Database, databaseUrlFromSecret, openDatabase } from "./db.ts";
+import { livenessResponse, readinessResponse } from "./health.ts";
+import { corsHeaders, preflightResponse } from "./http/cors.ts";
+import { checkOriginAndHost, type OriginPolicy } from "./http/origin-guard.ts";
+import { newRequestContext, type RequestContext } from "./http/request-context.ts";
+import type { Logger } from "./log.ts";
+import { jsonRpcErrorResponse } from "./mcp/json-rpc.ts";
+import { SessionStore, sessionMigrations } from "./mcp/session-store.ts";
+import { McpEndpoint } from "./mcp-http.ts";
+import type { Metrics } from "./metrics.ts";
+import { type Migration, migrate } from "./migrate.ts";
+import { InFlightTracker, trackStream } from "./shutdown.ts";
+
+export interface ServiceInfo {
+  name: string;
+  version: string;
+  description: string;
+}
+
+export interface ServiceDeps<C extends KitConfig> {
+  info: ServiceInfo;
+  config: C;
+  db: Database;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface KitRoute {
+  method: "GET" | "POST" | "DELETE";
+  /** Served at this path and under BASE_PATH. */
+  path: string;
+  handle(request: Request, context: RequestContext): Promise<Response>;
+}
+
+export interface ServiceRuntime {
+  /** Builds the MCP server for one session (or one stateless request). */
+  createMcpServer(): McpServer;
+  routes?: KitRoute[];
+  /** Stops background work (reconcilers); called during shutdown, before the database closes. */
+  stop?(): Promise<void>;
+}
+
+export interface ServiceDefinition<C extends KitConfig> {
+  info: ServiceInfo;
+  migrations: readonly Migration[];
+  setup(deps: ServiceDeps<C>): Promise<ServiceRuntime>;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  endpoint: McpEndpoint;
+  /** Drains and closes everything; resolves when done. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export function resolveDatabaseUrl(config: KitConfig, fallback: string): string {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  if (config.DB_SECRET) return databaseUrlFromSecret(config.DB_SECRET);
+  return fallback;
+}
+
+export async function openServiceDatabase<C extends KitConfig>(
+  definition: ServiceDefinition<C>,
+  config: C,
+): Promise<Database> {
+  const url = resolveDatabaseUrl(config, `sqlite://.data/${definition.info.name}.sqlite`);
+  const db = await openDatabase(url, config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {});
+  await migrate(db, [...sessionMigrations, ...definition.migrations]);
+  return db;
+}
+
+export async function startService<C extends KitConfig>(
+  definition: ServiceDefinition<C>,
+  config: C,
+  log: Logger,
+  metrics: Metrics,
+): Promise<RunningService> {
+  const db = await openServiceDatabase(definition, config);
+  const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
+  const endpoint = new McpEndpoint({
+    store: new SessionStore(db),
+    log,
+    createServer: runtime.createMcpServer,
+    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+    keepAliveMs: config.SSE_KEEPALIVE_MS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  });
+  const policy: OriginPolicy = { allowedOrigins: config.ALLOWED_ORIGINS, loopbackBind: isLoopbackHost(config.HOST) };
+  const inFlight = new InFlightTracker();
+  let draining = false;
+  const health = { service: definition.info.name, version: definition.info.version, db, draining: () => draining };
+
+  const instrument = (handler: (request: Request, context: RequestContext) => Promise<Response> | Response) =>
+    async (request: Request): Promise<Response> => {
+      const context = newRequestContext(request);
+      const end = inFlight.begin();
+      let response: Response;
+      try {
+        const declared = Number(request.headers.get("content-length") ?? "0");
+        response =
+          declared > config.MAX_BODY_BYTES
+            ? jsonRpcErrorResponse(413, -32000, `Request body too large: the limit is ${config.MAX_BODY_BYTES} bytes.`)
+            : await handler(request, context);
+      } catch (error) {
+        log.error("request failed", { requestId: context.requestId, error: String(error) });
+        response = jsonRpcErrorResponse(500, -32603, `Internal error (request id ${context.requestId}). Retry later.`);
+      }
+      response.headers.set("x-request-id", context.requestId);
+      for (const [name, value] of Object.entries(corsHeaders(request, policy))) response.headers.set(name, value);
+      const streaming = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+      const tracked = streaming ? trackStream(response, end) : (end(), response);
+      writeRequestLog(log, metrics, request, response.status, context);
+      return tracked;
+    };
+
+  const mcp = instrument(async (request, context) => {
+    const verdict = checkOriginAndHost(request, policy);
+    if (!verdict.ok) return jsonRpcErrorResponse(verdict.status, -32000, verdict.message);
+    context.principal = LOCAL_PRINCIPAL;
+    const info = { requestId: context.requestId, principal: context.principal };
+    try {
+      return await endpoint.handle(request, info);
+    } finally {
+      if ("rpc" in info) context.rpc = (info as { rpc?: RequestContext["rpc"] }).rpc;
+    }
+  });
+
+  const base = config.BASE_PATH;
+  const prefixes = base === "" ? [""] : ["", base];
+  const app = new Elysia({
+    serve: { idleTimeout: 120, maxRequestBodySize: config.MAX_BODY_BYTES + 1024 },
+  });
+  const mcpPath = `${base}/mcp`;
+  for (const method of ["GET", "POST", "DELETE", "PUT", "PATCH"] as const) {
+    app.route(method, mcpPath, ({ request }) => mcp(request), { parse: "none" });
+  }
+  app.options(mcpPath, ({ request }) => preflightResponse(request, policy));
+  for (const prefix of prefixes) {
+    const live = instrument(() => livenessResponse(health));
+    const ready = instrument(() => readinessResponse(health));
+    app.get(`${prefix}/health`, ({ request }) => live(request));
+    app.get(`${prefix}/ready`, ({ request }) => ready(request));
+    for (const route of runtime.routes ?? []) {
+      const handle = instrument(route.handle);
+      app.route(route.method, `${prefix}${route.path}`, ({ request }) => handle(request), { parse: "none" });
+    }
+  }
+  app.onError(({ code }) => {
+    if (code === "NOT_FOUND") {
+      return Response.json(
+        { error: "not_found", message: `No such route. The MCP endpoint is ${mcpPath}; health is at ${base}/health.` },
+        { status: 404 },
+      );
+    }
+    return Response.json({ error: "bad_request", message: "The request could not be processed." }, { status: 400 });
+  });
+  app.listen({ port: config.PORT, hostname: config.HOST });
+  const server = app.server;
+  if (!server) throw new Error(`could not listen on ${config.HOST}:${config.PORT}`);
+  const port = server.port ?? config.PORT;
+  const sweepMs = Math.min(60_000, Math.max(1000, (config.SESSION_TTL_SECONDS * 1000) / 4));
+  const sweeper = setInterval(() => {
+    endpoint.sweep().catch((error) => log.warn("session sweep failed", { error: String(error) }));
+  }, sweepMs);
+
+  const hostForUrl = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    shuttingDown ??= (async () => {
+      draining = true;
+      log.info("shutting down", { reason, inFlight: inFlight.count });
+      clearInterval(sweeper);
+      const stopped = server.stop(false);
+      const drained = await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
+      if (!drained) log.warn("drain timed out; closing remaining requests", { inFlight: inFlight.count });
+      await endpoint.closeAll();
+      await server.stop(true);
+      await stopped;
+      await runtime.stop?.();
+      await db.close();
+      log.info("stopped", { reason });
+    })();
+    return shuttingDown;
+  };
+  return { url: `http://${hostForUrl}:${port}${base}/mcp`, port, endpoint, shutdown };
+}
+
+function writeRequestLog(
+  log: Logger,
+  metrics: Metrics,
+  request: Request,
+  status: number,
+  context: RequestContext,
+): void {
+  const durationMs = Math.round((performance.now() - context.startedAt) * 100) / 100;
+  const path = new URL(request.url).pathname;
+  const tool = context.rpc?.tool;
+  log.info("request", {
+    ...metrics.fields({
+      Requests: 1,
+      RequestLatency: durationMs,
+      ...(status >= 500 ? { Http5xx: 1 } : {}),
+      ...(tool ? { ToolCalls: 1 } : {}),
+    }),
+    requestId: context.requestId,
+    httpMethod: request.method,
+    path,
+    status,
+    durationMs,
+    mcpMethod: context.rpc?.method,
+    tool: context.rpc?.tool,
+    principal: context.principal?.id,
+    ...context.fields,
+  });
+}

@@ -51,9 +51,11 @@ function rowProblems<T>(schema: z.ZodType<T>, rows: unknown[], label: string, ou
   });
 }
 
-function duplicates(ids: string[], label: string, problems: string[]): void {
+function duplicates(rows: unknown[], label: string, problems: string[]): void {
   const seen = new Map<string, number>();
-  ids.forEach((id, index) => {
+  rows.forEach((row, index) => {
+    const id = (row as { id?: unknown } | null)?.id;
+    if (typeof id !== "string") return;
     const first = seen.get(id);
     if (first !== undefined) problems.push(`${label}[${index}].id: "${id}" repeats ${label}[${first}]`);
     else seen.set(id, index);
@@ -72,8 +74,8 @@ export function validateCatalogFile(data: unknown, knownCategories: ReadonlySet<
   const catalog: CatalogFile = { categories: [], products: [] };
   rowProblems(categorySchema, categories, "categories", catalog.categories, problems);
   rowProblems(productSchema, products, "products", catalog.products, problems);
-  duplicates(catalog.categories.map((c) => c.id), "categories", problems);
-  duplicates(catalog.products.map((p) => p.id), "products", problems);
+  duplicates(categories, "categories", problems);
+  duplicates(products, "products", problems);
   const categoryIds = new Set([...knownCategories, ...catalog.categories.map((c) => c.id)]);
   products.forEach((row, index) => {
     const category = (row as { category?: unknown })?.category;

@@ -25,6 +25,10 @@ export function parseQuery(raw: string): ParsedQuery {
   });
   const words = text.split(/[^\p{L}\p{N}-]+/u).filter((word) => word.length > 1 && !STOP_WORDS.has(word));
   parsed.terms = [...new Set(words.map(singular))].slice(0, 8);
+  // Text with no words in it ("%", "1=1") is still a search: match it literally rather than
+  // returning the whole catalogue.
+  const rest = text.trim();
+  if (parsed.terms.length === 0 && rest !== "") parsed.terms = [rest.slice(0, 100)];
   return parsed;
 }
 

@@ -1,0 +1,184 @@
+/**
+ * Stock reservations for orders, all items or none, idempotent on the order id. Stock only moves
+ * through conditional updates (`stock >= q`), so it never goes below zero whatever runs in parallel.
+ *
+ * Why the shortage check comes before any write: Bun's SQLite adapter runs every query of the process
+ * on one connection, so a statement issued elsewhere while this transaction is open lands inside it.
+ * A business "no" therefore never rolls back; only a lost race (possible on PostgreSQL) does, and then
+ * the whole attempt runs again and sees the new stock.
+ */
+import type { SQL } from "bun";
+import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
+
+const MAX_ATTEMPTS = 3;
+
+/** Thrown inside a transaction to roll it back and run the attempt again. */
+class LostRace extends Error {}
+
+interface ProductStockRow {
+  id: string;
+  name: string;
+  price_cents: number | string;
+  currency: string;
+  stock: number | string;
+}
+
+interface ReservationRow {
+  order_id: string;
+  items_fingerprint: string;
+  status: "active" | "released";
+}
+
+interface LineRow {
+  product_id: string;
+  product_name: string;
+  quantity: number | string;
+  unit_price_cents: number | string;
+  currency: string;
+}
+
+/** Sums repeated product ids and sorts by id, so equal requests look equal and locks come in one order. */
+export function normalizeItems(items: readonly RequestedItem[]): RequestedItem[] {
+  const totals = new Map<string, number>();
+  for (const item of items) totals.set(item.productId, (totals.get(item.productId) ?? 0) + item.quantity);
+  return [...totals.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+export function itemsFingerprint(items: readonly RequestedItem[]): string {
+  return normalizeItems(items)
+    .map((item) => `${item.productId}:${item.quantity}`)
+    .join(",");
+}
+
+function toLine(row: LineRow): ReservedLine {
+  return {
+    productId: row.product_id,
+    name: row.product_name,
+    quantity: Number(row.quantity),
+    unitPriceCents: Number(row.unit_price_cents),
+    currency: row.currency,
+  };
+}
+
+export class Reservations {
+  constructor(private readonly sql: SQL) {}
+
+  async reserve(orderId: string, requested: readonly RequestedItem[]): Promise<ReserveOutcome> {
+    const items = normalizeItems(requested);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sql.begin((tx) => this.tryReserve(tx, orderId, items));
+      } catch (error) {
+        if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async release(orderId: string): Promise<ReleaseOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sql.begin((tx) => this.tryRelease(tx, orderId));
+      } catch (error) {
+        if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** The lines held for an order, or undefined when it holds nothing. */
+  async active(orderId: string): Promise<ReservedLine[] | undefined> {
+    const rows = (await this.sql`
+      SELECT status FROM reservations WHERE order_id = ${orderId}`) as Pick<ReservationRow, "status">[];
+    if (rows[0]?.status !== "active") return undefined;
+    return this.lines(this.sql, orderId);
+  }
+
+  private async tryReserve(tx: SQL, orderId: string, items: RequestedItem[]): Promise<ReserveOutcome> {
+    const fingerprint = itemsFingerprint(items);
+    const existing = (await tx`
+      SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
+    const found = existing[0];
+    if (found) {
+      if (found.status === "released") return { kind: "released", orderId };
+      if (found.items_fingerprint !== fingerprint) return { kind: "items_differ", orderId };
+      return { kind: "reserved", orderId, lines: await this.lines(tx, orderId), replayed: true };
+    }
+
+    const ids = items.map((item) => item.productId);
+    const rows = (await tx`
+      SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${tx(ids)}`) as ProductStockRow[];
+    const products = new Map(rows.map((row) => [row.id, row]));
+    const shortages: Shortage[] = [];
+    for (const item of items) {
+      const product = products.get(item.productId);
+      const available = product ? Number(product.stock) : 0;
+      if (available < item.quantity) {
+        shortages.push({ productId: item.productId, name: product?.name ?? null, requested: item.quantity, available });
+      }
+    }
+    if (shortages.length > 0) return { kind: "short", orderId, shortages };
+
+    const now = new Date().toISOString();
+    const inserted = await tx`
+      INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
+      VALUES (${orderId}, ${fingerprint}, 'active', ${now})
+      ON CONFLICT DO NOTHING`;
+    // Another transaction reserved this order between our read and our insert: start again to replay it.
+    if (inserted.count !== 1) throw new LostRace();
+    const lines: ReservedLine[] = [];
+    for (const item of items) {
+      const updated = await tx`
+        UPDATE products SET stock = stock - ${item.quantity}
+        WHERE id = ${item.productId} AND stock >= ${item.quantity}`;
+      if (updated.count !== 1) throw new LostRace();
+      const product = products.get(item.productId) as ProductStockRow;
+      const line: ReservedLine = {
+        productId: item.productId,
+        name: product.name,
+        quantity: item.quantity,
+        unitPriceCents: Number(product.price_cents),
+        currency: product.currency,
+      };
+      await tx`
+        INSERT INTO reservation_lines (order_id, product_id, product_name, quantity, unit_price_cents, currency)
+        VALUES (${orderId}, ${line.productId}, ${line.name}, ${line.quantity}, ${line.unitPriceCents}, ${line.currency})`;
+      lines.push(line);
+    }
+    return { kind: "reserved", orderId, lines, replayed: false };
+  }
+
+  private async tryRelease(tx: SQL, orderId: string): Promise<ReleaseOutcome> {
+    const existing = (await tx`
+      SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
+    const found = existing[0];
+    const now = new Date().toISOString();
+    if (!found) {
+      // Block the order id: a reservation request that was delayed in the network must not take stock
+      // for an order that has been cancelled in the meantime.
+      const inserted = await tx`
+        INSERT INTO reservations (order_id, items_fingerprint, status, created_at, released_at)
+        VALUES (${orderId}, '', 'released', ${now}, ${now})
+        ON CONFLICT DO NOTHING`;
+      if (inserted.count !== 1) throw new LostRace();
+      return { orderId, restored: [], result: "unknown" };
+    }
+    if (found.status === "released") return { orderId, restored: [], result: "already_released" };
+    const marked = await tx`
+      UPDATE reservations SET status = 'released', released_at = ${now}
+      WHERE order_id = ${orderId} AND status = 'active'`;
+    if (marked.count !== 1) throw new LostRace();
+    const lines = await this.lines(tx, orderId);
+    for (const line of lines) {
+      await tx`UPDATE products SET stock = stock + ${line.quantity} WHERE id = ${line.productId}`;
+    }
+    return { orderId, restored: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })), result: "released" };
+  }
+
+  private async lines(sql: SQL, orderId: string): Promise<ReservedLine[]> {
+    const rows = (await sql`
+      SELECT product_id, product_name, quantity, unit_price_cents, currency
+      FROM reservation_lines WHERE order_id = ${orderId} ORDER BY product_id`) as LineRow[];
+    return rows.map(toLine);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Compiles each service into one self-contained binary with `bun build --compile`.
+ *   bun run build                      → dist/<service> for this machine
+ *   bun run build:release              → dist/<service>-linux-x64 and dist/<service>-linux-arm64
+ *   bun scripts/build.ts --service product-service   (one service only)
+ */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+
+export const SERVICES = ["product-service", "order-service"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+export const RELEASE_TARGETS = ["linux-x64", "linux-arm64"] as const;
+
+const root = join(import.meta.dir, "..");
+
+function gitSha(): string {
+  const result = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: root, stderr: "ignore" });
+  const sha = result.stdout.toString().trim();
+  return result.exitCode === 0 && sha ? sha : (process.env.GIT_SHA ?? "unknown");
+}
+
+export interface BuildOptions {
+  service: ServiceName;
+  target?: (typeof RELEASE_TARGETS)[number];
+  outfile?: string;
+}
+
+export async function buildService(options: BuildOptions): Promise<string> {
+  const suffix = options.target ? `-${options.target}` : "";
+  const outfile = options.outfile ?? join(root, "dist", `${options.service}${suffix}`);
+  const args = [
+    "build",
+    "--compile",
+    "--minify",
+    "--sourcemap",
+    `--define=BUILD_GIT_SHA=${JSON.stringify(gitSha())}`,
+    ...(options.target ? [`--target=bun-${options.target}`] : []),
+    join(root, options.service, "src", "main.ts"),
+    "--outfile",
+    outfile,
+  ];
+  const proc = Bun.spawn([process.execPath, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  if (code !== 0) throw new Error(`bun build failed for ${options.service}${suffix}:\n${stdout}${stderr}`);
+  return outfile;
+}
+
+function parseArgs(argv: string[]): { release: boolean; services: ServiceName[] } {
+  const release = argv.includes("--release");
+  const index = argv.indexOf("--service");
+  if (index === -1) return { release, services: [...SERVICES] };
+  const name = argv[index + 1];
+  if (!SERVICES.includes(name as ServiceName)) {
+    console.error(`unknown service "${name}"; choose one of: ${SERVICES.join(", ")}`);
+    process.exit(2);
+  }
+  return { release, services: [name as ServiceName] };
+}
+
+if (import.meta.main) {
+  const { release, services } = parseArgs(process.argv.slice(2));
+  const targets = release ? RELEASE_TARGETS : [undefined];
+  for (const service of services) {
+    for (const target of targets) {
+      const started = performance.now();
+      const outfile = await buildService({ service, ...(target ? { target } : {}) });
+      const mb = (statSync(outfile).size / 1024 / 1024).toFixed(1);
+      console.log(`built ${outfile.slice(root.length + 1)} (${mb} MB) in ${Math.round(performance.now() - started)} ms`);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { describe, expect, test } from "bun:test";
+import { z } from "zod";
+import { isLoopbackHost, kitConfigShape, parseConfig } from "./config.ts";
+
+const schema = z.object({ ...kitConfigShape, PORT: kitConfigShape.PORT.default(3001) });
+
+describe("parseConfig", () => {
+  test("applies local defaults when nothing is set", () => {
+    const result = parseConfig(schema, {});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({ PORT: 3001, HOST: "127.0.0.1", BASE_PATH: "", LOG_LEVEL: "info" });
+    expect(result.config.ALLOWED_ORIGINS).toEqual([]);
+  });
+
+  test("coerces numbers and splits lists", () => {
+    const result = parseConfig(schema, { PORT: "8080", ALLOWED_ORIGINS: "https://a.example, https://b.example", BASE_PATH: "/product" });
+    expect(result.ok && result.config).toMatchObject({
+      PORT: 8080,
+      BASE_PATH: "/product",
+      ALLOWED_ORIGINS: ["https://a.example", "https://b.example"],
+    });
+  });
+
+  test("an empty variable counts as unset", () => {
+    const result = parseConfig(schema, { PORT: "", LOG_LEVEL: "" });
+    expect(result.ok && result.config.PORT).toBe(3001);
+  });
+
+  test("reports one line per bad variable, naming it and the value", () => {
+    const result = parseConfig(schema, {
+      PORT: "eighty",
+      LOG_LEVEL: "loud",
+      BASE_PATH: "product/",
+      DATABASE_URL: "mysql://x",
+      MAX_BODY_BYTES: "-1",
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(5);
+    expect(result.problems.find((p) => p.startsWith("PORT "))).toContain('"eighty"');
+    expect(result.problems.find((p) => p.startsWith("LOG_LEVEL "))).toContain('"loud"');
+    expect(result.problems.find((p) => p.startsWith("BASE_PATH "))).toContain("/product");
+    expect(result.problems.find((p) => p.startsWith("DATABASE_URL "))).toContain("sqlite://");
+    expect(result.problems.find((p) => p.startsWith("MAX_BODY_BYTES "))).toContain("whole number");
+  });
+
+  test("never echoes a secret-looking value", () => {
+    const withSecret = z.object({ INTERNAL_TOKEN: z.string().min(32, "must be at least 32 characters") });
+    const result = parseConfig(withSecret, { INTERNAL_TOKEN: "short-secret" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]).toContain("<redacted>");
+    expect(result.problems[0]).not.toContain("short-secret");
+  });
+});
+
+test("isLoopbackHost", () => {
+  for (const host of ["127.0.0.1", "127.0.0.5", "localhost", "::1", "[::1]"]) expect(isLoopbackHost(host)).toBe(true);
+  for (const host of ["0.0.0.0", "10.0.0.1", "example.com", "::"]) expect(isLoopbackHost(host)).toBe(false);
+});

@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Database, databaseUrlFromSecret, dialectOf, openDatabase, redactDatabaseUrl } from "./db.ts";
+import { migrate } from "./migrate.ts";
+
+let db: Database | undefined;
+afterEach(async () => {
+  await db?.close();
+  db = undefined;
+});
+
+function tempUrl(): string {
+  return `sqlite://${join(mkdtempSync(join(tmpdir(), "kit-db-")), "nested", "test.sqlite")}`;
+}
+
+describe("database", () => {
+  test("opens a SQLite file (creating its folder) in WAL mode and answers ping", async () => {
+    db = await openDatabase(tempUrl());
+    expect(db.dialect).toBe("sqlite");
+    await db.ping();
+    const [mode] = (await db.sql`PRAGMA journal_mode`) as { journal_mode: string }[];
+    expect(mode?.journal_mode).toBe("wal");
+  });
+
+  test("migrations apply once, in id order, and record themselves", async () => {
+    const url = tempUrl();
+    db = await openDatabase(url);
+    const migrations = [
+      { id: "002_b", sql: "INSERT INTO a (v) VALUES ('from 002')" },
+      { id: "001_a", sql: "CREATE TABLE a (v TEXT NOT NULL);\nINSERT INTO a (v) VALUES ('from 001');" },
+    ];
+    expect(await migrate(db, migrations)).toEqual({ applied: ["001_a", "002_b"], alreadyApplied: [] });
+    expect(await migrate(db, migrations)).toEqual({ applied: [], alreadyApplied: ["001_a", "002_b"] });
+    const rows = (await db.sql`SELECT v FROM a ORDER BY rowid`) as { v: string }[];
+    expect(rows.map((r) => r.v)).toEqual(["from 001", "from 002"]);
+  });
+
+  test("a failing migration leaves nothing behind", async () => {
+    db = await openDatabase(tempUrl());
+    const broken = [{ id: "001_broken", sql: "CREATE TABLE t (x INTEGER);\nINSERT INTO nowhere VALUES (1);" }];
+    await expect(migrate(db, broken)).rejects.toThrow();
+    const tables = (await db.sql`SELECT name FROM sqlite_master WHERE name = 't'`) as unknown[];
+    expect(tables).toHaveLength(0);
+    const recorded = (await db.sql`SELECT id FROM schema_migrations`) as unknown[];
+    expect(recorded).toHaveLength(0);
+  });
+
+  test("per-dialect migration text picks the SQLite variant", async () => {
+    db = await openDatabase(tempUrl());
+    await migrate(db, [{ id: "001", sql: { sqlite: "CREATE TABLE s (x INTEGER)", postgres: "CREATE TABLE p (x INTEGER)" } }]);
+    const tables = (await db.sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('s', 'p')`) as { name: string }[];
+    expect(tables.map((t) => t.name)).toEqual(["s"]);
+  });
+});
+
+describe("urls", () => {
+  test("turns the Copilot secret JSON into a postgres URL, escaping the password", () => {
+    const url = databaseUrlFromSecret(
+      JSON.stringify({ host: "db.internal", port: 5432, dbname: "retail", username: "app", password: "p@ss/word" }),
+    );
+    expect(url).toBe("postgres://app:p%40ss%2Fword@db.internal:5432/retail");
+    expect(dialectOf(url)).toBe("postgres");
+  });
+
+  test("rejects a secret without a password or that is not JSON", () => {
+    expect(() => databaseUrlFromSecret("{")).toThrow(/not valid JSON/);
+    expect(() => databaseUrlFromSecret(JSON.stringify({ host: "h", username: "u" }))).toThrow(/password/);
+  });
+
+  test("redacts passwords for logs", () => {
+    expect(redactDatabaseUrl("postgres://app:secret@h:5432/db")).toBe("postgres://app:***@h:5432/db");
+    expect(redactDatabaseUrl("sqlite://.data/x.sqlite")).toBe("sqlite://.data/x.sqlite");
+  });
+});

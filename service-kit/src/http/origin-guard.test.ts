@@ -1,0 +1,31 @@
+import { expect, test } from "bun:test";
+import { checkOriginAndHost } from "./origin-guard.ts";
+
+const loopback = { allowedOrigins: [] as string[], loopbackBind: true };
+const cloud = { allowedOrigins: ["https://claude.ai"], loopbackBind: false };
+
+function request(headers: Record<string, string>): Request {
+  return new Request("http://127.0.0.1:3001/mcp", { method: "POST", headers });
+}
+
+test("no Origin (non-browser clients) passes; loopback origins pass on a loopback bind", () => {
+  expect(checkOriginAndHost(request({ host: "127.0.0.1:3001" }), loopback).ok).toBe(true);
+  expect(checkOriginAndHost(request({ host: "localhost:3001", origin: "http://localhost:6274" }), loopback).ok).toBe(true);
+});
+
+test("a foreign Origin is refused with advice", () => {
+  const verdict = checkOriginAndHost(request({ host: "127.0.0.1:3001", origin: "https://evil.example" }), loopback);
+  expect(verdict.ok).toBe(false);
+  if (!verdict.ok) expect(verdict.message).toContain("ALLOWED_ORIGINS");
+});
+
+test("DNS rebinding: a non-loopback Host is refused on a loopback bind only", () => {
+  expect(checkOriginAndHost(request({ host: "evil.example.com" }), loopback).ok).toBe(false);
+  expect(checkOriginAndHost(request({ host: "[::1]:3001" }), loopback).ok).toBe(true);
+  expect(checkOriginAndHost(request({ host: "mcp.shop.example" }), cloud).ok).toBe(true);
+});
+
+test("in the cloud only listed origins pass", () => {
+  expect(checkOriginAndHost(request({ host: "x", origin: "https://claude.ai" }), cloud).ok).toBe(true);
+  expect(checkOriginAndHost(request({ host: "x", origin: "http://localhost:6274" }), cloud).ok).toBe(false);
+});

@@ -1,0 +1,164 @@
+/**
+ * Starts compiled service binaries for black-box tests: a free loopback port, a temporary SQLite
+ * file unless told otherwise, and a wait for /ready. Logs are captured for assertions.
+ */
+import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export type ServiceName = "product-service" | "order-service";
+
+const root = join(import.meta.dir, "..", "..");
+const builds = new Map<ServiceName, Promise<string>>();
+
+function newestSourceMtime(dirs: string[]): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const dir of dirs) walk(dir);
+  return newest;
+}
+
+/** Path to dist/<service>, compiled again if any source is newer than the binary. */
+export function binaryPath(service: ServiceName): Promise<string> {
+  let build = builds.get(service);
+  if (!build) {
+    build = (async () => {
+      const binary = join(root, "dist", service);
+      const sources = newestSourceMtime([join(root, "service-kit", "src"), join(root, service)]);
+      let builtAt = 0;
+      try {
+        builtAt = statSync(binary).mtimeMs;
+      } catch {
+        builtAt = 0;
+      }
+      if (builtAt < sources) {
+        const proc = Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts"), "--service", service], {
+          cwd: root,
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+        if (proc.exitCode !== 0) throw new Error(`building ${service} failed: ${proc.stderr.toString()}`);
+      }
+      return binary;
+    })();
+    builds.set(service, build);
+  }
+  return build;
+}
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const port = server.port as number;
+  await server.stop(true);
+  return port;
+}
+
+export function tempDir(prefix = "retail-mcp-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface ServiceHandle {
+  service: ServiceName;
+  port: number;
+  /** http://127.0.0.1:PORT + BASE_PATH */
+  baseUrl: string;
+  mcpUrl: string;
+  env: Record<string, string>;
+  process: Subprocess<"ignore", "pipe", "pipe">;
+  /** Everything the process printed so far, stdout and stderr. */
+  output(): string;
+  /** JSON log lines printed so far. */
+  logLines(): Record<string, unknown>[];
+  /** SIGTERM, then wait for the exit code. */
+  stop(): Promise<number>;
+  /** SIGKILL, no cleanup: for crash tests. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Keep the same database across restarts by passing the DATABASE_URL of an earlier start. */
+  databaseUrl?: string;
+  port?: number;
+  readyTimeoutMs?: number;
+}
+
+export async function startService(service: ServiceName, options: StartOptions = {}): Promise<ServiceHandle> {
+  const binary = await binaryPath(service);
+  const port = options.port ?? (await freePort());
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    LOG_LEVEL: "info",
+    DATABASE_URL: options.databaseUrl ?? `sqlite://${join(tempDir(), `${service}.sqlite`)}`,
+    ...options.env,
+  };
+  const child = Bun.spawn([binary, "serve"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  let captured = "";
+  const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) captured += decoder.decode(chunk, { stream: true });
+  };
+  void pump(child.stdout);
+  void pump(child.stderr);
+  const basePath = env.BASE_PATH ?? "";
+  const baseUrl = `http://127.0.0.1:${port}${basePath}`;
+  const handle: ServiceHandle = {
+    service,
+    port,
+    baseUrl,
+    mcpUrl: `${baseUrl}/mcp`,
+    env,
+    process: child,
+    output: () => captured,
+    logLines: () =>
+      captured
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    stop: async () => {
+      child.kill("SIGTERM");
+      return child.exited;
+    },
+    kill: async () => {
+      child.kill("SIGKILL");
+      await child.exited;
+    },
+  };
+  await waitForReady(handle, options.readyTimeoutMs ?? 15_000);
+  return handle;
+}
+
+async function waitForReady(handle: ServiceHandle, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (handle.process.exitCode !== null) {
+      throw new Error(`${handle.service} exited with ${handle.process.exitCode} before it was ready:\n${handle.output()}`);
+    }
+    try {
+      const response = await fetch(`${handle.baseUrl}/ready`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(50);
+  }
+  await handle.kill();
+  throw new Error(`${handle.service} was not ready within ${timeoutMs} ms:\n${handle.output()}`);
+}

@@ -42,7 +42,9 @@ describe("searchProducts", () => {
   });
 
   test("treats LIKE wildcards and quotes in the query as plain text", async () => {
-    expect((await catalog.search({ query: "%", limit: 10 })).total).toBe(0);
+    const percent = await catalog.search({ query: "%", limit: 50 });
+    expect(percent.total).toBeLessThan(5);
+    for (const p of percent.products) expect(`${p.name} ${p.description}`).toContain("%");
     expect((await catalog.search({ query: "_", limit: 10 })).total).toBe(0);
     expect((await catalog.search({ query: "' OR 1=1 --", limit: 10 })).total).toBe(0);
   });

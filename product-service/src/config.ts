@@ -1,12 +1,29 @@
 /** product-service configuration: the kit's variables plus the internal reservation API's token. */
-import { kitConfigShape } from "service-kit/config";
+import { isLoopbackHost, kitConfigShape } from "service-kit/config";
 import { z } from "zod";
 
-export const configSchema = z.object({
-  ...kitConfigShape,
-  PORT: kitConfigShape.PORT.default(3001),
-  SEED_DEMO_DATA: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true"),
-});
+export const configSchema = z
+  .object({
+    ...kitConfigShape,
+    PORT: kitConfigShape.PORT.default(3001),
+    SEED_DEMO_DATA: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true"),
+    /** Service token for /internal/*; order-service sends the same value. */
+    INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** SSM SecureString parameter that holds INTERNAL_TOKEN in the cloud (read at start by the kit). */
+    INTERNAL_TOKEN_SSM_PARAMETER: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be a parameter name like "/retail-mcp/internal-token"')
+      .optional(),
+  })
+  .superRefine((config, context) => {
+    // The reservation API moves stock: off loopback it must never be reachable without a token.
+    if (isLoopbackHost(config.HOST) || config.INTERNAL_TOKEN || config.INTERNAL_TOKEN_SSM_PARAMETER) return;
+    context.addIssue({
+      code: "custom",
+      path: ["INTERNAL_TOKEN"],
+      message: `must be set when HOST (${config.HOST}) is not a loopback address, or INTERNAL_TOKEN_SSM_PARAMETER must name it`,
+    });
+  });
 
 export type ProductConfig = z.infer<typeof configSchema>;
 

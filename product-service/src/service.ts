@@ -1,11 +1,15 @@
 /** product-service as a kit service definition: migrations, demo seed, MCP server. */
+import { isLoopbackHost } from "service-kit/config";
 import type { ServiceDefinition } from "service-kit/service";
-import packageJson from "../package.json" with { type: "json" };
 import demoCatalog from "../data/demo-catalog.json" with { type: "json" };
 import catalogMigration from "../migrations/001_catalog.sql" with { type: "text" };
+import reservationsMigration from "../migrations/002_reservations.sql" with { type: "text" };
+import packageJson from "../package.json" with { type: "json" };
 import { Catalog } from "./catalog/catalog.ts";
 import type { ProductConfig } from "./config.ts";
+import { internalRoutes } from "./internal.ts";
 import { createProductMcpServer } from "./mcp.ts";
+import { Reservations } from "./reservations/reservations.ts";
 
 export const productService: ServiceDefinition<ProductConfig> = {
   info: {
@@ -13,14 +17,23 @@ export const productService: ServiceDefinition<ProductConfig> = {
     version: packageJson.version,
     description: "Product catalogue MCP server",
   },
-  migrations: [{ id: "001_catalog", sql: catalogMigration }],
+  migrations: [
+    { id: "001_catalog", sql: catalogMigration },
+    { id: "002_reservations", sql: reservationsMigration },
+  ],
   async setup({ config, db, log, metrics, info }) {
     const catalog = new Catalog(db.sql);
     if (config.SEED_DEMO_DATA === "true") {
       const seeded = await catalog.seedIfEmpty(demoCatalog);
       if (seeded) log.info("seeded the demo catalogue into an empty database", { ...seeded });
     }
-    return { createMcpServer: () => createProductMcpServer(catalog, { log, metrics }, info.version) };
+    const routes = internalRoutes({
+      reservations: new Reservations(db.sql),
+      log,
+      token: () => config.INTERNAL_TOKEN,
+      requireToken: !isLoopbackHost(config.HOST),
+    });
+    return { createMcpServer: () => createProductMcpServer(catalog, { log, metrics }, info.version), routes };
   },
 };
 

@@ -114,7 +114,12 @@ export class Reservations {
       const product = products.get(item.productId);
       const available = product ? Number(product.stock) : 0;
       if (available < item.quantity) {
-        shortages.push({ productId: item.productId, name: product?.name ?? null, requested: item.quantity, available });
+        shortages.push({
+          productId: item.productId,
+          name: product?.name ?? null,
+          requested: item.quantity,
+          available,
+        });
       }
     }
     if (shortages.length > 0) return { kind: "short", orderId, shortages };
@@ -172,7 +177,11 @@ export class Reservations {
     for (const line of lines) {
       await tx`UPDATE products SET stock = stock + ${line.quantity} WHERE id = ${line.productId}`;
     }
-    return { orderId, restored: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })), result: "released" };
+    return {
+      orderId,
+      restored: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+      result: "released",
+    };
   }
 
   private async lines(sql: SQL, orderId: string): Promise<ReservedLine[]> {

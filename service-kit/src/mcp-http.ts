@@ -3,17 +3,17 @@
  * for speed and in the database for truth (see mcp/session-store.ts), so any instance can serve any
  * session; requests without a session id are served statelessly.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  WebStandardStreamableHTTPServerTransport,
-  type EventStore,
-} from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Principal } from "./auth/principal.ts";
 import { chooseResponseMode, FULL_ACCEPT, type ResponseMode } from "./http/accept.ts";
-import { jsonRpcErrorResponse, summarizeRpc, type RpcSummary } from "./mcp/json-rpc.ts";
-import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import type { Logger } from "./log.ts";
+import type { DatabaseEventStore } from "./mcp/event-store.ts";
+import { jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
+import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
+import { transportStreams } from "./mcp/transport-streams.ts";
 
 export interface McpEndpointOptions {
   store: SessionStore;
@@ -22,7 +22,10 @@ export interface McpEndpointOptions {
   sessionTtlMs: number;
   keepAliveMs: number;
   maxBodyBytes: number;
-  eventStore?: EventStore;
+  /** Makes SSE streams resumable with Last-Event-ID, on any instance (see mcp/event-store.ts). */
+  events?: DatabaseEventStore;
+  /** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
+  retryIntervalMs?: number;
 }
 
 export interface McpRequestInfo {
@@ -80,15 +83,27 @@ export class McpEndpoint {
   private async handlePost(request: Request, info: McpRequestInfo): Promise<Response> {
     const contentType = request.headers.get("content-type") ?? "";
     if (!contentType.toLowerCase().includes("application/json")) {
-      return jsonRpcErrorResponse(415, -32000, "Unsupported Media Type: send the JSON-RPC message as application/json.");
+      return jsonRpcErrorResponse(
+        415,
+        -32000,
+        "Unsupported Media Type: send the JSON-RPC message as application/json.",
+      );
     }
     const mode = chooseResponseMode(request.headers.get("accept"));
     if (!mode) {
-      return jsonRpcErrorResponse(406, -32000, "Not Acceptable: accept application/json or text/event-stream.");
+      return jsonRpcErrorResponse(
+        406,
+        -32000,
+        "Not Acceptable: accept application/json or text/event-stream.",
+      );
     }
     const text = await request.text();
     if (Buffer.byteLength(text) > this.options.maxBodyBytes) {
-      return jsonRpcErrorResponse(413, -32000, `Request body too large: the limit is ${this.options.maxBodyBytes} bytes.`);
+      return jsonRpcErrorResponse(
+        413,
+        -32000,
+        `Request body too large: the limit is ${this.options.maxBodyBytes} bytes.`,
+      );
     }
     let body: unknown;
     try {
@@ -103,7 +118,9 @@ export class McpEndpoint {
 
     if (sessionId === null) {
       const server = this.options.createServer();
-      const transport = info.rpc.isInitialize ? this.newSessionTransport(server, body, info) : this.statelessTransport();
+      const transport = info.rpc.isInitialize
+        ? this.newSessionTransport(server, body, info)
+        : this.statelessTransport();
       await server.connect(transport);
       setResponseMode(transport, mode);
       return transport.handleRequest(sdkRequest, { parsedBody: body, authInfo });
@@ -115,10 +132,18 @@ export class McpEndpoint {
   }
 
   private async handleSessionRequest(request: Request, info: McpRequestInfo): Promise<Response> {
-    info.rpc = { method: request.method === "GET" ? "stream" : "end-session", isInitialize: false, hasProgressToken: false };
+    info.rpc = {
+      method: request.method === "GET" ? "stream" : "end-session",
+      isInitialize: false,
+      hasProgressToken: false,
+    };
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId === null) {
-      return jsonRpcErrorResponse(400, -32000, "Bad Request: the Mcp-Session-Id header is required for GET and DELETE.");
+      return jsonRpcErrorResponse(
+        400,
+        -32000,
+        "Bad Request: the Mcp-Session-Id header is required for GET and DELETE.",
+      );
     }
     const session = await this.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
@@ -130,7 +155,9 @@ export class McpEndpoint {
     body: unknown,
     info: McpRequestInfo,
   ): WebStandardStreamableHTTPServerTransport {
-    const params = (body as { params?: { protocolVersion?: string; clientInfo?: unknown; capabilities?: unknown } }).params ?? {};
+    const params =
+      (body as { params?: { protocolVersion?: string; clientInfo?: unknown; capabilities?: unknown } })
+        .params ?? {};
     const transport = this.transport(
       () => crypto.randomUUID(),
       async (id) => {
@@ -164,17 +191,24 @@ export class McpEndpoint {
     sessionIdGenerator: () => string,
     onInitialized?: (id: string) => Promise<void>,
   ): WebStandardStreamableHTTPServerTransport {
-    return new WebStandardStreamableHTTPServerTransport({
+    const { events } = this.options;
+    const streams = transportStreams();
+    const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator,
       keepAliveMs: this.options.keepAliveMs,
       maxRequestBodySize: this.options.maxBodyBytes,
-      ...(this.options.eventStore ? { eventStore: this.options.eventStore, retryInterval: 1000 } : {}),
+      ...(events
+        ? { eventStore: events.forSession(streams), retryInterval: this.options.retryIntervalMs ?? 1000 }
+        : {}),
       ...(onInitialized ? { onsessioninitialized: onInitialized } : {}),
       onsessionclosed: async (id) => {
         await this.options.store.delete(id);
+        await events?.forgetSession(id);
         this.dropLive(id);
       },
     });
+    streams.attach(transport);
+    return transport;
   }
 
   /** Finds a session for this caller, rebuilding it from the database if another instance made it. */
@@ -211,7 +245,12 @@ export class McpEndpoint {
     const internals = server.server as unknown as ServerInternals;
     internals._clientCapabilities = record.clientCapabilities;
     internals._clientVersion = record.clientInfo;
-    const session: LiveSession = { transport, server, principal: record.principal, lastTouchedAt: Date.now() };
+    const session: LiveSession = {
+      transport,
+      server,
+      principal: record.principal,
+      lastTouchedAt: Date.now(),
+    };
     this.live.set(record.id, session);
     this.options.log.debug("session rebuilt from database", { session: record.id });
     return session;

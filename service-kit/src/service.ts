@@ -12,6 +12,7 @@ import { corsHeaders, preflightResponse } from "./http/cors.ts";
 import { checkOriginAndHost, type OriginPolicy } from "./http/origin-guard.ts";
 import { newRequestContext, type RequestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
+import { DatabaseEventStore, EVENT_TTL_MS, eventMigrations } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse } from "./mcp/json-rpc.ts";
 import { SessionStore, sessionMigrations } from "./mcp/session-store.ts";
 import { McpEndpoint } from "./mcp-http.ts";
@@ -74,7 +75,7 @@ export async function openServiceDatabase<C extends KitConfig>(
 ): Promise<Database> {
   const url = resolveDatabaseUrl(config, `sqlite://.data/${definition.info.name}.sqlite`);
   const db = await openDatabase(url, config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {});
-  await migrate(db, [...sessionMigrations, ...definition.migrations]);
+  await migrate(db, [...sessionMigrations, ...eventMigrations, ...definition.migrations]);
   return db;
 }
 
@@ -86,7 +87,9 @@ export async function startService<C extends KitConfig>(
 ): Promise<RunningService> {
   const db = await openServiceDatabase(definition, config);
   const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
+  const events = new DatabaseEventStore(db);
   const endpoint = new McpEndpoint({
+    events,
     store: new SessionStore(db),
     log,
     createServer: runtime.createMcpServer,
@@ -94,12 +97,21 @@ export async function startService<C extends KitConfig>(
     keepAliveMs: config.SSE_KEEPALIVE_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
   });
-  const policy: OriginPolicy = { allowedOrigins: config.ALLOWED_ORIGINS, loopbackBind: isLoopbackHost(config.HOST) };
+  const policy: OriginPolicy = {
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    loopbackBind: isLoopbackHost(config.HOST),
+  };
   const inFlight = new InFlightTracker();
   let draining = false;
-  const health = { service: definition.info.name, version: definition.info.version, db, draining: () => draining };
+  const health = {
+    service: definition.info.name,
+    version: definition.info.version,
+    db,
+    draining: () => draining,
+  };
 
-  const instrument = (handler: (request: Request, context: RequestContext) => Promise<Response> | Response) =>
+  const instrument =
+    (handler: (request: Request, context: RequestContext) => Promise<Response> | Response) =>
     async (request: Request): Promise<Response> => {
       const context = newRequestContext(request);
       const end = inFlight.begin();
@@ -108,18 +120,28 @@ export async function startService<C extends KitConfig>(
         const declared = Number(request.headers.get("content-length") ?? "0");
         response =
           declared > config.MAX_BODY_BYTES
-            ? jsonRpcErrorResponse(413, -32000, `Request body too large: the limit is ${config.MAX_BODY_BYTES} bytes.`)
+            ? jsonRpcErrorResponse(
+                413,
+                -32000,
+                `Request body too large: the limit is ${config.MAX_BODY_BYTES} bytes.`,
+              )
             : await handler(request, context);
       } catch (error) {
         log.error("request failed", { requestId: context.requestId, error: String(error) });
-        response = jsonRpcErrorResponse(500, -32603, `Internal error (request id ${context.requestId}). Retry later.`);
+        response = jsonRpcErrorResponse(
+          500,
+          -32603,
+          `Internal error (request id ${context.requestId}). Retry later.`,
+        );
       }
       response.headers.set("x-request-id", context.requestId);
-      for (const [name, value] of Object.entries(corsHeaders(request, policy))) response.headers.set(name, value);
+      for (const [name, value] of Object.entries(corsHeaders(request, policy)))
+        response.headers.set(name, value);
       const streaming = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
-      const tracked = streaming ? trackStream(response, end) : (end(), response);
       writeRequestLog(log, metrics, request, response.status, context);
-      return tracked;
+      if (streaming) return trackStream(response, end);
+      end();
+      return response;
     };
 
   const mcp = instrument(async (request, context) => {
@@ -157,19 +179,36 @@ export async function startService<C extends KitConfig>(
   app.onError(({ code }) => {
     if (code === "NOT_FOUND") {
       return Response.json(
-        { error: "not_found", message: `No such route. The MCP endpoint is ${mcpPath}; health is at ${base}/health.` },
+        {
+          error: "not_found",
+          message: `No such route. The MCP endpoint is ${mcpPath}; health is at ${base}/health.`,
+        },
         { status: 404 },
       );
     }
-    return Response.json({ error: "bad_request", message: "The request could not be processed." }, { status: 400 });
+    return Response.json(
+      { error: "bad_request", message: "The request could not be processed." },
+      { status: 400 },
+    );
   });
   app.listen({ port: config.PORT, hostname: config.HOST });
   const server = app.server;
   if (!server) throw new Error(`could not listen on ${config.HOST}:${config.PORT}`);
   const port = server.port ?? config.PORT;
   const sweepMs = Math.min(60_000, Math.max(1000, (config.SESSION_TTL_SECONDS * 1000) / 4));
+  let liveSessions = 0;
   const sweeper = setInterval(() => {
-    endpoint.sweep().catch((error) => log.warn("session sweep failed", { error: String(error) }));
+    const now = Date.now();
+    const sweep = async (): Promise<void> => {
+      await endpoint.sweep(now);
+      await events.prune(now - Math.min(EVENT_TTL_MS, config.SESSION_TTL_SECONDS * 1000));
+      // Logged on change only: lets operators (and the abandoned-session test) see memory being released.
+      if (endpoint.liveSessionCount !== liveSessions) {
+        liveSessions = endpoint.liveSessionCount;
+        log.info("live MCP sessions", { liveSessions });
+      }
+    };
+    sweep().catch((error) => log.warn("session sweep failed", { error: String(error) }));
   }, sweepMs);
 
   const hostForUrl = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;

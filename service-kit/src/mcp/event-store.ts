@@ -1,0 +1,190 @@
+/**
+ * Resumable SSE streams (MCP 2025-11-25, SEP-1699) with the events kept in the service database, so a
+ * client that lost its stream can reconnect with `Last-Event-ID` to any instance and get what it missed.
+ *
+ * The SDK transport calls `storeEvent` for every SSE message and `replayEventsAfter` on a resume. When
+ * the request that feeds a stream still runs on another instance, this instance's transport will never
+ * produce the rest of the stream, so the store tails the table until the JSON-RPC response arrives and
+ * then closes the stream.
+ */
+import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Database } from "../db.ts";
+import type { Migration } from "../migrate.ts";
+
+export const eventMigrations: readonly Migration[] = [
+  {
+    id: "000_kit_mcp_events",
+    sql: `CREATE TABLE IF NOT EXISTS mcp_events (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  stream_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  message TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mcp_events_stream ON mcp_events (session_id, stream_id, seq);
+CREATE INDEX IF NOT EXISTS mcp_events_created ON mcp_events (created_at);`,
+  },
+];
+
+/** What a session's event store may know about its transport's open streams. */
+export interface StreamBinding {
+  sessionId(): string | undefined;
+  isStreamOpen(streamId: string): boolean;
+  closeStream(streamId: string): void;
+}
+
+export interface EventStoreOptions {
+  /** How often a resumed stream looks for events written by another instance. */
+  pollMs?: number;
+  /** Longest a resumed stream waits for another instance's answer before the client must resume again. */
+  tailTimeoutMs?: number;
+}
+
+interface EventRow {
+  id: string;
+  session_id: string;
+  stream_id: string;
+  seq: number | string;
+  message: string;
+}
+
+/** Events older than this are pruned: a client that has been away longer starts its call again. */
+export const EVENT_TTL_MS = 15 * 60_000;
+
+/** The SDK's stream for GET requests; its events are notifications, never a final response. */
+const STANDALONE_STREAM = "_GET_stream";
+
+export class DatabaseEventStore {
+  private lastSeq = 0;
+  private readonly tails = new Set<Promise<void>>();
+  private readonly pollMs: number;
+  private readonly tailTimeoutMs: number;
+
+  constructor(
+    private readonly db: Database,
+    options: EventStoreOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 100;
+    this.tailTimeoutMs = options.tailTimeoutMs ?? 120_000;
+  }
+
+  /** An EventStore for one session's transport; events of other sessions are never visible to it. */
+  forSession(binding: StreamBinding): EventStore {
+    // Streams whose request runs in this process: the SDK delivers their later events itself.
+    const localStreams = new Set<string>();
+    return {
+      storeEvent: async (streamId, message) => {
+        const sessionId = binding.sessionId() ?? "";
+        const seq = this.nextSeq();
+        const id = `${seq.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+        await this.db.sql`INSERT INTO mcp_events (id, session_id, stream_id, seq, message, created_at)
+          VALUES (${id}, ${sessionId}, ${streamId}, ${seq}, ${JSON.stringify(message)}, ${Date.now()})`;
+        if (isResponse(message)) localStreams.delete(streamId);
+        else localStreams.add(streamId);
+        return id;
+      },
+      getStreamIdForEventId: async (eventId) => (await this.find(eventId, binding))?.stream_id,
+      replayEventsAfter: async (lastEventId, { send }) => {
+        const from = await this.find(lastEventId, binding);
+        if (!from)
+          throw new Error(`Unknown event id ${lastEventId}: it expired or belongs to another session.`);
+        const streamId = from.stream_id;
+        let seq = Number(from.seq);
+        let answered = false;
+        for (const row of await this.eventsAfter(from.session_id, streamId, seq)) {
+          seq = Number(row.seq);
+          const message = JSON.parse(row.message) as JSONRPCMessage | Record<string, never>;
+          if (!isMessage(message)) continue;
+          await send(row.id, message);
+          answered ||= isResponse(message);
+        }
+        if (!answered && streamId !== STANDALONE_STREAM && !localStreams.has(streamId)) {
+          this.tail(binding, from.session_id, streamId, seq, send);
+        }
+        return streamId;
+      },
+    };
+  }
+
+  /** Deletes events older than `cutoff` (epoch ms); returns how many went. */
+  async prune(cutoff: number): Promise<number> {
+    const result = await this.db.sql`DELETE FROM mcp_events WHERE created_at < ${cutoff}`;
+    return result.count ?? 0;
+  }
+
+  async forgetSession(sessionId: string): Promise<void> {
+    await this.db.sql`DELETE FROM mcp_events WHERE session_id = ${sessionId}`;
+  }
+
+  async count(): Promise<number> {
+    const rows = (await this.db.sql`SELECT count(*) AS n FROM mcp_events`) as { n: number | string }[];
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Resolves when every resumed stream that tails the table has finished (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails]);
+  }
+
+  private nextSeq(): number {
+    // Milliseconds × 1000 keeps ids ordered across instances; the counter orders events within a millisecond.
+    this.lastSeq = Math.max(this.lastSeq + 1, Date.now() * 1000);
+    return this.lastSeq;
+  }
+
+  private async find(eventId: string, binding: StreamBinding): Promise<EventRow | undefined> {
+    const sessionId = binding.sessionId() ?? "";
+    const rows = (await this.db
+      .sql`SELECT * FROM mcp_events WHERE id = ${eventId} AND session_id = ${sessionId}`) as EventRow[];
+    return rows[0];
+  }
+
+  private async eventsAfter(sessionId: string, streamId: string, seq: number): Promise<EventRow[]> {
+    return (await this.db.sql`SELECT * FROM mcp_events
+      WHERE session_id = ${sessionId} AND stream_id = ${streamId} AND seq > ${seq} ORDER BY seq`) as EventRow[];
+  }
+
+  private tail(
+    binding: StreamBinding,
+    sessionId: string,
+    streamId: string,
+    afterSeq: number,
+    send: (eventId: string, message: JSONRPCMessage) => Promise<void>,
+  ): void {
+    const run = async (): Promise<void> => {
+      const deadline = Date.now() + this.tailTimeoutMs;
+      let seq = afterSeq;
+      while (Date.now() < deadline) {
+        await Bun.sleep(this.pollMs);
+        if (!binding.isStreamOpen(streamId)) return;
+        for (const row of await this.eventsAfter(sessionId, streamId, seq)) {
+          seq = Number(row.seq);
+          const message = JSON.parse(row.message) as JSONRPCMessage | Record<string, never>;
+          if (!isMessage(message)) continue;
+          await send(row.id, message);
+          if (isResponse(message)) {
+            binding.closeStream(streamId);
+            return;
+          }
+        }
+      }
+      // Still no answer: closing lets the client resume later from the last event it saw.
+      binding.closeStream(streamId);
+    };
+    const tail = run().catch(() => binding.closeStream(streamId));
+    this.tails.add(tail);
+    void tail.finally(() => this.tails.delete(tail));
+  }
+}
+
+function isMessage(message: JSONRPCMessage | Record<string, never>): message is JSONRPCMessage {
+  // Priming events are stored as {} and carry no message.
+  return "jsonrpc" in message;
+}
+
+function isResponse(message: unknown): boolean {
+  const value = message as { id?: unknown; result?: unknown; error?: unknown; method?: unknown };
+  return value.id !== undefined && value.method === undefined && ("result" in value || "error" in value);
+}

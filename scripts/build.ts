@@ -69,7 +69,9 @@ if (import.meta.main) {
       const started = performance.now();
       const outfile = await buildService({ service, ...(target ? { target } : {}) });
       const mb = (statSync(outfile).size / 1024 / 1024).toFixed(1);
-      console.log(`built ${outfile.slice(root.length + 1)} (${mb} MB) in ${Math.round(performance.now() - started)} ms`);
+      console.log(
+        `built ${outfile.slice(root.length + 1)} (${mb} MB) in ${Math.round(performance.now() - started)} ms`,
+      );
     }
   }
 }

@@ -35,7 +35,13 @@ function pinnedBun() {
 
 function lockDigest() {
   const hash = createHash("sha256");
-  for (const file of ["bun.lock", "package.json", "service-kit/package.json", "product-service/package.json", "order-service/package.json"]) {
+  for (const file of [
+    "bun.lock",
+    "package.json",
+    "service-kit/package.json",
+    "product-service/package.json",
+    "order-service/package.json",
+  ]) {
     const path = join(root, file);
     if (existsSync(path)) hash.update(readFileSync(path));
   }
@@ -47,14 +53,20 @@ function ensureWorkspaceInstalled(bun) {
   const digest = lockDigest();
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === digest) return;
   const frozen = existsSync(join(root, "bun.lock")) ? ["--frozen-lockfile"] : [];
-  const install = spawnSync(bun, ["install", ...frozen], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const install = spawnSync(bun, ["install", ...frozen], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (install.status !== 0) fail("bun install failed; see the output above");
   writeFileSync(stamp, digest);
 }
 
 const bun = pinnedBun();
 ensureWorkspaceInstalled(bun);
-const env = { ...process.env, PATH: `${join(dirname(bun), "..", "..", ".bin")}:${join(root, "node_modules", ".bin")}:${process.env.PATH}` };
+const env = {
+  ...process.env,
+  PATH: `${join(dirname(bun), "..", "..", ".bin")}:${join(root, "node_modules", ".bin")}:${process.env.PATH}`,
+};
 const child = spawn(bun, process.argv.slice(2), { cwd: root, stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));

@@ -30,7 +30,11 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
         },
       },
     }),
-    { title: "Product", description: "One product as JSON, with price in currency units", mimeType: "application/json" },
+    {
+      title: "Product",
+      description: "One product as JSON, with price in currency units",
+      mimeType: "application/json",
+    },
     async (uri, variables) => {
       const id = String(variables.product_id ?? "");
       try {
@@ -67,10 +71,15 @@ export function registerCatalogPrompts(server: McpServer, catalog: Catalog): voi
       description: "Guides the model through the catalogue tools to suggest gifts within a budget.",
       argsSchema: {
         budget: z.string().describe("Most you want to spend, in currency units, e.g. 100"),
-        interests: completable(z.string().describe("What the person likes, e.g. coffee, running"), async (value) => {
-          const categories = await catalog.categories();
-          return categories.map((category) => category.id).filter((id) => id.startsWith(value.toLowerCase()));
-        }),
+        interests: completable(
+          z.string().describe("What the person likes, e.g. coffee, running"),
+          async (value) => {
+            const categories = await catalog.categories();
+            return categories
+              .map((category) => category.id)
+              .filter((id) => id.startsWith(value.toLowerCase()));
+          },
+        ),
       },
     },
     ({ budget, interests }) => ({

@@ -6,7 +6,12 @@ import type { Catalog } from "./catalog/catalog.ts";
 import { toCents } from "./catalog/money.ts";
 import { categoryOutput, presentCategory, presentProduct, productOutput } from "./presenters.ts";
 
-const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
 const productId = z.string().trim().min(1).max(64).describe('Product id, e.g. "p002"');
 const price = z.number().min(0).max(1_000_000);
 
@@ -62,7 +67,8 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
   registerTool(server, kit, {
     name: "list_categories",
     title: "List categories",
-    description: "All product categories with how many products each has. Use the ids to filter search_products.",
+    description:
+      "All product categories with how many products each has. Use the ids to filter search_products.",
     input: {},
     output: { categories: z.array(categoryOutput) },
     annotations: READ_ONLY,
@@ -75,7 +81,14 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     description: "Current stock for 1 to 50 product ids. Ids that do not exist are listed in unknown_ids.",
     input: { product_ids: z.array(productId).min(1).max(50) },
     output: {
-      items: z.array(z.object({ product_id: z.string(), name: z.string(), stock: z.number().int(), in_stock: z.boolean() })),
+      items: z.array(
+        z.object({
+          product_id: z.string(),
+          name: z.string(),
+          stock: z.number().int(),
+          in_stock: z.boolean(),
+        }),
+      ),
       unknown_ids: z.array(z.string()),
     },
     annotations: READ_ONLY,

@@ -105,7 +105,9 @@ async function seed<C extends KitConfig>(options: CliOptions<C>, file: string | 
     console.log(await options.seed.run({ config, db }, data));
     return 0;
   } catch (error) {
-    console.error(`${name}: seed failed, nothing was imported:\n${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `${name}: seed failed, nothing was imported:\n${error instanceof Error ? error.message : String(error)}`,
+    );
     return 1;
   } finally {
     await db.close();

@@ -14,7 +14,11 @@ describe("parseConfig", () => {
   });
 
   test("coerces numbers and splits lists", () => {
-    const result = parseConfig(schema, { PORT: "8080", ALLOWED_ORIGINS: "https://a.example, https://b.example", BASE_PATH: "/product" });
+    const result = parseConfig(schema, {
+      PORT: "8080",
+      ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      BASE_PATH: "/product",
+    });
     expect(result.ok && result.config).toMatchObject({
       PORT: 8080,
       BASE_PATH: "/product",
@@ -56,6 +60,7 @@ describe("parseConfig", () => {
 });
 
 test("isLoopbackHost", () => {
-  for (const host of ["127.0.0.1", "127.0.0.5", "localhost", "::1", "[::1]"]) expect(isLoopbackHost(host)).toBe(true);
+  for (const host of ["127.0.0.1", "127.0.0.5", "localhost", "::1", "[::1]"])
+    expect(isLoopbackHost(host)).toBe(true);
   for (const host of ["0.0.0.0", "10.0.0.1", "example.com", "::"]) expect(isLoopbackHost(host)).toBe(false);
 });

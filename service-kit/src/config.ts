@@ -26,14 +26,12 @@ const basePath = z
   .string()
   .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or a path like "/product" (no trailing slash)');
 
-const commaList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
+const commaList = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 const databaseUrl = z
   .string()
@@ -77,7 +75,8 @@ export function parseConfig<S extends z.ZodType>(
     const name = String(issue.path[0] ?? "config");
     if (byVariable.has(name)) continue;
     const value = cleaned[name];
-    const shown = value === undefined ? "it is not set" : `got ${JSON.stringify(redactIfSecret(name, value))}`;
+    const shown =
+      value === undefined ? "it is not set" : `got ${JSON.stringify(redactIfSecret(name, value))}`;
     byVariable.set(name, `${name} ${issue.message} (${shown})`);
   }
   return { ok: false, problems: [...byVariable.values()] };

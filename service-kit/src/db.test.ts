@@ -39,7 +39,9 @@ describe("database", () => {
 
   test("a failing migration leaves nothing behind", async () => {
     db = await openDatabase(tempUrl());
-    const broken = [{ id: "001_broken", sql: "CREATE TABLE t (x INTEGER);\nINSERT INTO nowhere VALUES (1);" }];
+    const broken = [
+      { id: "001_broken", sql: "CREATE TABLE t (x INTEGER);\nINSERT INTO nowhere VALUES (1);" },
+    ];
     await expect(migrate(db, broken)).rejects.toThrow();
     const tables = (await db.sql`SELECT name FROM sqlite_master WHERE name = 't'`) as unknown[];
     expect(tables).toHaveLength(0);
@@ -49,8 +51,13 @@ describe("database", () => {
 
   test("per-dialect migration text picks the SQLite variant", async () => {
     db = await openDatabase(tempUrl());
-    await migrate(db, [{ id: "001", sql: { sqlite: "CREATE TABLE s (x INTEGER)", postgres: "CREATE TABLE p (x INTEGER)" } }]);
-    const tables = (await db.sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('s', 'p')`) as { name: string }[];
+    await migrate(db, [
+      { id: "001", sql: { sqlite: "CREATE TABLE s (x INTEGER)", postgres: "CREATE TABLE p (x INTEGER)" } },
+    ]);
+    const tables =
+      (await db.sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('s', 'p')`) as {
+        name: string;
+      }[];
     expect(tables.map((t) => t.name)).toEqual(["s"]);
   });
 });
@@ -58,7 +65,13 @@ describe("database", () => {
 describe("urls", () => {
   test("turns the Copilot secret JSON into a postgres URL, escaping the password", () => {
     const url = databaseUrlFromSecret(
-      JSON.stringify({ host: "db.internal", port: 5432, dbname: "retail", username: "app", password: "p@ss/word" }),
+      JSON.stringify({
+        host: "db.internal",
+        port: 5432,
+        dbname: "retail",
+        username: "app",
+        password: "p@ss/word",
+      }),
     );
     expect(url).toBe("postgres://app:p%40ss%2Fword@db.internal:5432/retail");
     expect(dialectOf(url)).toBe("postgres");

@@ -32,15 +32,17 @@ function redact(fields: LogFields): LogFields {
   return out;
 }
 
-export function createLogger(
-  level: LogLevel,
-  base: LogFields = {},
-  sink: LogSink = stdoutSink,
-): Logger {
+export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSink = stdoutSink): Logger {
   const threshold = LEVEL_RANK[level];
   const write = (lineLevel: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_RANK[lineLevel] < threshold) return;
-    const record = { time: new Date().toISOString(), level: lineLevel, msg: message, ...base, ...(fields ? redact(fields) : {}) };
+    const record = {
+      time: new Date().toISOString(),
+      level: lineLevel,
+      msg: message,
+      ...base,
+      ...(fields ? redact(fields) : {}),
+    };
     sink(JSON.stringify(record));
   };
   return {

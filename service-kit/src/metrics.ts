@@ -32,7 +32,10 @@ export interface Metrics {
   fields(values: MetricValues): Record<string, unknown>;
 }
 
-export function createMetrics(service: string, sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Metrics {
+export function createMetrics(
+  service: string,
+  sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Metrics {
   const fields = (values: MetricValues): Record<string, unknown> => {
     const names = Object.keys(values) as MetricName[];
     return {

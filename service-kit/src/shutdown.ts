@@ -62,7 +62,11 @@ export function trackStream(response: Response, done: () => void): Response {
       return reader.cancel(reason);
     },
   });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 export function onShutdownSignal(handler: (signal: string) => void): void {

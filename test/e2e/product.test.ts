@@ -3,7 +3,12 @@
  * driven by the official MCP SDK client and by raw HTTP where the SDK would hide the behaviour.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { callTool, callToolExpectingError, type ConnectedClient, connectClient } from "../support/mcp-client.ts";
+import {
+  type ConnectedClient,
+  callTool,
+  callToolExpectingError,
+  connectClient,
+} from "../support/mcp-client.ts";
 import { type ServiceHandle, startService } from "../support/service-process.ts";
 
 interface ProductView {
@@ -103,13 +108,17 @@ describe("tools", () => {
   });
 
   test("search filters: in stock only, price range, sort by price descending", async () => {
-    const result = await callTool<{ products: ProductView[]; total: number }>(connection.client, "search_products", {
-      in_stock_only: true,
-      min_price: 100,
-      max_price: 500,
-      sort: "price_desc",
-      limit: 50,
-    });
+    const result = await callTool<{ products: ProductView[]; total: number }>(
+      connection.client,
+      "search_products",
+      {
+        in_stock_only: true,
+        min_price: 100,
+        max_price: 500,
+        sort: "price_desc",
+        limit: 50,
+      },
+    );
     expect(result.total).toBeGreaterThan(0);
     for (const p of result.products) {
       expect(p.in_stock).toBe(true);
@@ -121,7 +130,9 @@ describe("tools", () => {
   });
 
   test("search errors: a cursor from another search, min above max, limit out of range", async () => {
-    const first = await callTool<{ next_cursor: string | null }>(connection.client, "search_products", { limit: 2 });
+    const first = await callTool<{ next_cursor: string | null }>(connection.client, "search_products", {
+      limit: 2,
+    });
     expect(first.next_cursor).toBeTruthy();
     const reused = await callToolExpectingError(connection.client, "search_products", {
       limit: 2,
@@ -129,7 +140,10 @@ describe("tools", () => {
       cursor: first.next_cursor,
     });
     expect(reused).toContain("cursor");
-    const swapped = await callToolExpectingError(connection.client, "search_products", { min_price: 50, max_price: 10 });
+    const swapped = await callToolExpectingError(connection.client, "search_products", {
+      min_price: 50,
+      max_price: 10,
+    });
     expect(swapped).toContain("min_price");
     const tooMany = await callToolExpectingError(connection.client, "search_products", { limit: 500 });
     expect(tooMany.toLowerCase()).toContain("limit");
@@ -201,8 +215,13 @@ describe("resources and prompts", () => {
   test("find_gift prompt guides through the tools", async () => {
     const { prompts } = await connection.client.listPrompts();
     expect(prompts.map((p) => p.name)).toContain("find_gift");
-    const prompt = await connection.client.getPrompt({ name: "find_gift", arguments: { budget: "100", interests: "coffee" } });
-    const text = (prompt.messages[0]?.content as { text: string }).text;
+    const prompt = await connection.client.getPrompt({
+      name: "find_gift",
+      arguments: { budget: "100", interests: "coffee" },
+    });
+    const content = prompt.messages[0]?.content;
+    expect(content?.type).toBe("text");
+    const text = content?.type === "text" ? content.text : "";
     expect(text).toContain("search_products");
     expect(text).toContain("coffee");
   });
@@ -216,7 +235,11 @@ describe("sessions and HTTP rules", () => {
     expect(deleted.status).toBe(200);
     const after = await fetch(product.mcpUrl, {
       method: "POST",
-      headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: {
+        ...headers,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
     });
     expect(after.status).toBe(404);
@@ -240,14 +263,22 @@ describe("sessions and HTTP rules", () => {
   test("a bad Origin gets 403 and a good one gets CORS headers", async () => {
     const bad = await fetch(product.mcpUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", origin: "https://evil.example" },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        origin: "https://evil.example",
+      },
       body: JSON.stringify(INIT_BODY),
     });
     expect(bad.status).toBe(403);
     expect(await bad.text()).toContain("ALLOWED_ORIGINS");
     const good = await fetch(product.mcpUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", origin: `http://localhost:${product.port}` },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        origin: `http://localhost:${product.port}`,
+      },
       body: JSON.stringify(INIT_BODY),
     });
     expect(good.status).toBe(200);
@@ -310,7 +341,11 @@ describe("sessions and HTTP rules", () => {
     const controller = new AbortController();
     const response = await fetch(product.mcpUrl, {
       method: "GET",
-      headers: { accept: "text/event-stream", "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+      headers: {
+        accept: "text/event-stream",
+        "mcp-session-id": session,
+        "mcp-protocol-version": "2025-11-25",
+      },
       signal: controller.signal,
     });
     expect(response.status).toBe(200);
@@ -319,7 +354,10 @@ describe("sessions and HTTP rules", () => {
     let received = "";
     let ended = false;
     while (Date.now() - started < 20_000) {
-      const next = await Promise.race([reader.read(), Bun.sleep(21_000 - (Date.now() - started)).then(() => null)]);
+      const next = await Promise.race([
+        reader.read(),
+        Bun.sleep(21_000 - (Date.now() - started)).then(() => null),
+      ]);
       if (next === null) break;
       if (next.done) {
         ended = true;

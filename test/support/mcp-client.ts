@@ -8,7 +8,10 @@ export interface ConnectedClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(mcpUrl: string, headers: Record<string, string> = {}): Promise<ConnectedClient> {
+export async function connectClient(
+  mcpUrl: string,
+  headers: Record<string, string> = {},
+): Promise<ConnectedClient> {
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
   const client = new Client({ name: "retail-mcp-tests", version: "1.0.0" });
   await client.connect(transport);
@@ -29,7 +32,9 @@ export async function callTool<T = Record<string, unknown>>(
 ): Promise<T> {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError) {
-    const text = (result.content as { type: string; text?: string }[]).map((part) => part.text ?? "").join(" ");
+    const text = (result.content as { type: string; text?: string }[])
+      .map((part) => part.text ?? "")
+      .join(" ");
     throw new Error(`${name} returned an error: ${text}`);
   }
   return result.structuredContent as T;

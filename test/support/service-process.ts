@@ -40,11 +40,14 @@ export function binaryPath(service: ServiceName): Promise<string> {
         builtAt = 0;
       }
       if (builtAt < sources) {
-        const proc = Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts"), "--service", service], {
-          cwd: root,
-          stdout: "pipe",
-          stderr: "pipe",
-        });
+        const proc = Bun.spawnSync(
+          [process.execPath, join(root, "scripts", "build.ts"), "--service", service],
+          {
+            cwd: root,
+            stdout: "pipe",
+            stderr: "pipe",
+          },
+        );
         if (proc.exitCode !== 0) throw new Error(`building ${service} failed: ${proc.stderr.toString()}`);
       }
       return binary;
@@ -149,7 +152,9 @@ async function waitForReady(handle: ServiceHandle, timeoutMs: number): Promise<v
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (handle.process.exitCode !== null) {
-      throw new Error(`${handle.service} exited with ${handle.process.exitCode} before it was ready:\n${handle.output()}`);
+      throw new Error(
+        `${handle.service} exited with ${handle.process.exitCode} before it was ready:\n${handle.output()}`,
+      );
     }
     try {
       const response = await fetch(`${handle.baseUrl}/ready`, { signal: AbortSignal.timeout(1000) });

@@ -23,7 +23,10 @@ const productSchema = z.object({
     .refine(hasAtMostTwoDecimals, "must have at most two decimals"),
   currency: z.string().regex(/^[A-Z]{3}$/, "must be a three-letter ISO code such as USD"),
   stock: z.number().int("must be a whole number").min(0, "must not be negative").max(1_000_000),
-  image_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).nullable().default(null),
+  image_url: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .nullable()
+    .default(null),
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
@@ -37,7 +40,13 @@ export interface CatalogFile {
 
 export type CatalogValidation = { ok: true; catalog: CatalogFile } | { ok: false; problems: string[] };
 
-function rowProblems<T>(schema: z.ZodType<T>, rows: unknown[], label: string, out: T[], problems: string[]): void {
+function rowProblems<T>(
+  schema: z.ZodType<T>,
+  rows: unknown[],
+  label: string,
+  out: T[],
+  problems: string[],
+): void {
   rows.forEach((row, index) => {
     const result = schema.safeParse(row);
     if (result.success) {
@@ -63,7 +72,10 @@ function duplicates(rows: unknown[], label: string, problems: string[]): void {
 }
 
 /** Validates a parsed JSON value; `knownCategories` are those already in the database. */
-export function validateCatalogFile(data: unknown, knownCategories: ReadonlySet<string> = new Set()): CatalogValidation {
+export function validateCatalogFile(
+  data: unknown,
+  knownCategories: ReadonlySet<string> = new Set(),
+): CatalogValidation {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, problems: ['the file must be an object with "categories" and "products" arrays'] };
   }
@@ -80,7 +92,9 @@ export function validateCatalogFile(data: unknown, knownCategories: ReadonlySet<
   products.forEach((row, index) => {
     const category = (row as { category?: unknown })?.category;
     if (typeof category === "string" && category !== "" && !categoryIds.has(category)) {
-      problems.push(`products[${index}].category: "${category}" is not a known category; add it to "categories"`);
+      problems.push(
+        `products[${index}].category: "${category}" is not a known category; add it to "categories"`,
+      );
     }
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, catalog };

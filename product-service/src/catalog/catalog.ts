@@ -1,7 +1,7 @@
 /** The catalogue's use cases, free of HTTP and MCP: what the adapters call. */
 import type { SQL } from "bun";
 import { DomainError } from "service-kit/errors";
-import { importCatalog, type ImportReport } from "./import-catalog.ts";
+import { type ImportReport, importCatalog } from "./import-catalog.ts";
 import { ProductRepository } from "./product-repository.ts";
 import { searchProducts } from "./search.ts";
 import type { Category, Product, SearchPage, SearchQuery } from "./types.ts";

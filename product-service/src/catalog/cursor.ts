@@ -31,7 +31,12 @@ export function decodeCursor(cursor: string, fingerprint: string): number {
   } catch {
     throw invalid;
   }
-  if (typeof payload.o !== "number" || !Number.isInteger(payload.o) || payload.o < 0 || payload.f !== fingerprint) {
+  if (
+    typeof payload.o !== "number" ||
+    !Number.isInteger(payload.o) ||
+    payload.o < 0 ||
+    payload.f !== fingerprint
+  ) {
     throw invalid;
   }
   return payload.o;

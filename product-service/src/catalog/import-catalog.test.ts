@@ -5,7 +5,15 @@ import { openTestCatalog } from "./test-catalog.ts";
 const good = {
   categories: [{ id: "tea", name: "Tea", description: "Leaves" }],
   products: [
-    { id: "t1", name: "Green Tea", description: "Sencha", category: "tea", price: 12.5, currency: "USD", stock: 3 },
+    {
+      id: "t1",
+      name: "Green Tea",
+      description: "Sencha",
+      category: "tea",
+      price: 12.5,
+      currency: "USD",
+      stock: 3,
+    },
   ],
 };
 
@@ -53,7 +61,13 @@ describe("importCatalog", () => {
 
   test("all or nothing: one bad row imports nothing", async () => {
     const { db, catalog } = await openTestCatalog(null);
-    const bad = { ...good, products: [...good.products, { id: "t2", name: "", category: "tea", price: 1, currency: "USD", stock: 1 }] };
+    const bad = {
+      ...good,
+      products: [
+        ...good.products,
+        { id: "t2", name: "", category: "tea", price: 1, currency: "USD", stock: 1 },
+      ],
+    };
     await expect(catalog.import(bad)).rejects.toThrow(/products\[1\]\.name/);
     expect((await catalog.categories()).length).toBe(0);
     await db.close();

@@ -14,8 +14,14 @@ export async function importCatalog(sql: SQL, data: unknown): Promise<ImportRepo
   const validation = validateCatalogFile(data, new Set(known.map((row) => row.id)));
   if (!validation.ok) {
     const shown = validation.problems.slice(0, 50);
-    const more = validation.problems.length > shown.length ? `\n…and ${validation.problems.length - shown.length} more` : "";
-    throw new DomainError("invalid", `${validation.problems.length} problem(s) in the catalogue file:\n${shown.join("\n")}${more}`);
+    const more =
+      validation.problems.length > shown.length
+        ? `\n…and ${validation.problems.length - shown.length} more`
+        : "";
+    throw new DomainError(
+      "invalid",
+      `${validation.problems.length} problem(s) in the catalogue file:\n${shown.join("\n")}${more}`,
+    );
   }
   await writeCatalog(sql, validation.catalog);
   return { categories: validation.catalog.categories.length, products: validation.catalog.products.length };

@@ -42,12 +42,16 @@ export class ProductRepository {
 
   async getMany(ids: readonly string[]): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const rows = (await this.sql`SELECT * FROM products WHERE id IN ${this.sql(ids as string[])}`) as ProductRow[];
+    const rows = (await this
+      .sql`SELECT * FROM products WHERE id IN ${this.sql(ids as string[])}`) as ProductRow[];
     return rows.map(toProduct);
   }
 
   async listIds(limit: number): Promise<{ id: string; name: string }[]> {
-    return (await this.sql`SELECT id, name FROM products ORDER BY id LIMIT ${limit}`) as { id: string; name: string }[];
+    return (await this.sql`SELECT id, name FROM products ORDER BY id LIMIT ${limit}`) as {
+      id: string;
+      name: string;
+    }[];
   }
 
   async categories(): Promise<Category[]> {
@@ -55,7 +59,12 @@ export class ProductRepository {
       SELECT c.id, c.name, c.description, count(p.id) AS product_count
       FROM categories c LEFT JOIN products p ON p.category_id = c.id
       GROUP BY c.id, c.name, c.description
-      ORDER BY c.name`) as { id: string; name: string; description: string; product_count: number | string }[];
+      ORDER BY c.name`) as {
+      id: string;
+      name: string;
+      description: string;
+      product_count: number | string;
+    }[];
     return rows.map((row) => ({
       id: row.id,
       name: row.name,

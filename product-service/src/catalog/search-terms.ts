@@ -8,7 +8,23 @@ export interface ParsedQuery {
   minPriceCents?: number;
 }
 
-const STOP_WORDS = new Set(["a", "an", "the", "for", "and", "or", "with", "of", "to", "in", "on", "my", "me", "some", "any"]);
+const STOP_WORDS = new Set([
+  "a",
+  "an",
+  "the",
+  "for",
+  "and",
+  "or",
+  "with",
+  "of",
+  "to",
+  "in",
+  "on",
+  "my",
+  "me",
+  "some",
+  "any",
+]);
 const UPPER = /\b(?:under|below|less than|cheaper than|max|at most|up to)\s*\$?\s*(\d+(?:\.\d{1,2})?)\b/gi;
 const LOWER = /\b(?:over|above|more than|min|at least)\s*\$?\s*(\d+(?:\.\d{1,2})?)\b/gi;
 

@@ -28,7 +28,9 @@ describe("searchProducts", () => {
     expect(page.total).toBeGreaterThanOrEqual(3);
     expect(page.products[0]?.name.toLowerCase()).toContain("headphone");
     const byCategory = await catalog.search({ query: "kitchen", limit: 50 });
-    expect(byCategory.products.some((p) => p.category === "kitchen" && !p.name.toLowerCase().includes("kitchen"))).toBe(true);
+    expect(
+      byCategory.products.some((p) => p.category === "kitchen" && !p.name.toLowerCase().includes("kitchen")),
+    ).toBe(true);
   });
 
   test("every term must match", async () => {
@@ -74,7 +76,12 @@ describe("searchProducts", () => {
   });
 
   test("filters by category, price and stock", async () => {
-    const page = await catalog.search({ category: "electronics", maxPriceCents: 20000, inStockOnly: true, limit: 50 });
+    const page = await catalog.search({
+      category: "electronics",
+      maxPriceCents: 20000,
+      inStockOnly: true,
+      limit: 50,
+    });
     expect(page.total).toBeGreaterThan(0);
     for (const p of page.products) {
       expect(p.category).toBe("electronics");

@@ -19,7 +19,14 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
     throw new DomainError("invalid", "min_price is greater than max_price; swap them or drop one.");
   }
   const sort = query.sort ?? (parsed.terms.length > 0 ? "relevance" : "name");
-  const fingerprint = queryFingerprint([parsed.terms, query.category, minPrice, maxPrice, query.inStockOnly, sort]);
+  const fingerprint = queryFingerprint([
+    parsed.terms,
+    query.category,
+    minPrice,
+    maxPrice,
+    query.inStockOnly,
+    sort,
+  ]);
   const offset = query.cursor ? decodeCursor(query.cursor, fingerprint) : 0;
 
   let where: Fragment = sql`1 = 1`;

@@ -4,7 +4,8 @@
  */
 import { isOriginAllowed, type OriginPolicy } from "./origin-guard.ts";
 
-const ALLOWED_HEADERS = "content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, x-request-id";
+const ALLOWED_HEADERS =
+  "content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, x-request-id";
 const EXPOSED_HEADERS = "mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-request-id";
 
 export function corsHeaders(request: Request, policy: OriginPolicy): Record<string, string> {

@@ -10,11 +10,16 @@ function request(headers: Record<string, string>): Request {
 
 test("no Origin (non-browser clients) passes; loopback origins pass on a loopback bind", () => {
   expect(checkOriginAndHost(request({ host: "127.0.0.1:3001" }), loopback).ok).toBe(true);
-  expect(checkOriginAndHost(request({ host: "localhost:3001", origin: "http://localhost:6274" }), loopback).ok).toBe(true);
+  expect(
+    checkOriginAndHost(request({ host: "localhost:3001", origin: "http://localhost:6274" }), loopback).ok,
+  ).toBe(true);
 });
 
 test("a foreign Origin is refused with advice", () => {
-  const verdict = checkOriginAndHost(request({ host: "127.0.0.1:3001", origin: "https://evil.example" }), loopback);
+  const verdict = checkOriginAndHost(
+    request({ host: "127.0.0.1:3001", origin: "https://evil.example" }),
+    loopback,
+  );
   expect(verdict.ok).toBe(false);
   if (!verdict.ok) expect(verdict.message).toContain("ALLOWED_ORIGINS");
 });

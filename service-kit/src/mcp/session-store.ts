@@ -46,7 +46,8 @@ export class SessionStore {
   constructor(private readonly db: Database) {}
 
   async create(record: SessionRecord): Promise<void> {
-    await this.db.sql`INSERT INTO mcp_sessions (id, principal, protocol_version, client_info, client_capabilities, created_at, last_seen_at)
+    await this.db
+      .sql`INSERT INTO mcp_sessions (id, principal, protocol_version, client_info, client_capabilities, created_at, last_seen_at)
       VALUES (${record.id}, ${record.principal}, ${record.protocolVersion}, ${JSON.stringify(record.clientInfo ?? {})},
               ${JSON.stringify(record.clientCapabilities ?? {})}, ${record.createdAt}, ${record.lastSeenAt})`;
   }

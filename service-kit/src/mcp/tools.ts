@@ -54,8 +54,14 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
         const hint = error.retryable ? " This is temporary: retry the same call in a few seconds." : "";
         return errorResult(`${error.message}${hint}`);
       }
-      kit.log.error("tool failed unexpectedly", { tool: tool.name, requestId: call.requestId, error: String(error) });
-      return errorResult(`${tool.name} failed because of an internal error (request id ${call.requestId}). Retry later; if it keeps failing, report the request id.`);
+      kit.log.error("tool failed unexpectedly", {
+        tool: tool.name,
+        requestId: call.requestId,
+        error: String(error),
+      });
+      return errorResult(
+        `${tool.name} failed because of an internal error (request id ${call.requestId}). Retry later; if it keeps failing, report the request id.`,
+      );
     }
   };
   return server.registerTool(
@@ -89,7 +95,12 @@ function toolCall(extra: ToolExtra, _server: McpServer): ToolCall {
       if (progressToken === undefined) return;
       await extra.sendNotification({
         method: "notifications/progress",
-        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+        params: {
+          progressToken,
+          progress,
+          ...(total !== undefined ? { total } : {}),
+          ...(message ? { message } : {}),
+        },
       });
     },
   };

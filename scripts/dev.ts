@@ -1,0 +1,92 @@
+/**
+ * `bun run dev`: both services from source on 127.0.0.1 (product 3001, order 3002) with the embedded
+ * SQLite default and the demo catalogue, then the MCP URLs and a Claude Desktop config to paste.
+ * Ctrl-C stops both. Override ports with PRODUCT_PORT / ORDER_PORT.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { claudeDesktopConfig } from "./claude-config.ts";
+
+const root = join(import.meta.dir, "..");
+
+interface DevService {
+  name: "product-service" | "order-service";
+  port: number;
+  env: Record<string, string>;
+}
+
+const productPort = Number(process.env.PRODUCT_PORT ?? 3001);
+const orderPort = Number(process.env.ORDER_PORT ?? 3002);
+const services: DevService[] = [
+  { name: "product-service", port: productPort, env: {} },
+  { name: "order-service", port: orderPort, env: { PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}` } },
+].filter((service) => existsSync(join(root, service.name, "src", "main.ts"))) as DevService[];
+
+const children: Subprocess[] = [];
+
+async function waitReady(service: DevService, child: Subprocess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${service.name} exited with status ${child.exitCode}; see its output above`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${service.port}/ready`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await Bun.sleep(100);
+  }
+  throw new Error(`${service.name} did not become ready on port ${service.port} within 20 s`);
+}
+
+function stopAll(code: number): never {
+  for (const child of children) child.kill("SIGTERM");
+  Promise.all(children.map((child) => child.exited)).then(() => process.exit(code));
+  setTimeout(() => process.exit(code), 30_000).unref();
+  return undefined as never;
+}
+
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+
+for (const service of services) {
+  const child = Bun.spawn([process.execPath, join(root, service.name, "src", "main.ts"), "serve"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(service.port),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      ...service.env,
+    },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  children.push(child);
+  try {
+    await waitReady(service, child);
+  } catch (error) {
+    console.error(`dev: ${(error as Error).message}`);
+    stopAll(1);
+  }
+}
+
+const servers = services.map((service) => ({
+  name: service.name.replace("-service", ""),
+  url: `http://127.0.0.1:${service.port}/mcp`,
+}));
+console.error(`
+Retail MCP servers are running:
+${servers.map((server) => `  ${server.name.padEnd(8)} ${server.url}`).join("\n")}
+
+Claude Desktop (Settings → Developer → Edit Config), paste into claude_desktop_config.json:
+${JSON.stringify(claudeDesktopConfig({ servers }), null, 2)}
+
+MCP Inspector: npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL as above.
+Press Ctrl-C to stop.
+`);
+
+const exits = await Promise.race(children.map((child) => child.exited));
+console.error(`dev: a service exited (status ${exits}); stopping the others`);
+stopAll(typeof exits === "number" && exits !== 0 ? exits : 1);

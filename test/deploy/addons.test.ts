@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadCfnYaml, parseCfnYaml } from "./cfn-yaml.ts";
 import { evaluate, type Template, templateProblems } from "./cfn-template.ts";
+import { loadCfnYaml, parseCfnYaml } from "./cfn-yaml.ts";
 import { applicationName, copilotDir, serviceNames } from "./copilot-workspace.ts";
 
 const PARAMETERS_FILE = "addons.parameters.yml";
@@ -18,7 +18,15 @@ const PARAMETERS_FILE = "addons.parameters.yml";
  * stack's policy output, so an addon parameter from any of them is a dependency cycle.
  */
 const PARENT_IDS = {
-  environment: new Set(["VPC", "PrivateSubnet1", "PrivateSubnet2", "PublicSubnet1", "PublicSubnet2", "Cluster", "EnvironmentSecurityGroup"]),
+  environment: new Set([
+    "VPC",
+    "PrivateSubnet1",
+    "PrivateSubnet2",
+    "PublicSubnet1",
+    "PublicSubnet2",
+    "Cluster",
+    "EnvironmentSecurityGroup",
+  ]),
   service: new Set(["TargetGroup", "LogGroup"]),
 };
 
@@ -67,7 +75,8 @@ describe.each(addonDirs)("$dir", ({ kind, dir, copilotParams }) => {
     // An environment addon receives App and Env only; a required Name would fail the deployment.
     if (kind === "environment") expect(declared.Name).toBeUndefined();
     const unsupplied = Object.entries(declared).filter(
-      ([name, param]) => !copilotParams.includes(name) && !(name in extraParams) && param.Default === undefined,
+      ([name, param]) =>
+        !copilotParams.includes(name) && !(name in extraParams) && param.Default === undefined,
     );
     expect(unsupplied.map(([name]) => name)).toEqual([]);
   });
@@ -80,7 +89,8 @@ describe.each(addonDirs)("$dir", ({ kind, dir, copilotParams }) => {
     const declaredAnywhere = new Set(files.flatMap((file) => Object.keys(templates[file]?.Parameters ?? {})));
     for (const [name, value] of Object.entries(extraParams)) {
       expect({ name, declared: declaredAnywhere.has(name) }).toEqual({ name, declared: true });
-      for (const id of referencedIds(value)) expect({ name, id, known: PARENT_IDS[kind].has(id) }).toEqual({ name, id, known: true });
+      for (const id of referencedIds(value))
+        expect({ name, id, known: PARENT_IDS[kind].has(id) }).toEqual({ name, id, known: true });
     }
   });
 });
@@ -112,8 +122,14 @@ describe("the database addon", () => {
   test("generates the secret with the fields DB_SECRET needs and the tags Copilot's execution role requires", () => {
     const secret = evaluate(template, template.Resources?.DatabaseSecret?.Properties, {
       parameters: { App: "retail-mcp", Env: "staging" },
-    }) as { GenerateSecretString: { SecretStringTemplate: string; GenerateStringKey: string }; Tags: unknown[] };
-    expect(JSON.parse(secret.GenerateSecretString.SecretStringTemplate)).toMatchObject({ username: expect.any(String), dbname: "retail" });
+    }) as {
+      GenerateSecretString: { SecretStringTemplate: string; GenerateStringKey: string };
+      Tags: unknown[];
+    };
+    expect(JSON.parse(secret.GenerateSecretString.SecretStringTemplate)).toMatchObject({
+      username: expect.any(String),
+      dbname: "retail",
+    });
     expect(secret.GenerateSecretString.GenerateStringKey).toBe("password");
     expect(secret.Tags).toEqual([
       { Key: "copilot-application", Value: "retail-mcp" },
@@ -137,6 +153,7 @@ describe("the template checks catch mistakes", () => {
         "    Type: AWS::SNS::Topic",
         "    Condition: IsStaging",
         "    Properties:",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Sub syntax, not a JS template
         "      TopicName: !Sub ${App}-${Name}",
         "      DisplayName: !GetAtt Missing.Name",
         "      KmsMasterKeyId: !If [IsProd, !Ref App, !Ref AWS::NoValue]",
@@ -145,6 +162,7 @@ describe("the template checks catch mistakes", () => {
     expect(templateProblems(broken)).toEqual([
       "Conditions/IsProd/Fn::Equals/0/Ref: unknown Envv",
       "Resources/Topic/Condition: no condition IsStaging",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Sub syntax, not a JS template
       "Resources/Topic/Properties/TopicName/Fn::Sub: unknown ${Name}",
       "Resources/Topic/Properties/DisplayName/Fn::GetAtt: no resource Missing",
     ]);

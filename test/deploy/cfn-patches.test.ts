@@ -4,7 +4,9 @@ import { loadCfnYaml } from "./cfn-yaml.ts";
 import { copilotDir } from "./copilot-workspace.ts";
 import { applyPatch, type PatchOperation } from "./json-patch.ts";
 
-const patches = loadCfnYaml(join(copilotDir, "environments", "overrides", "cfn.patches.yml")) as PatchOperation[];
+const patches = loadCfnYaml(
+  join(copilotDir, "environments", "overrides", "cfn.patches.yml"),
+) as PatchOperation[];
 const envTemplate = loadCfnYaml(join(import.meta.dir, "fixtures", "copilot-env-public-alb.yml"));
 
 type Attribute = { Key: string; Value: unknown };
@@ -32,9 +34,15 @@ describe("copilot/environments/overrides/cfn.patches.yml", () => {
   });
 
   test("would fail loudly if the resource or its attribute list were named differently", () => {
-    const renamed = { Resources: { PublicALB: (envTemplate as { Resources: Record<string, unknown> }).Resources.PublicLoadBalancer } };
+    const renamed = {
+      Resources: {
+        PublicALB: (envTemplate as { Resources: Record<string, unknown> }).Resources.PublicLoadBalancer,
+      },
+    };
     expect(() => applyPatch(renamed, patches)).toThrow(/"PublicLoadBalancer" does not exist/);
-    const withoutList = structuredClone(envTemplate) as { Resources: { PublicLoadBalancer: { Properties: Record<string, unknown> } } };
+    const withoutList = structuredClone(envTemplate) as {
+      Resources: { PublicLoadBalancer: { Properties: Record<string, unknown> } };
+    };
     delete withoutList.Resources.PublicLoadBalancer.Properties.LoadBalancerAttributes;
     expect(() => applyPatch(withoutList, patches)).toThrow(/"LoadBalancerAttributes" does not exist/);
   });

@@ -50,7 +50,8 @@ export function templateProblems(template: Template): string[] {
     if (!isObject(node)) return;
     for (const [key, value] of Object.entries(node)) {
       const at = `${where}/${key}`;
-      if (key === "Ref" && typeof value === "string" && !known(value)) problems.push(`${at}: unknown ${value}`);
+      if (key === "Ref" && typeof value === "string" && !known(value))
+        problems.push(`${at}: unknown ${value}`);
       if (key === "Fn::GetAtt") {
         const target = Array.isArray(value) ? value[0] : undefined;
         if (typeof target !== "string" || !resources.has(target)) {
@@ -59,7 +60,8 @@ export function templateProblems(template: Template): string[] {
       }
       if (key === "Fn::If") {
         const name = Array.isArray(value) ? value[0] : undefined;
-        if (typeof name !== "string" || !conditions.has(name)) problems.push(`${at}: no condition ${String(name)}`);
+        if (typeof name !== "string" || !conditions.has(name))
+          problems.push(`${at}: no condition ${String(name)}`);
       }
       if (key === "Condition" && typeof value === "string" && !conditions.has(value)) {
         problems.push(`${at}: no condition ${value}`);
@@ -69,7 +71,8 @@ export function templateProblems(template: Template): string[] {
         const local = new Set([...subVars, ...Object.keys(isObject(vars) ? vars : {})]);
         for (const name of subReferences(String(text))) {
           const base = name.split(".")[0] ?? name;
-          if (!local.has(name) && !known(name) && !resources.has(base)) problems.push(`${at}: unknown \${${name}}`);
+          if (!local.has(name) && !known(name) && !resources.has(base))
+            problems.push(`${at}: unknown \${${name}}`);
         }
         if (isObject(vars)) walk(vars, at, subVars);
         continue;

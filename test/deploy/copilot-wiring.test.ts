@@ -6,8 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadCfnYaml } from "./cfn-yaml.ts";
 import { type EvalContext, evaluate, exportsOf, type Template } from "./cfn-template.ts";
+import { loadCfnYaml } from "./cfn-yaml.ts";
 import {
   applicationName,
   at,
@@ -25,7 +25,16 @@ const ACCOUNT = "123456789012";
 const app = applicationName();
 
 /** Exports of Copilot's own environment stack (environment/cf.yml Outputs), named ${App}-${Env}-X. */
-const COPILOT_ENV_EXPORTS = ["VpcId", "PrivateSubnets", "PublicSubnets", "EnvironmentSecurityGroup", "ClusterId", "PublicLoadBalancerFullName", "PublicLoadBalancerDNS", "HTTPSListenerArn"];
+const COPILOT_ENV_EXPORTS = [
+  "VpcId",
+  "PrivateSubnets",
+  "PublicSubnets",
+  "EnvironmentSecurityGroup",
+  "ClusterId",
+  "PublicLoadBalancerFullName",
+  "PublicLoadBalancerDNS",
+  "HTTPSListenerArn",
+];
 
 function addonTemplates(dir: string): Template[] {
   return readdirSync(dir)
@@ -36,7 +45,9 @@ function addonTemplates(dir: string): Template[] {
 const envAddons = addonTemplates(join(copilotDir, "environments", "addons"));
 
 function availableExports(env: string): Set<string> {
-  const context: EvalContext = { parameters: { App: app, Env: env, VpcId: "vpc-1", PrivateSubnets: "subnet-a,subnet-b" } };
+  const context: EvalContext = {
+    parameters: { App: app, Env: env, VpcId: "vpc-1", PrivateSubnets: "subnet-a,subnet-b" },
+  };
   const fromAddons = envAddons.flatMap((template) => Object.keys(exportsOf(template, context)));
   return new Set([...fromAddons, ...COPILOT_ENV_EXPORTS.map((name) => `${app}-${env}-${name}`)]);
 }
@@ -57,7 +68,10 @@ function serviceContext(service: string, env: string): EvalContext {
   };
 }
 
-function evaluatedResources(service: string, env: string): Record<string, { Type: string; Properties: unknown }> {
+function evaluatedResources(
+  service: string,
+  env: string,
+): Record<string, { Type: string; Properties: unknown }> {
   const result: Record<string, { Type: string; Properties: unknown }> = {};
   for (const template of addonTemplates(join(copilotDir, service, "addons"))) {
     for (const [id, resource] of Object.entries(template.Resources ?? {})) {
@@ -70,7 +84,12 @@ function evaluatedResources(service: string, env: string): Record<string, { Type
   return result;
 }
 
-type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+};
 const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
 
 /** SSM parameter names a task reads: SSM `secrets` (execution role) and *_SSM_PARAMETER variables (SDK). */
@@ -123,7 +142,8 @@ describe.each(serviceNames())("%s", (service) => {
     test("may read exactly the SSM parameters it names, through SSM-only KMS decryption", () => {
       const policies = Object.values(resources).filter((r) => r.Type === "AWS::IAM::ManagedPolicy");
       const statements = policies.flatMap(
-        (policy) => (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+        (policy) =>
+          (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
       );
       const ssm = statements.filter((s) => list(s.Action).some((action) => action.startsWith("ssm:")));
       expect(ssm.flatMap((s) => list(s.Action)).sort()).toEqual(["ssm:GetParameter"]);
@@ -132,7 +152,9 @@ describe.each(serviceNames())("%s", (service) => {
       expect(needed.length).toBeGreaterThan(0);
       expect(granted).toEqual(needed);
       const kms = statements.filter((s) => list(s.Action).includes("kms:Decrypt"));
-      expect(kms.map((s) => s.Condition)).toEqual([{ StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` } }]);
+      expect(kms.map((s) => s.Condition)).toEqual([
+        { StringEquals: { "kms:ViaService": `ssm.${REGION}.amazonaws.com` } },
+      ]);
     });
   });
 
@@ -153,12 +175,16 @@ describe.each(serviceNames())("%s", (service) => {
     const dashboard = Object.values(evaluatedResources(service, "staging")).find(
       (resource) => resource.Type === "AWS::CloudWatch::Dashboard",
     );
-    const body = JSON.parse((dashboard?.Properties as { DashboardBody: string }).DashboardBody) as { widgets: unknown[] };
+    if (!dashboard) throw new Error(`${service} has no AWS::CloudWatch::Dashboard in its addons`);
+    const body = JSON.parse((dashboard.Properties as { DashboardBody: string }).DashboardBody) as {
+      widgets: unknown[];
+    };
     const text = JSON.stringify(body);
     for (const metric of ["Requests", "RequestLatency", "ToolCalls", "ToolErrors", "Http5xx"]) {
       expect(text).toContain(`["RetailMcp","${metric}","Service","${service}"`);
     }
-    for (const word of ["CPUUtilization", "MemoryUtilization", '"p50"', '"p99"', "UnHealthyHostCount"]) expect(text).toContain(word);
+    for (const word of ["CPUUtilization", "MemoryUtilization", '"p50"', '"p99"', "UnHealthyHostCount"])
+      expect(text).toContain(word);
     const orders = text.includes("OrdersCreated") && text.includes("OrdersRejected");
     expect(orders).toBe(service === "order-service");
   });

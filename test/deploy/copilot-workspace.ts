@@ -62,7 +62,8 @@ export function interpolate(value: unknown, vars: Record<string, string>): unkno
     });
   }
   if (Array.isArray(value)) return value.map((item) => interpolate(item, vars));
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, vars)]));
+  if (isMap(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, vars)]));
   return value;
 }
 

@@ -33,10 +33,12 @@ function finalStageProblems(final: Stage): string[] {
   if (!ref.repository.startsWith("gcr.io/distroless/")) {
     problems.push(`final stage FROM ${final.image} is not a distroless image`);
   }
-  for (const run of argsOf(final, "RUN")) problems.push(`line ${run.line}: RUN in the final stage (no shell there)`);
+  for (const run of argsOf(final, "RUN"))
+    problems.push(`line ${run.line}: RUN in the final stage (no shell there)`);
   for (const add of argsOf(final, "ADD")) problems.push(`line ${add.line}: ADD in the final stage`);
   for (const copy of argsOf(final, "COPY")) {
-    if (!/--from=\S+/.test(copy.args)) problems.push(`line ${copy.line}: COPY into the final stage from the context`);
+    if (!/--from=\S+/.test(copy.args))
+      problems.push(`line ${copy.line}: COPY into the final stage from the context`);
   }
   const user = argsOf(final, "USER").at(-1);
   if (!user) problems.push("final stage has no USER, so it runs as root");
@@ -47,7 +49,8 @@ function finalStageProblems(final: Stage): string[] {
   if (!binary) problems.push("final stage needs an exec-form ENTRYPOINT naming the binary");
   for (const keyword of ["CMD", "ENTRYPOINT"]) {
     for (const instruction of argsOf(final, keyword)) {
-      if (!instruction.exec) problems.push(`line ${instruction.line}: ${keyword} in shell form (no shell there)`);
+      if (!instruction.exec)
+        problems.push(`line ${instruction.line}: ${keyword} in shell form (no shell there)`);
     }
   }
   const health = argsOf(final, "HEALTHCHECK").at(-1);
@@ -64,7 +67,8 @@ function finalStageProblems(final: Stage): string[] {
     problems.push(`line ${health.line}: HEALTHCHECK must run [${JSON.stringify(binary)}, "healthcheck"]`);
   }
   const exposed = argsOf(final, "EXPOSE").flatMap((expose) => expose.args.split(/\s+/));
-  if (!exposed.includes("8080") && !exposed.includes("8080/tcp")) problems.push("final stage does not EXPOSE 8080");
+  if (!exposed.includes("8080") && !exposed.includes("8080/tcp"))
+    problems.push("final stage does not EXPOSE 8080");
   const env = argsOf(final, "ENV")
     .map((instruction) => ` ${instruction.args} `)
     .join("");
@@ -79,7 +83,8 @@ function buildProblems(build: Stage[]): string[] {
   const installs = runs.filter((run) => /\bbun install\b/.test(run));
   if (installs.length === 0) problems.push("no RUN bun install in the build stages");
   for (const install of installs) {
-    if (!install.includes("--frozen-lockfile")) problems.push(`bun install without --frozen-lockfile: ${install}`);
+    if (!install.includes("--frozen-lockfile"))
+      problems.push(`bun install without --frozen-lockfile: ${install}`);
   }
   const compile = runs.find((run) => /\bbun build\b.*--compile/.test(run));
   if (!compile) problems.push("no RUN bun build --compile in the build stages");
@@ -87,7 +92,9 @@ function buildProblems(build: Stage[]): string[] {
     for (const flag of ["--minify", "--sourcemap"]) {
       if (!compile.includes(flag)) problems.push(`bun build --compile without ${flag}`);
     }
-    if (!/\$\{?SERVICE\}?\/src\/main\.ts/.test(compile)) problems.push("bun build does not compile ${SERVICE}/src/main.ts");
+    if (!/\$\{?SERVICE\}?\/src\/main\.ts/.test(compile))
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile ${} syntax, not a JS template
+      problems.push("bun build does not compile ${SERVICE}/src/main.ts");
   }
   return problems;
 }

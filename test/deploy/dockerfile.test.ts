@@ -64,10 +64,16 @@ describe("the project Dockerfile", () => {
     const sources = (stages[0]?.instructions ?? [])
       .filter((i) => i.keyword === "COPY" && !i.args.includes("--from="))
       .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile ${} syntax, not a JS template
       .map((source) => source.replace("${SERVICE}", "product-service").replace(/\/$/, ""));
     expect(sources).toContain("bun.lock");
-    for (const source of sources) expect({ source, excluded: isExcluded(dockerignore, source) }).toEqual({ source, excluded: false });
-    for (const needed of ["product-service/src/main.ts", "order-service/src/main.ts", "service-kit/src/config.ts"]) {
+    for (const source of sources)
+      expect({ source, excluded: isExcluded(dockerignore, source) }).toEqual({ source, excluded: false });
+    for (const needed of [
+      "product-service/src/main.ts",
+      "order-service/src/main.ts",
+      "service-kit/src/config.ts",
+    ]) {
       expect({ needed, excluded: isExcluded(dockerignore, needed) }).toEqual({ needed, excluded: false });
     }
   });
@@ -116,7 +122,9 @@ describe("the image rules reject broken Dockerfiles", () => {
   });
 
   test("a shell in the final stage, a non-distroless base, the wrong port", () => {
-    expect(broken("USER 65532:65532", "RUN apt-get install -y curl\nUSER 65532:65532").join()).toMatch(/RUN in the final/);
+    expect(broken("USER 65532:65532", "RUN apt-get install -y curl\nUSER 65532:65532").join()).toMatch(
+      /RUN in the final/,
+    );
     const final = /FROM (gcr\.io\/distroless\/\S+)/.exec(dockerfile)?.[1] ?? "";
     expect(broken(final, "debian:12.8").join()).toMatch(/not a distroless/);
     expect(broken("EXPOSE 8080", "EXPOSE 3000").join()).toMatch(/EXPOSE 8080/);
@@ -124,7 +132,10 @@ describe("the image rules reject broken Dockerfiles", () => {
 
   test("an install without the frozen lockfile and an unused SERVICE", () => {
     expect(broken("bun install --frozen-lockfile", "bun install").join()).toMatch(/--frozen-lockfile/);
-    const noService = dockerfile.replaceAll("${SERVICE}", "product-service").replaceAll("$SERVICE", "product-service");
+    const noService = dockerfile
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile ${} syntax, not a JS template
+      .replaceAll("${SERVICE}", "product-service")
+      .replaceAll("$SERVICE", "product-service");
     expect(dockerfileProblems(noService).join()).toMatch(/never used/);
   });
 });

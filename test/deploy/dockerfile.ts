@@ -81,7 +81,8 @@ export function parseDockerfile(text: string): Dockerfile {
       const platform = flags.find((flag) => flag.startsWith("--platform="))?.slice("--platform=".length);
       const stage: Stage = { from: instruction, image: rest[0] ?? "", instructions: [] };
       if (rest.length === 3 && rest[1]?.toUpperCase() === "AS") stage.name = rest[2];
-      else if (rest.length !== 1) throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
+      else if (rest.length !== 1)
+        throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
       if (platform) stage.platform = platform;
       stages.push(stage);
       continue;

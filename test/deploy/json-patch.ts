@@ -36,7 +36,12 @@ export function applyPatch(document: unknown, operations: PatchOperation[]): unk
     if (typeof parent !== "object" || parent === null) throw new Error(`${path}: parent is not a container`);
     if (Array.isArray(parent)) {
       const index = last === "-" && op === "add" ? parent.length : Number(last);
-      if (!Number.isInteger(index) || index < 0 || index > parent.length || (op !== "add" && index === parent.length)) {
+      if (
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index > parent.length ||
+        (op !== "add" && index === parent.length)
+      ) {
         throw new Error(`${path}: "${last}" is not a valid index`);
       }
       if (op === "add") parent.splice(index, 0, value);

@@ -42,12 +42,21 @@ const secrets = (m: Manifest): Record<string, unknown> => (at(m, "secrets") ?? {
 
 /** Shapes of what the secret sources hand the task at run time, for the config schema check. */
 const SAMPLE_SECRET_VALUES: Record<string, string> = {
-  DB_SECRET: JSON.stringify({ host: "db.internal", port: 5432, dbname: "retail", username: "u", password: "p" }),
+  DB_SECRET: JSON.stringify({
+    host: "db.internal",
+    port: 5432,
+    dbname: "retail",
+    username: "u",
+    password: "p",
+  }),
   INTERNAL_TOKEN: "a-long-random-internal-token-value-0123456789",
 };
 
 interface ServiceConfigModule {
-  configSchema: { shape: Record<string, unknown>; safeParse(input: unknown): { success: boolean; error?: unknown } };
+  configSchema: {
+    shape: Record<string, unknown>;
+    safeParse(input: unknown): { success: boolean; error?: unknown };
+  };
   cloudRequiredVariables: readonly string[];
 }
 
@@ -75,7 +84,8 @@ describe.each(services)("%s", (service) => {
       const names = [...Object.keys(vars(manifest)), ...Object.keys(secrets(manifest))];
       expect(names.filter((name) => !(name in configSchema.shape))).toEqual([]);
       const env = { ...vars(manifest) };
-      for (const name of Object.keys(secrets(manifest))) env[name] = SAMPLE_SECRET_VALUES[name] ?? "secret-value";
+      for (const name of Object.keys(secrets(manifest)))
+        env[name] = SAMPLE_SECRET_VALUES[name] ?? "secret-value";
       const result = configSchema.safeParse(env);
       expect(result.success ? "valid" : String(result.error)).toBe("valid");
     });
@@ -83,7 +93,9 @@ describe.each(services)("%s", (service) => {
     test("routes http.path to BASE_PATH and health-checks a real route under it", () => {
       const basePath = vars(manifest).BASE_PATH;
       expect(at(manifest, "http", "path")).toBe(basePath);
-      expect([`${basePath}/health`, `${basePath}/ready`]).toContain(at(manifest, "http", "healthcheck", "path") as string);
+      expect([`${basePath}/health`, `${basePath}/ready`]).toContain(
+        at(manifest, "http", "healthcheck", "path") as string,
+      );
     });
 
     test("uses one port everywhere: image.port, PORT and the Dockerfile EXPOSE", () => {
@@ -137,7 +149,9 @@ describe.each(services)("%s", (service) => {
     });
 
     test("scales within the environment's task range, in private subnets, on Service Connect", () => {
-      const [min, max] = String(at(manifest, "count", "range")).split("-").map(Number);
+      const [min, max] = String(at(manifest, "count", "range"))
+        .split("-")
+        .map(Number);
       expect([min, max]).toEqual(env === "production" ? [2, 10] : [1, 2]);
       expect(at(manifest, "network", "vpc", "placement")).toBe("private");
       expect(at(manifest, "network", "connect")).toBe(true);

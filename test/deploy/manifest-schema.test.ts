@@ -87,7 +87,9 @@ describe("the validation rejects broken manifests", () => {
   test("an environment manifest with a bad CIDR and a non-ACM certificate", () => {
     const broken = structuredClone(staging) as Record<string, Record<string, Record<string, unknown>>>;
     (broken.network?.vpc as Record<string, unknown>).cidr = "10.0.0.0";
-    (broken.http?.public as Record<string, unknown>).certificates = ["arn:aws:iam::123456789012:server-certificate/x"];
+    (broken.http?.public as Record<string, unknown>).certificates = [
+      "arn:aws:iam::123456789012:server-certificate/x",
+    ];
     const errors = errorsOf(validateEnvironment, broken).join("\n");
     expect(errors).toContain("/network/vpc/cidr");
     expect(errors).toContain("/http/public/certificates/0");

@@ -1,0 +1,103 @@
+/**
+ * A real PostgreSQL for tests. `.ci/run` starts one from Debian's package and exports
+ * TEST_DATABASE_URL; without it, `startPostgres()` runs initdb into a temporary folder itself.
+ * Each test gets its own database from `createTestDatabase()` so tests cannot see each other's rows.
+ */
+import { chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SQL } from "bun";
+import { freePort } from "./service-process.ts";
+
+export interface PostgresServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function debianBinDir(): string | undefined {
+  const base = "/usr/lib/postgresql";
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
+  for (const version of versions) {
+    const dir = join(base, version, "bin");
+    if (existsSync(join(dir, "initdb"))) return dir;
+  }
+  return undefined;
+}
+
+function asPostgresUser(argv: string[]): string[] {
+  // PostgreSQL refuses to run as root; CI runs as root.
+  return process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...argv] : argv;
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = debianBinDir();
+  if (!bin) throw new Error("PostgreSQL is not installed: apt-get install postgresql (or set TEST_DATABASE_URL)");
+  const dir = mkdtempSync(join(tmpdir(), "retail-pg-"));
+  if (process.getuid?.() === 0) {
+    const ids = Bun.spawnSync(["id", "-u", "postgres"]).stdout.toString().trim();
+    const gid = Bun.spawnSync(["id", "-g", "postgres"]).stdout.toString().trim();
+    chownSync(dir, Number(ids), Number(gid));
+  }
+  const data = join(dir, "data");
+  const init = Bun.spawnSync(asPostgresUser([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]), {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
+  const port = await freePort();
+  const start = Bun.spawnSync(
+    asPostgresUser([
+      join(bin, "pg_ctl"),
+      "-D",
+      data,
+      "-l",
+      join(dir, "postgres.log"),
+      "-o",
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=300 -c fsync=on`,
+      "-w",
+      "start",
+    ]),
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  if (start.exitCode !== 0) throw new Error(`pg_ctl start failed: ${start.stderr.toString()}${start.stdout.toString()}`);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      Bun.spawnSync(asPostgresUser([join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]));
+    },
+  };
+}
+
+/** The server URL from TEST_DATABASE_URL, or undefined when tests should start their own. */
+export function configuredPostgresUrl(): string | undefined {
+  const url = process.env.TEST_DATABASE_URL;
+  return url?.startsWith("postgres") ? url : undefined;
+}
+
+let shared: Promise<PostgresServer> | undefined;
+
+/** One server per test process: the configured one, or one started on first use. */
+export function sharedPostgres(): Promise<PostgresServer> {
+  const configured = configuredPostgresUrl();
+  if (configured) return Promise.resolve({ url: configured, stop: async () => undefined });
+  shared ??= startPostgres().then((server) => {
+    process.on("exit", () => {
+      void server.stop();
+    });
+    return server;
+  });
+  return shared;
+}
+
+/** A new, empty database on the shared server; returns its URL. */
+export async function createTestDatabase(prefix = "test"): Promise<string> {
+  const server = await sharedPostgres();
+  const name = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = new SQL(server.url);
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.close();
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

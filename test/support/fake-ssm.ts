@@ -46,12 +46,18 @@ export async function startFakeSsm(): Promise<FakeSsm> {
     count += 1;
     if (mode === "503") return awsJson(503, { __type: "ServiceUnavailable", message: "fake SSM is down" });
     if (target !== "AmazonSSM.GetParameter") {
-      return awsJson(400, { __type: "UnknownOperationException", message: `${target} is not implemented here` });
+      return awsJson(400, {
+        __type: "UnknownOperationException",
+        message: `${target} is not implemented here`,
+      });
     }
     const input = (await request.json()) as { Name?: string; WithDecryption?: boolean };
     const parameter = input.Name ? parameters.get(input.Name) : undefined;
     if (!input.Name || !parameter) {
-      return awsJson(400, { __type: "ParameterNotFound", message: `Parameter ${input.Name ?? ""} not found.` });
+      return awsJson(400, {
+        __type: "ParameterNotFound",
+        message: `Parameter ${input.Name ?? ""} not found.`,
+      });
     }
     return awsJson(200, {
       Parameter: {

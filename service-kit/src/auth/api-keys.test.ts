@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { API_KEY_PREFIX, ApiKeySet, createApiKey, keyRecordSchema, parseLocalApiKeys, sha256Hex } from "./api-keys.ts";
+import {
+  API_KEY_PREFIX,
+  ApiKeySet,
+  createApiKey,
+  keyRecordSchema,
+  parseLocalApiKeys,
+  sha256Hex,
+} from "./api-keys.ts";
 
 describe("createApiKey", () => {
   test("makes a prefixed 32-byte base64url key and a record holding only its hash", () => {
@@ -8,7 +15,11 @@ describe("createApiKey", () => {
     expect(Buffer.from(key.slice(API_KEY_PREFIX.length), "base64url")).toHaveLength(32);
     expect(record.sha256).toBe(sha256Hex(key));
     expect(JSON.stringify(record)).not.toContain(key.slice(API_KEY_PREFIX.length));
-    expect(record).toMatchObject({ principal: "alice", scopes: ["orders:read"], expires_at: "2030-01-01T00:00:00Z" });
+    expect(record).toMatchObject({
+      principal: "alice",
+      scopes: ["orders:read"],
+      expires_at: "2030-01-01T00:00:00Z",
+    });
     expect(createApiKey("alice", []).key).not.toBe(key);
   });
 
@@ -28,7 +39,9 @@ describe("parseLocalApiKeys", () => {
   });
 
   test("a malformed entry is named by position, never by its text", () => {
-    expect(() => parseLocalApiKeys("alice=k1,secretwithoutequals")).toThrow("API_KEYS entry 2 is not principal=key");
+    expect(() => parseLocalApiKeys("alice=k1,secretwithoutequals")).toThrow(
+      "API_KEYS entry 2 is not principal=key",
+    );
     try {
       parseLocalApiKeys("secretwithoutequals");
     } catch (error) {

@@ -57,7 +57,9 @@ export function parseLocalApiKeys(value: string): KeyRecord[] {
     const key = trimmed.slice(separator + 1).trim();
     if (separator <= 0 || key === "") {
       // The message names the position, never the text, because the text holds a key.
-      throw new Error(`API_KEYS entry ${index + 1} is not principal=key; write e.g. API_KEYS=alice=<key>,bob=<key>`);
+      throw new Error(
+        `API_KEYS entry ${index + 1} is not principal=key; write e.g. API_KEYS=alice=<key>,bob=<key>`,
+      );
     }
     records.push({ id: `local-${index + 1}`, principal, sha256: sha256Hex(key), scopes: [...ALL_SCOPES] });
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startFakeSsm, type FakeSsm } from "../../../test/support/fake-ssm.ts";
+import { type FakeSsm, startFakeSsm } from "../../../test/support/fake-ssm.ts";
 import { createLogger } from "../log.ts";
 import { createApiKey } from "./api-keys.ts";
 import { createSsmClient } from "./ssm-client.ts";
@@ -16,14 +16,20 @@ beforeAll(async () => {
 });
 afterAll(() => ssm.stop());
 
-const client = (): ReturnType<typeof createSsmClient> => createSsmClient({ region: "us-east-1", endpoint: ssm.endpoint });
+const client = (): ReturnType<typeof createSsmClient> =>
+  createSsmClient({ region: "us-east-1", endpoint: ssm.endpoint });
 
 describe("SsmKeySource", () => {
   test("rotation: add a key, both work, remove the old one, it stops working on the next refresh", async () => {
     const oldKey = createApiKey("alice", ["orders:read"]);
     const newKey = createApiKey("alice", ["orders:read"]);
     ssm.put("/keys/rotate", JSON.stringify([oldKey.record]));
-    const source = await SsmKeySource.start({ client: client(), parameter: "/keys/rotate", ttlSeconds: 3600, log });
+    const source = await SsmKeySource.start({
+      client: client(),
+      parameter: "/keys/rotate",
+      ttlSeconds: 3600,
+      log,
+    });
     try {
       expect(source.current().lookup(oldKey.key).ok).toBe(true);
       expect(source.current().lookup(newKey.key).ok).toBe(false);
@@ -43,7 +49,12 @@ describe("SsmKeySource", () => {
   test("the background timer picks up changes within the TTL", async () => {
     const key = createApiKey("bob", ["products:read"]);
     ssm.put("/keys/timer", "[]");
-    const source = await SsmKeySource.start({ client: client(), parameter: "/keys/timer", ttlSeconds: 0.2, log });
+    const source = await SsmKeySource.start({
+      client: client(),
+      parameter: "/keys/timer",
+      ttlSeconds: 0.2,
+      log,
+    });
     try {
       expect(source.current().lookup(key.key).ok).toBe(false);
       ssm.put("/keys/timer", JSON.stringify([key.record]));
@@ -57,7 +68,12 @@ describe("SsmKeySource", () => {
   test("SSM down during a run: the last good set stays and a warning is logged", async () => {
     const key = createApiKey("carol", ["products:read"]);
     ssm.put("/keys/down", JSON.stringify([key.record]));
-    const source = await SsmKeySource.start({ client: client(), parameter: "/keys/down", ttlSeconds: 3600, log });
+    const source = await SsmKeySource.start({
+      client: client(),
+      parameter: "/keys/down",
+      ttlSeconds: 3600,
+      log,
+    });
     try {
       await ssm.down("503");
       await source.refresh();
@@ -73,7 +89,9 @@ describe("SsmKeySource", () => {
   test("fails closed at start: missing parameter, SSM down, bad JSON, bad records", async () => {
     const start = (parameter: string): Promise<SsmKeySource> =>
       SsmKeySource.start({ client: client(), parameter, ttlSeconds: 60, log });
-    await expect(start("/keys/missing")).rejects.toThrow("cannot read SSM parameter /keys/missing: ParameterNotFound");
+    await expect(start("/keys/missing")).rejects.toThrow(
+      "cannot read SSM parameter /keys/missing: ParameterNotFound",
+    );
     ssm.put("/keys/notjson", "alice=xyz");
     await expect(start("/keys/notjson")).rejects.toThrow("is not JSON");
     ssm.put("/keys/bad", JSON.stringify([{ id: "k", principal: "a", sha256: "plaintext", scopes: [] }]));

@@ -74,7 +74,9 @@ export class SsmKeySource implements KeySource {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`SSM parameter ${this.options.parameter} is not JSON; it must hold a list of key records`);
+      throw new Error(
+        `SSM parameter ${this.options.parameter} is not JSON; it must hold a list of key records`,
+      );
     }
     const parsed = keyRecordListSchema.safeParse(json);
     if (!parsed.success) {

@@ -1,0 +1,42 @@
+/**
+ * Secrets a service needs at start (the internal service token): a plain value locally, an SSM
+ * SecureString in the cloud. Resolved once at start; failing closed with one line if neither works.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { createSsmClient, readSecureString, type SsmOptions } from "./ssm-client.ts";
+
+export interface SecretSource extends SsmOptions {
+  /** Variable name, for messages (e.g. "INTERNAL_TOKEN"). */
+  name: string;
+  value?: string | undefined;
+  ssmParameter?: string | undefined;
+}
+
+/** The SSM parameter wins when both are set, so a stray local value cannot shadow the cloud one. */
+export async function resolveSecret(source: SecretSource): Promise<string> {
+  if (source.ssmParameter) {
+    return readSecureString(createSsmClient(source), source.ssmParameter);
+  }
+  if (source.value) return source.value;
+  throw new Error(
+    `${source.name} is not set: set ${source.name}_SSM_PARAMETER (cloud) or ${source.name} (local)`,
+  );
+}
+
+/** Does the request carry `Authorization: Bearer <expected>`? Compared in constant time. */
+export function hasBearerToken(request: Request, expected: string): boolean {
+  const presented = bearerTokenOf(request);
+  if (presented === undefined) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  // timingSafeEqual needs equal lengths; comparing b with itself keeps the time independent of a.
+  return a.length === b.length ? timingSafeEqual(a, b) : !timingSafeEqual(b, b);
+}
+
+/** The token of an `Authorization: Bearer …` header (scheme case-insensitive), if there is one. */
+export function bearerTokenOf(request: Request): string | undefined {
+  const header = request.headers.get("authorization");
+  if (!header) return undefined;
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+  return match?.[1];
+}

@@ -1,0 +1,45 @@
+/** order-service configuration: the kit's variables plus how to reach product-service and reconcile. */
+import { kitConfigShape } from "service-kit/config";
+import { z } from "zod";
+
+function wholeNumber(what: string, min: number, max: number): z.ZodCoercedNumber<unknown> {
+  const message = `must be a whole number of ${what} from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+}
+
+export const configSchema = z.object({
+  ...kitConfigShape,
+  PORT: kitConfigShape.PORT.default(3002),
+  /** Base URL of product-service's internal API (cloud: http://product-service:8080 via Service Connect). */
+  PRODUCT_SERVICE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "http://127.0.0.1:3001"' })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .default("http://127.0.0.1:3001"),
+  /** Service token sent to product-service's /internal routes (same value as product-service's). */
+  INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** SSM SecureString parameter that holds INTERNAL_TOKEN in the cloud. */
+  INTERNAL_TOKEN_SSM_PARAMETER: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be a parameter name like "/retail-mcp/internal-token"')
+    .optional(),
+  /** A pending order older than this is finished (or rejected) by the reconciler. */
+  RECONCILE_AFTER_SECONDS: wholeNumber("seconds", 1, 86_400).default(30),
+  /** How often the reconciler looks for pending orders. */
+  RECONCILE_INTERVAL_SECONDS: wholeNumber("seconds", 1, 3600).default(10),
+  /** Timeout of one HTTP attempt to product-service. */
+  PRODUCT_TIMEOUT_MS: wholeNumber("milliseconds", 50, 60_000).default(2000),
+  /** Time budget of one product-service call including retries. */
+  PRODUCT_BUDGET_MS: wholeNumber("milliseconds", 100, 120_000).default(5000),
+});
+
+export type OrderConfig = z.infer<typeof configSchema>;
+
+/** What a deployed task must be given (checked against the Copilot manifests in test/deploy). */
+export const cloudRequiredVariables: readonly string[] = [
+  "PORT",
+  "HOST",
+  "BASE_PATH",
+  "DB_SECRET",
+  "DATABASE_SCHEMA",
+  "PRODUCT_SERVICE_URL",
+];

@@ -1,0 +1,8 @@
+#!/usr/bin/env bun
+/** order-service binary: `order-service [serve|migrate|healthcheck|version|--help]`. */
+import { runCli } from "service-kit/cli";
+import { configSchema } from "./config.ts";
+import { orderService } from "./service.ts";
+
+const code = await runCli(process.argv.slice(2), { definition: orderService, configSchema });
+process.exit(code);

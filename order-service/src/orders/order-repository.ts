@@ -1,0 +1,197 @@
+/**
+ * SQL for orders and their lines, for SQLite and PostgreSQL through Bun's SQL client. Every read that
+ * serves a caller is scoped by principal. Every write runs in a transaction: on SQLite, Bun queues
+ * transactions on its one connection, so writes never interleave with another open transaction.
+ */
+import type { SQL } from "bun";
+import { statusesAllowing } from "./state.ts";
+import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
+
+interface OrderRow {
+  id: string;
+  principal: string;
+  idempotency_key: string | null;
+  items_fingerprint: string;
+  status: OrderStatus;
+  note: string | null;
+  total_cents: number | string | null;
+  currency: string | null;
+  rejection_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface LineRow {
+  order_id: string;
+  product_id: string;
+  quantity: number | string;
+  product_name: string | null;
+  unit_price_cents: number | string | null;
+}
+
+export interface PendingOrder {
+  id: string;
+  principal: string;
+  idempotencyKey: string | null;
+  itemsFingerprint: string;
+  note: string | null;
+  items: OrderItem[];
+  createdAt: string;
+}
+
+export interface Confirmation {
+  lines: { productId: string; name: string; unitPriceCents: number }[];
+  totalCents: number;
+  currency: string;
+}
+
+const ORDER_COLUMNS =
+  "id, principal, idempotency_key, items_fingerprint, status, note, total_cents, currency, rejection_reason, created_at, updated_at";
+
+function toOrder(row: OrderRow, lines: LineRow[]): Order {
+  return {
+    id: row.id,
+    principal: row.principal,
+    idempotencyKey: row.idempotency_key,
+    itemsFingerprint: row.items_fingerprint,
+    status: row.status,
+    note: row.note,
+    totalCents: row.total_cents === null ? null : Number(row.total_cents),
+    currency: row.currency,
+    rejectionReason: row.rejection_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lines: lines.map(
+      (line): OrderLine => ({
+        productId: line.product_id,
+        quantity: Number(line.quantity),
+        name: line.product_name,
+        unitPriceCents: line.unit_price_cents === null ? null : Number(line.unit_price_cents),
+      }),
+    ),
+  };
+}
+
+export class OrderRepository {
+  constructor(private readonly sql: SQL) {}
+
+  /**
+   * Inserts a pending order unless the principal already used its idempotency key. Returns the stored
+   * order either way; `created` says which. The unique index decides races: the loser inserts nothing.
+   */
+  async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
+    const created = await this.sql.begin(async (tx) => {
+      const inserted = await tx.unsafe(
+        `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $6)
+         ON CONFLICT DO NOTHING`,
+        [
+          order.id,
+          order.principal,
+          order.idempotencyKey,
+          order.itemsFingerprint,
+          order.note,
+          order.createdAt,
+        ],
+      );
+      if (inserted.count !== 1) return false;
+      for (const [index, item] of order.items.entries()) {
+        await tx`INSERT INTO order_lines (order_id, line_no, product_id, quantity)
+          VALUES (${order.id}, ${index + 1}, ${item.productId}, ${item.quantity})`;
+      }
+      return true;
+    });
+    const stored = created
+      ? await this.find(order.principal, order.id)
+      : await this.findByKey(order.principal, order.idempotencyKey ?? "");
+    if (!stored) throw new Error(`order ${order.id} vanished right after it was written`);
+    return { order: stored, created };
+  }
+
+  async find(principal: string, id: string): Promise<Order | undefined> {
+    const rows = (await this.sql.unsafe(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 AND principal = $2`,
+      [id, principal],
+    )) as OrderRow[];
+    return (await this.withLines(rows))[0];
+  }
+
+  async findByKey(principal: string, key: string): Promise<Order | undefined> {
+    const rows = (await this.sql.unsafe(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE principal = $1 AND idempotency_key = $2`,
+      [principal, key],
+    )) as OrderRow[];
+    return (await this.withLines(rows))[0];
+  }
+
+  /** Newest first; `beforeId` continues after the last order of the previous page. */
+  async list(
+    principal: string,
+    options: { status?: OrderStatus; beforeId?: string; limit: number },
+  ): Promise<Order[]> {
+    const conditions = ["principal = $1"];
+    const params: unknown[] = [principal];
+    if (options.status) {
+      params.push(options.status);
+      conditions.push(`status = $${params.length}`);
+    }
+    if (options.beforeId) {
+      params.push(options.beforeId);
+      conditions.push(`id < $${params.length}`);
+    }
+    params.push(options.limit);
+    const rows = (await this.sql.unsafe(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE ${conditions.join(" AND ")} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    )) as OrderRow[];
+    return this.withLines(rows);
+  }
+
+  /** Pending orders created before `cutoff`, oldest first, of every principal (for the reconciler). */
+  async pendingBefore(cutoff: string, limit: number): Promise<Order[]> {
+    const rows = (await this.sql.unsafe(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2`,
+      [cutoff, limit],
+    )) as OrderRow[];
+    return this.withLines(rows);
+  }
+
+  /** pending → confirmed with the catalogue's prices; false when the order was no longer pending. */
+  async confirm(id: string, confirmation: Confirmation): Promise<boolean> {
+    const now = new Date().toISOString();
+    return this.sql.begin(async (tx) => {
+      const updated = await tx`UPDATE orders
+        SET status = 'confirmed', total_cents = ${confirmation.totalCents}, currency = ${confirmation.currency},
+            updated_at = ${now}
+        WHERE id = ${id} AND status = 'pending'`;
+      if (updated.count !== 1) return false;
+      for (const line of confirmation.lines) {
+        await tx`UPDATE order_lines SET product_name = ${line.name}, unit_price_cents = ${line.unitPriceCents}
+          WHERE order_id = ${id} AND product_id = ${line.productId}`;
+      }
+      return true;
+    });
+  }
+
+  /** Moves an order to `rejected` or `cancelled` from any state the state machine allows. */
+  async finish(id: string, to: "rejected" | "cancelled", reason: string | null): Promise<boolean> {
+    const now = new Date().toISOString();
+    const from = statusesAllowing(to);
+    return this.sql.begin(async (tx) => {
+      const updated = await tx`UPDATE orders
+        SET status = ${to}, rejection_reason = COALESCE(${reason}, rejection_reason), updated_at = ${now}
+        WHERE id = ${id} AND status IN ${tx(from)}`;
+      return updated.count === 1;
+    });
+  }
+
+  private async withLines(rows: OrderRow[]): Promise<Order[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const lines = (await this.sql`
+      SELECT order_id, product_id, quantity, product_name, unit_price_cents FROM order_lines
+      WHERE order_id IN ${this.sql(ids)} ORDER BY order_id, line_no`) as LineRow[];
+    const byOrder = new Map<string, LineRow[]>();
+    for (const line of lines) byOrder.set(line.order_id, [...(byOrder.get(line.order_id) ?? []), line]);
+    return rows.map((row) => toOrder(row, byOrder.get(row.id) ?? []));
+  }
+}

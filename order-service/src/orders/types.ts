@@ -1,0 +1,41 @@
+/** Order domain types. Amounts are integer cents; prices come from the catalogue, never the client. */
+export type OrderStatus = "pending" | "confirmed" | "rejected" | "cancelled";
+
+export const ORDER_STATUSES: readonly OrderStatus[] = ["pending", "confirmed", "rejected", "cancelled"];
+
+export interface OrderItem {
+  productId: string;
+  quantity: number;
+}
+
+export interface OrderLine extends OrderItem {
+  /** Known once product-service has reserved the stock. */
+  name: string | null;
+  unitPriceCents: number | null;
+}
+
+export interface Order {
+  id: string;
+  principal: string;
+  idempotencyKey: string | null;
+  itemsFingerprint: string;
+  status: OrderStatus;
+  note: string | null;
+  totalCents: number | null;
+  currency: string | null;
+  rejectionReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lines: OrderLine[];
+}
+
+export interface NewOrder {
+  items: OrderItem[];
+  idempotencyKey?: string;
+  note?: string;
+}
+
+export interface OrderPage {
+  orders: Order[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,177 @@
+/**
+ * HTTP client for product-service's internal reservation API; implements the order domain's
+ * ReservationGateway. Both calls are idempotent on the order id, so network errors, timeouts, 5xx and
+ * 429 are retried with exponential backoff and full jitter, inside a total time budget: when
+ * product-service is down the caller gets DomainError("unavailable") in bounded time, never a hang.
+ * 4xx answers are final. The request id and the service token travel with every attempt.
+ */
+import { DomainError } from "service-kit/errors";
+import type { Logger } from "service-kit/log";
+import { z } from "zod";
+import type { ReservationGateway, ReservationResult } from "./orders/reservation-gateway.ts";
+import type { OrderItem } from "./orders/types.ts";
+
+export interface ProductClientOptions {
+  baseUrl: string;
+  /** The service token; a function so that a token loaded later (from SSM) is used. */
+  token: () => string | undefined;
+  attemptTimeoutMs: number;
+  budgetMs: number;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  log: Logger;
+}
+
+const reservedBody = z.object({
+  lines: z.array(
+    z.object({
+      product_id: z.string(),
+      name: z.string(),
+      quantity: z.number().int(),
+      unit_price_cents: z.number().int(),
+      currency: z.string(),
+    }),
+  ),
+});
+
+const conflictBody = z.object({
+  error: z.string(),
+  message: z.string().optional(),
+  shortages: z
+    .array(
+      z.object({
+        product_id: z.string(),
+        name: z.string().nullable(),
+        requested: z.number(),
+        available: z.number(),
+      }),
+    )
+    .optional(),
+});
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+export class ProductClient implements ReservationGateway {
+  constructor(private readonly options: ProductClientOptions) {}
+
+  async reserve(orderId: string, items: readonly OrderItem[], requestId: string): Promise<ReservationResult> {
+    const answer = await this.send("POST", "/internal/reservations", requestId, {
+      order_id: orderId,
+      items: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+    });
+    if (answer.status === 200 || answer.status === 201) {
+      const parsed = reservedBody.safeParse(answer.body);
+      if (!parsed.success) throw this.unexpected(answer, "reserve");
+      return {
+        kind: "reserved",
+        lines: parsed.data.lines.map((line) => ({
+          productId: line.product_id,
+          name: line.name,
+          quantity: line.quantity,
+          unitPriceCents: line.unit_price_cents,
+          currency: line.currency,
+        })),
+      };
+    }
+    const problem = conflictBody.safeParse(answer.body);
+    if (answer.status === 409 && problem.success) {
+      if (problem.data.error === "insufficient_stock" && problem.data.shortages) {
+        return {
+          kind: "short",
+          shortfalls: problem.data.shortages.map((item) => ({
+            productId: item.product_id,
+            name: item.name,
+            requested: item.requested,
+            available: item.available,
+          })),
+        };
+      }
+      if (problem.data.error === "reservation_released") return { kind: "released" };
+    }
+    if (answer.status === 400 && problem.success && problem.data.message) {
+      return { kind: "refused", message: `The catalogue refused the items: ${problem.data.message}` };
+    }
+    throw this.unexpected(answer, "reserve");
+  }
+
+  async release(orderId: string, requestId: string): Promise<void> {
+    const answer = await this.send(
+      "DELETE",
+      `/internal/reservations/${encodeURIComponent(orderId)}`,
+      requestId,
+    );
+    if (answer.status !== 200 && answer.status !== 204) throw this.unexpected(answer, "release");
+  }
+
+  private unexpected(answer: Answer, call: string): DomainError {
+    this.options.log.error("unexpected answer from product-service", {
+      call,
+      status: answer.status,
+      body: JSON.stringify(answer.body)?.slice(0, 500),
+    });
+    const hint = answer.status === 401 || answer.status === 403 ? " (the service token is not accepted)" : "";
+    return new DomainError(
+      "unavailable",
+      `The stock service gave an unexpected answer (HTTP ${answer.status}${hint}).`,
+    );
+  }
+
+  private async send(
+    method: "POST" | "DELETE",
+    path: string,
+    requestId: string,
+    body?: unknown,
+  ): Promise<Answer> {
+    const { attemptTimeoutMs, budgetMs, log } = this.options;
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    const baseDelayMs = this.options.baseDelayMs ?? 150;
+    const deadline = Date.now() + budgetMs;
+    const headers: Record<string, string> = { "x-request-id": requestId, accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const token = this.options.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    let lastProblem = "no attempt fitted in the time budget";
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      const timeoutMs = Math.min(attemptTimeoutMs, remaining);
+      try {
+        const response = await fetch(`${this.options.baseUrl}${path}`, {
+          method,
+          headers,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (response.status < 500 && response.status !== 429) {
+          const text = await response.text();
+          return { status: response.status, body: text ? safeJson(text) : undefined };
+        }
+        await response.body?.cancel();
+        lastProblem = `HTTP ${response.status}`;
+      } catch (error) {
+        lastProblem =
+          error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")
+            ? `no answer within ${timeoutMs} ms`
+            : `connection failed (${error instanceof Error ? error.message : String(error)})`;
+      }
+      log.warn("product-service call failed", { method, path, attempt, requestId, problem: lastProblem });
+      if (attempt === maxAttempts) break;
+      // Full jitter: instances that failed together do not retry together.
+      const delay = Math.random() * baseDelayMs * 2 ** (attempt - 1);
+      if (Date.now() + delay >= deadline) break;
+      await Bun.sleep(delay);
+    }
+    throw new DomainError("unavailable", `The stock service is unavailable (${lastProblem}).`);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

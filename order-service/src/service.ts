@@ -1,0 +1,47 @@
+/** order-service as a kit service definition: migrations, the order saga, its reconciler, MCP server. */
+import type { ServiceDefinition } from "service-kit/service";
+import ordersMigration from "../migrations/001_orders.sql" with { type: "text" };
+import packageJson from "../package.json" with { type: "json" };
+import type { OrderConfig } from "./config.ts";
+import { createOrderMcpServer } from "./mcp.ts";
+import { OrderRepository } from "./orders/order-repository.ts";
+import { Orders } from "./orders/orders.ts";
+import { Reconciler } from "./orders/reconciler.ts";
+import { ProductClient } from "./product-client.ts";
+
+export const orderService: ServiceDefinition<OrderConfig> = {
+  info: {
+    name: "order-service",
+    version: packageJson.version,
+    description: "Orders MCP server",
+  },
+  migrations: [{ id: "001_orders", sql: ordersMigration }],
+  async setup({ config, db, log, metrics, info }) {
+    const repository = new OrderRepository(db.sql);
+    const products = new ProductClient({
+      baseUrl: config.PRODUCT_SERVICE_URL,
+      token: () => config.INTERNAL_TOKEN,
+      attemptTimeoutMs: config.PRODUCT_TIMEOUT_MS,
+      budgetMs: config.PRODUCT_BUDGET_MS,
+      log,
+    });
+    const orders = new Orders(
+      repository,
+      products,
+      {
+        confirmed: (order) => metrics.emit({ OrdersCreated: 1 }, { orderId: order.id }),
+        rejected: (order) => metrics.emit({ OrdersRejected: 1 }, { orderId: order.id }),
+      },
+      log,
+    );
+    const reconciler = new Reconciler(orders, repository, log, {
+      afterSeconds: config.RECONCILE_AFTER_SECONDS,
+      intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+    });
+    reconciler.start();
+    return {
+      createMcpServer: () => createOrderMcpServer(orders, { log, metrics }, info.version),
+      stop: () => reconciler.stop(),
+    };
+  },
+};

@@ -1,0 +1,113 @@
+/** The order tools: thin adapters that validate input, call the Orders use cases and shape output. */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { registerTool, type ToolKit } from "service-kit/mcp/tools";
+import { z } from "zod";
+import type { Orders } from "./orders/orders.ts";
+import { ORDER_STATUSES, type OrderStatus } from "./orders/types.ts";
+import { orderOutput, presentOrder } from "./presenters.ts";
+
+const productId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "must be a product id like p002")
+  .describe('Product id from the catalogue, e.g. "p002"');
+const orderId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .describe("Order id as returned by create_order or list_orders");
+const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
+
+export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orders): void {
+  registerTool(server, kit, {
+    name: "create_order",
+    title: "Create order",
+    description:
+      "Place an order for 1 to 20 lines of {product_id, quantity}. Prices come from the catalogue (never send " +
+      "prices); stock is reserved for all lines or none. Lines naming the same product_id are added together " +
+      "(at most 100 units of one product). Returns the order with unit prices, line totals and total in " +
+      "currency units. status is 'confirmed' when the stock is reserved, or 'rejected' (not an error) with a " +
+      "message naming each short item and how many are left. Pass an idempotency_key (any unique string) so " +
+      "that retrying after an error can never order twice: the same key returns the first order.",
+    input: {
+      items: z
+        .array(z.object({ product_id: productId, quantity: z.number().int().min(1).max(100) }))
+        .min(1)
+        .max(20)
+        .describe("What to order"),
+      idempotency_key: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe("Unique per order; reuse it only to retry"),
+      note: z.string().max(500).optional().describe("Free-text note stored with the order"),
+    },
+    output: orderOutput.shape,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    handler: async (input, call) => {
+      const order = await orders.create(
+        call.principal,
+        {
+          items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
+          ...(input.idempotency_key !== undefined ? { idempotencyKey: input.idempotency_key } : {}),
+          ...(input.note !== undefined ? { note: input.note } : {}),
+        },
+        call.requestId,
+      );
+      return presentOrder(order);
+    },
+  });
+
+  registerTool(server, kit, {
+    name: "get_order",
+    title: "Get order",
+    description: "One of your orders by id: status, lines with unit prices, total and, if rejected, why.",
+    input: { order_id: orderId },
+    output: orderOutput.shape,
+    annotations: READ_ONLY,
+    handler: async (input, call) => presentOrder(await orders.get(call.principal, input.order_id)),
+  });
+
+  registerTool(server, kit, {
+    name: "list_orders",
+    title: "List orders",
+    description:
+      "Your orders, newest first, optionally only one status. Returns up to `limit` orders and `next_cursor` " +
+      "for the next page (pass it back unchanged with the same status).",
+    input: {
+      status: z.enum(ORDER_STATUSES as [OrderStatus, ...OrderStatus[]]).optional(),
+      limit: z.number().int().min(1).max(50).default(10),
+      cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
+    },
+    output: { orders: z.array(orderOutput), next_cursor: z.string().nullable() },
+    annotations: READ_ONLY,
+    handler: async (input, call) => {
+      const page = await orders.list(call.principal, {
+        ...(input.status !== undefined ? { status: input.status } : {}),
+        ...(input.cursor !== undefined ? { cursor: input.cursor } : {}),
+        limit: input.limit,
+      });
+      return { orders: page.orders.map(presentOrder), next_cursor: page.nextCursor };
+    },
+  });
+
+  registerTool(server, kit, {
+    name: "cancel_order",
+    title: "Cancel order",
+    description:
+      "Cancel one of your pending or confirmed orders and release its stock. Cancelling an order that is " +
+      "already cancelled returns it unchanged. A rejected order held nothing and cannot be cancelled.",
+    input: { order_id: orderId },
+    output: orderOutput.shape,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    handler: async (input, call) =>
+      presentOrder(await orders.cancel(call.principal, input.order_id, call.requestId)),
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * The benchmark's cases. Each starts its own server(s), runs one measured load, and stops them, so
+ * no case inherits another's heap or database.
+ */
+import { BENCH_PRODUCT_ID } from "./canned.ts";
+import { openSession, toolCallBody } from "./mcp-session.ts";
+import { type CaseLoad, type CaseResult, measureCase, type RunSettings } from "./measure.ts";
+import type { ServerHandle } from "./processes.ts";
+import {
+  freshSqliteUrl,
+  orderServiceExists,
+  seedHugeStock,
+  startCeiling,
+  startOrder,
+  startPeer,
+  startProduct,
+} from "./servers.ts";
+
+export type Progress = (message: string) => void;
+
+const GET_PRODUCT = toolCallBody("get_product", { product_id: BENCH_PRODUCT_ID });
+const GET_EXPECT = `"id":"${BENCH_PRODUCT_ID}"`;
+const SEARCH_PRODUCTS = toolCallBody("search_products", { query: "wireless headphones", limit: 10 });
+const SEARCH_EXPECT = '"total":';
+const JSON_ONLY = { Accept: "application/json" };
+// The SDK's Node transport answers 406 unless both types are listed.
+const BOTH_TYPES = { Accept: "application/json, text/event-stream" };
+
+async function withServers<T>(
+  start: () => Promise<ServerHandle[]>,
+  run: (servers: ServerHandle[]) => Promise<T>,
+): Promise<T> {
+  const servers = await start();
+  try {
+    return await run(servers);
+  } finally {
+    for (const server of [...servers].reverse()) await server.stop();
+  }
+}
+
+async function single(
+  id: string,
+  label: string,
+  start: () => Promise<ServerHandle>,
+  load: (server: ServerHandle) => Promise<CaseLoad>,
+  settings: RunSettings,
+  progress: Progress,
+): Promise<CaseResult> {
+  progress(`${id}: ${label}`);
+  return withServers(
+    async () => [await start()],
+    async ([server]) => {
+      if (!server) throw new Error(`${id}: no server started`);
+      const result = await measureCase(id, label, server, await load(server), settings);
+      progress(
+        `${id}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors.total} errors`,
+      );
+      return result;
+    },
+  );
+}
+
+export async function runCeiling(settings: RunSettings, progress: Progress): Promise<CaseResult> {
+  const load = async (): Promise<CaseLoad> => ({
+    path: "/mcp",
+    body: GET_PRODUCT,
+    headers: JSON_ONLY,
+    expect: GET_EXPECT,
+  });
+  return single("ceiling", "raw Bun.serve, canned tools/call answer", startCeiling, load, settings, progress);
+}
+
+export async function runPeer(settings: RunSettings, progress: Progress): Promise<CaseResult> {
+  const load = async (): Promise<CaseLoad> => ({
+    path: "/mcp",
+    body: GET_PRODUCT,
+    headers: BOTH_TYPES,
+    expect: GET_EXPECT,
+  });
+  return single("peer", "Node 20 + Express 5 + SDK, get_product", startPeer, load, settings, progress);
+}
+
+export async function runProductCases(settings: RunSettings, progress: Progress): Promise<CaseResult[]> {
+  const start = (): Promise<ServerHandle> => startProduct(freshSqliteUrl("product"));
+  const stateless = (body: string, expect: string) => async (): Promise<CaseLoad> => ({
+    path: "/mcp",
+    body,
+    headers: JSON_ONLY,
+    expect,
+  });
+  const session =
+    (body: string, expect: string) =>
+    async (server: ServerHandle): Promise<CaseLoad> => {
+      const opened = await openSession(`${server.baseUrl}/mcp`);
+      return { path: "/mcp", body, headers: { ...JSON_ONLY, ...opened.headers }, expect };
+    };
+  return [
+    await single(
+      "product-get-stateless",
+      "get_product, stateless JSON",
+      start,
+      stateless(GET_PRODUCT, GET_EXPECT),
+      settings,
+      progress,
+    ),
+    await single(
+      "product-search-stateless",
+      "search_products, stateless JSON",
+      start,
+      stateless(SEARCH_PRODUCTS, SEARCH_EXPECT),
+      settings,
+      progress,
+    ),
+    await single(
+      "product-get-session",
+      "get_product, in a session",
+      start,
+      session(GET_PRODUCT, GET_EXPECT),
+      settings,
+      progress,
+    ),
+    await single(
+      "product-search-session",
+      "search_products, in a session",
+      start,
+      session(SEARCH_PRODUCTS, SEARCH_EXPECT),
+      settings,
+      progress,
+    ),
+  ];
+}
+
+/** create_order's arguments; "{{n}}" becomes a unique number per request inside wrk. */
+export const CREATE_ORDER_BODY = toolCallBody("create_order", {
+  items: [{ product_id: BENCH_PRODUCT_ID, quantity: 1 }],
+  idempotency_key: "bench-{{n}}",
+});
+export const CREATE_ORDER_EXPECT = '"status":"confirmed"';
+
+export interface OrderDatabase {
+  id: string;
+  label: string;
+  productUrl: string;
+  orderUrl: string;
+  productEnv?: Record<string, string>;
+  orderEnv?: Record<string, string>;
+}
+
+export function sqliteOrderDatabase(): OrderDatabase {
+  return {
+    id: "order-create-sqlite",
+    label: "create_order, SQLite",
+    productUrl: freshSqliteUrl("product"),
+    orderUrl: freshSqliteUrl("order"),
+  };
+}
+
+/** The PostgreSQL case, or the reason it cannot run here. */
+export function postgresOrderDatabase(url: string | undefined): OrderDatabase | string {
+  if (!url || !/^postgres(ql)?:\/\//.test(url))
+    return "postgres: not configured (set BENCH_DATABASE_URL=postgres://…)";
+  return {
+    id: "order-create-postgres",
+    label: "create_order, PostgreSQL",
+    productUrl: url,
+    orderUrl: url,
+    productEnv: { DATABASE_SCHEMA: "bench_product" },
+    orderEnv: { DATABASE_SCHEMA: "bench_orders" },
+  };
+}
+
+export async function runOrderCase(
+  database: OrderDatabase,
+  settings: RunSettings,
+  progress: Progress,
+): Promise<CaseResult> {
+  if (!orderServiceExists()) throw new Error("order-service/src/main.ts does not exist");
+  progress(`${database.id}: ${database.label}`);
+  seedHugeStock(database.productUrl, database.productEnv);
+  return withServers(
+    async () => {
+      const product = await startProduct(database.productUrl, database.productEnv);
+      try {
+        return [product, await startOrder(database.orderUrl, product.baseUrl, database.orderEnv)];
+      } catch (error) {
+        await product.stop();
+        throw error;
+      }
+    },
+    async ([, order]) => {
+      if (!order) throw new Error(`${database.id}: order-service did not start`);
+      const load: CaseLoad = {
+        path: "/mcp",
+        body: CREATE_ORDER_BODY,
+        headers: JSON_ONLY,
+        expect: CREATE_ORDER_EXPECT,
+      };
+      const result = await measureCase(database.id, database.label, order, load, settings);
+      progress(
+        `${database.id}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors.total} errors`,
+      );
+      return result;
+    },
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * Cold start of the compiled product-service: from exec to the first 200 from /ready, which
+ * includes opening the database, migrations and (on a fresh one) the demo seed.
+ */
+import { benchTempDir, freePort, waitForOk } from "./processes.ts";
+import { binaryPath, freshSqliteUrl, INTERNAL_TOKEN } from "./servers.ts";
+
+export interface ColdStart {
+  freshDbMs: number;
+  existingDbMs: number;
+  samples: { freshDbMs: number[]; existingDbMs: number[] };
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error("median of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return Math.round((value ?? 0) * 10) / 10;
+}
+
+async function startOnce(databaseUrl: string): Promise<number> {
+  const port = await freePort();
+  const dir = benchTempDir("retail-mcp-bench-cold-");
+  const startedAt = performance.now();
+  const child = Bun.spawn([binaryPath("product-service"), "serve"], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "info",
+      DATABASE_URL: databaseUrl,
+      INTERNAL_TOKEN,
+    },
+    stdin: "ignore",
+    stdout: Bun.file(`${dir}/server.log`),
+    stderr: Bun.file(`${dir}/server.err`),
+  });
+  try {
+    const ms = await waitForOk(
+      `http://127.0.0.1:${port}/ready`,
+      child,
+      startedAt,
+      20_000,
+      () => `see ${dir}`,
+    );
+    return Math.round(ms * 10) / 10;
+  } finally {
+    child.kill("SIGTERM");
+    await child.exited;
+  }
+}
+
+export async function measureColdStart(starts = 5): Promise<ColdStart> {
+  const freshDbMs: number[] = [];
+  for (let i = 0; i < starts; i++) freshDbMs.push(await startOnce(freshSqliteUrl(`cold-${i}`)));
+  const existing = freshSqliteUrl("cold-existing");
+  await startOnce(existing);
+  const existingDbMs: number[] = [];
+  for (let i = 0; i < starts; i++) existingDbMs.push(await startOnce(existing));
+  return {
+    freshDbMs: median(freshDbMs),
+    existingDbMs: median(existingDbMs),
+    samples: { freshDbMs, existingDbMs },
+  };
+}

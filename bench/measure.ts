@@ -1,0 +1,50 @@
+/** Runs one case against a started server: warm-up, measured load, RSS during and after. */
+import { type ServerHandle, sampleRss } from "./processes.ts";
+import { type LoadResult, runWrk } from "./wrk.ts";
+
+export interface RunSettings {
+  seconds: number;
+  connections: number;
+  threads: number;
+  warmupSeconds: number;
+}
+
+export interface CaseLoad {
+  path: string;
+  body: string;
+  headers: Record<string, string>;
+  expect: string;
+}
+
+export interface CaseResult extends LoadResult {
+  id: string;
+  label: string;
+  rssMb: { underLoad: number; after: number };
+}
+
+export async function measureCase(
+  id: string,
+  label: string,
+  server: ServerHandle,
+  load: CaseLoad,
+  settings: RunSettings,
+): Promise<CaseResult> {
+  const spec = {
+    url: `${server.baseUrl}${load.path}`,
+    connections: settings.connections,
+    threads: settings.threads,
+    body: load.body,
+    headers: load.headers,
+    expect: load.expect,
+  };
+  // The warm-up lets the JIT settle and pools fill; its figures are thrown away, but not its errors.
+  const warm = await runWrk({ ...spec, seconds: settings.warmupSeconds });
+  if (warm.requests === 0)
+    throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
+  const sampler = sampleRss(server);
+  const result = await runWrk({ ...spec, seconds: settings.seconds });
+  const underLoad = sampler.stop();
+  await Bun.sleep(500);
+  const after = server.rssMb();
+  return { id, label, ...result, rssMb: { underLoad, after } };
+}

@@ -1,0 +1,136 @@
+/**
+ * Server processes under test: start on a free loopback port, wait for readiness, read RSS from
+ * /proc while load runs, and stop. Server output goes to a file, as it would go to a pipe that a
+ * container runtime drains, so logging costs what it costs in production.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export interface ServerHandle {
+  name: string;
+  pid: number;
+  port: number;
+  baseUrl: string;
+  logFile: string;
+  /** Resident set size now, in MB (VmRSS from /proc/<pid>/status). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export interface StartSpec {
+  name: string;
+  command: string[];
+  env: Record<string, string>;
+  port: number;
+  /** Path answered with 200 once the server can take load. */
+  readyPath: string;
+  timeoutMs?: number;
+}
+
+export function benchTempDir(prefix = "retail-mcp-bench-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const port = server.port as number;
+  await server.stop(true);
+  return port;
+}
+
+export function readRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match?.[1]) throw new Error(`no VmRSS line in /proc/${pid}/status`);
+  return Math.round((Number(match[1]) / 1024) * 10) / 10;
+}
+
+/** Polls `url` as fast as the server can refuse; resolves with ms since `startedAt` at the first 200. */
+export async function waitForOk(
+  url: string,
+  child: Subprocess,
+  startedAt: number,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<number> {
+  const deadline = startedAt + timeoutMs;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`exited with ${child.exitCode} before ${url} answered 200:\n${describe()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return performance.now() - startedAt;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(1);
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${describe()}`);
+}
+
+export async function startServer(spec: StartSpec): Promise<ServerHandle> {
+  const dir = benchTempDir(`retail-mcp-bench-${spec.name}-`);
+  const logFile = join(dir, "server.log");
+  const child = Bun.spawn(spec.command, {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...spec.env },
+    stdin: "ignore",
+    stdout: Bun.file(logFile),
+    stderr: Bun.file(join(dir, "server.err")),
+  });
+  const baseUrl = `http://127.0.0.1:${spec.port}`;
+  const describe = (): string => tail(logFile) + tail(join(dir, "server.err"));
+  try {
+    await waitForOk(
+      `${baseUrl}${spec.readyPath}`,
+      child,
+      performance.now(),
+      spec.timeoutMs ?? 20_000,
+      describe,
+    );
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return {
+    name: spec.name,
+    pid: child.pid,
+    port: spec.port,
+    baseUrl,
+    logFile,
+    rssMb: () => readRssMb(child.pid),
+    stop: async () => {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/** Samples a process's RSS every 250 ms until stopped; returns the highest reading. */
+export function sampleRss(handle: ServerHandle): { stop(): number } {
+  let peak = handle.rssMb();
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, handle.rssMb());
+    } catch {
+      // the process ended; the caller notices through its own checks
+    }
+  }, 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/** The benchmark's result: its JSON shape, the ratios and the targets from the tracker's issue 10. */
+import type { ColdStart } from "./cold-start.ts";
+import type { CaseResult } from "./measure.ts";
+
+export interface BenchReport {
+  measuredAt: string;
+  machine: { cpus: number; memoryMb: number; kernel: string; bun: string; node: string };
+  loadGenerator: { name: "wrk"; version: string; threads: number; timeoutSeconds: number };
+  settings: { seconds: number; connections: number; warmupSeconds: number };
+  cases: CaseResult[];
+  /** Cases that were not run, and why (a fact about this machine, e.g. "postgres: not configured"). */
+  notes: string[];
+  ratios: { case: string; oursOverCeiling: number; oursOverPeer: number };
+  coldStart: ColdStart;
+  binarySizeMb: Record<string, number>;
+  targets: TargetResult[];
+}
+
+export interface TargetResult {
+  name: string;
+  target: string;
+  actual: string;
+  /** null when the case could not run here (the reason is in notes). */
+  met: boolean | null;
+}
+
+export const OURS_CASE = "product-get-stateless";
+export const CREATE_ORDER_SQLITE_CASE = "order-create-sqlite";
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 1000) / 1000 : 0;
+}
+
+export function computeRatios(cases: CaseResult[]): BenchReport["ratios"] {
+  const find = (id: string): CaseResult => {
+    const found = cases.find((item) => item.id === id);
+    if (!found) throw new Error(`case ${id} is missing from the results`);
+    return found;
+  };
+  const ours = find(OURS_CASE).requestsPerSecond;
+  return {
+    case: OURS_CASE,
+    oursOverCeiling: ratio(ours, find("ceiling").requestsPerSecond),
+    oursOverPeer: ratio(ours, find("peer").requestsPerSecond),
+  };
+}
+
+export function evaluateTargets(
+  cases: CaseResult[],
+  ratios: BenchReport["ratios"],
+  coldStart: ColdStart,
+): TargetResult[] {
+  const ours = cases.find((item) => item.id === OURS_CASE);
+  if (!ours) throw new Error(`case ${OURS_CASE} is missing from the results`);
+  const order = cases.find((item) => item.id === CREATE_ORDER_SQLITE_CASE);
+  const slowestStart = Math.max(coldStart.freshDbMs, coldStart.existingDbMs);
+  return [
+    {
+      name: "get_product vs ceiling",
+      target: ">= 40% of raw Bun.serve",
+      actual: `${(ratios.oursOverCeiling * 100).toFixed(1)}%`,
+      met: ratios.oursOverCeiling >= 0.4,
+    },
+    {
+      name: "get_product vs peer",
+      target: ">= 10x Node + Express + SDK",
+      actual: `${ratios.oursOverPeer.toFixed(1)}x`,
+      met: ratios.oursOverPeer >= 10,
+    },
+    {
+      name: "get_product p99",
+      target: "<= 10 ms",
+      actual: `${ours.latencyMs.p99} ms`,
+      met: ours.latencyMs.p99 <= 10,
+    },
+    {
+      name: "get_product RSS under load",
+      target: "<= 150 MB",
+      actual: `${ours.rssMb.underLoad} MB`,
+      met: ours.rssMb.underLoad <= 150,
+    },
+    {
+      name: "get_product errors",
+      target: "0",
+      actual: String(ours.errors.total),
+      met: ours.errors.total === 0,
+    },
+    {
+      name: "cold start to /ready (median)",
+      target: "<= 150 ms",
+      actual: `${coldStart.freshDbMs} ms fresh DB, ${coldStart.existingDbMs} ms existing DB`,
+      met: slowestStart <= 150,
+    },
+    order
+      ? {
+          name: "create_order on SQLite",
+          target: ">= 1500 req/s, 0 errors",
+          actual: `${order.requestsPerSecond} req/s, ${order.errors.total} errors`,
+          met: order.requestsPerSecond >= 1500 && order.errors.total === 0,
+        }
+      : {
+          name: "create_order on SQLite",
+          target: ">= 1500 req/s, 0 errors",
+          actual: "not measured: order-service/src/main.ts does not exist yet",
+          met: null,
+        },
+  ];
+}
+
+export function verdict(met: boolean | null): string {
+  if (met === null) return "not measured";
+  return met ? "met" : "not met";
+}
+
+/** A plain-text summary for the terminal. */
+export function renderText(report: BenchReport): string {
+  const lines = [
+    `machine: ${report.machine.cpus} CPUs, ${report.machine.memoryMb} MB; wrk ${report.loadGenerator.version}, ` +
+      `${report.settings.connections} connections, ${report.settings.seconds} s per case`,
+    "",
+    pad(["case", "req/s", "p50 ms", "p99 ms", "errors", "RSS load MB", "RSS after MB"]),
+    ...report.cases.map((item) =>
+      pad([
+        item.id,
+        String(item.requestsPerSecond),
+        String(item.latencyMs.p50),
+        String(item.latencyMs.p99),
+        String(item.errors.total),
+        String(item.rssMb.underLoad),
+        String(item.rssMb.after),
+      ]),
+    ),
+    ...report.notes.map((note) => `note: ${note}`),
+    "",
+    `ours/ceiling ${report.ratios.oursOverCeiling}  ours/peer ${report.ratios.oursOverPeer}  (${report.ratios.case})`,
+    `cold start: ${report.coldStart.freshDbMs} ms fresh DB, ${report.coldStart.existingDbMs} ms existing DB`,
+    `binary size: ${Object.entries(report.binarySizeMb)
+      .map(([name, mb]) => `${name} ${mb} MB`)
+      .join(", ")}`,
+    "",
+    ...report.targets.map(
+      (item) => `${verdict(item.met).padEnd(13)} ${item.name}: ${item.actual} (target ${item.target})`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function pad(cells: string[]): string {
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(28) : cell.padStart(12))).join("");
+}

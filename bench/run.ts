@@ -1,0 +1,144 @@
+/**
+ * `bun run bench`: builds the service binaries, measures the ceiling, the peer and our cases in one
+ * run on this machine, and writes bench/results/latest.json, docs/performance.md and
+ * docs/performance.svg. See docs/performance.md for the method.
+ */
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus, release, totalmem } from "node:os";
+import { join } from "node:path";
+import {
+  postgresOrderDatabase,
+  runCeiling,
+  runOrderCase,
+  runPeer,
+  runProductCases,
+  sqliteOrderDatabase,
+} from "./cases.ts";
+import { measureColdStart } from "./cold-start.ts";
+import { CASE_LABELS, renderPerformanceDoc } from "./docs.ts";
+import type { CaseResult, RunSettings } from "./measure.ts";
+import { parseOptions } from "./options.ts";
+import { type BenchReport, computeRatios, evaluateTargets, renderText } from "./report.ts";
+import { binaryPath, buildService, orderServiceExists, ROOT } from "./servers.ts";
+import { type Bar, renderBarChart } from "./svg.ts";
+import { wrkVersion } from "./wrk.ts";
+
+const progress = (message: string): void => {
+  process.stderr.write(`bench: ${message}\n`);
+};
+
+function nodeVersion(): string {
+  const result = Bun.spawnSync(["node", "--version"], { stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error("node is not on PATH; the peer case runs on Node 20");
+  return result.stdout.toString().trim();
+}
+
+function sizeMb(path: string): number {
+  return Math.round((statSync(path).size / 1024 / 1024) * 10) / 10;
+}
+
+function barKind(id: string): Bar["kind"] {
+  if (id === "ceiling") return "ceiling";
+  return id === "peer" ? "peer" : "ours";
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const loadGeneratorVersion = wrkVersion();
+  const node = nodeVersion();
+  const settings: RunSettings = {
+    seconds: options.seconds,
+    connections: options.connections,
+    // One wrk thread leaves the other core to the server: every server here runs its JavaScript on
+    // one thread, and two wrk threads would take CPU from it on a 2-core machine.
+    threads: 1,
+    warmupSeconds: options.seconds >= 5 ? 2 : 1,
+  };
+
+  const withOrders = orderServiceExists();
+  progress(`building product-service${withOrders ? " and order-service" : ""}`);
+  buildService("product-service");
+  if (withOrders) buildService("order-service");
+
+  const cases: CaseResult[] = [];
+  const notes: string[] = [];
+  cases.push(await runCeiling(settings, progress));
+  cases.push(await runPeer(settings, progress));
+  cases.push(...(await runProductCases(settings, progress)));
+  if (withOrders) {
+    cases.push(await runOrderCase(sqliteOrderDatabase(), settings, progress));
+    const postgres = postgresOrderDatabase(process.env.BENCH_DATABASE_URL);
+    if (typeof postgres === "string") notes.push(postgres);
+    else cases.push(await runOrderCase(postgres, settings, progress));
+  } else {
+    notes.push(
+      "order-service: not built yet (order-service/src/main.ts does not exist), so create_order was not run",
+    );
+  }
+  for (const note of notes) progress(note);
+
+  progress("cold start: 5 starts on a fresh database, 5 on an existing one");
+  const coldStart = await measureColdStart(5);
+  const ratios = computeRatios(cases);
+  const binarySizeMb: Record<string, number> = { "product-service": sizeMb(binaryPath("product-service")) };
+  if (withOrders) binarySizeMb["order-service"] = sizeMb(binaryPath("order-service"));
+
+  const report: BenchReport = {
+    measuredAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      memoryMb: Math.round(totalmem() / 1024 / 1024),
+      kernel: release(),
+      bun: Bun.version,
+      node,
+    },
+    loadGenerator: {
+      name: "wrk",
+      version: loadGeneratorVersion,
+      threads: settings.threads,
+      timeoutSeconds: 5,
+    },
+    settings: {
+      seconds: settings.seconds,
+      connections: settings.connections,
+      warmupSeconds: settings.warmupSeconds,
+    },
+    cases,
+    notes,
+    ratios,
+    coldStart,
+    binarySizeMb,
+    targets: evaluateTargets(cases, ratios, coldStart),
+  };
+
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  mkdirSync(join(ROOT, "docs"), { recursive: true });
+  const json = JSON.stringify(report, null, 2);
+  writeFileSync(join(ROOT, "bench", "results", "latest.json"), `${json}\n`);
+  writeFileSync(join(ROOT, "docs", "performance.md"), renderPerformanceDoc(report));
+  const bars = cases.map((item) => ({
+    label: CASE_LABELS[item.id] ?? item.id,
+    value: item.requestsPerSecond,
+    kind: barKind(item.id),
+  }));
+  writeFileSync(
+    join(ROOT, "docs", "performance.svg"),
+    renderBarChart(
+      `Requests/s, ${settings.connections} connections, ${report.machine.cpus} CPUs (higher is better)`,
+      bars,
+    ),
+  );
+  progress("wrote bench/results/latest.json, docs/performance.md and docs/performance.svg");
+
+  if (options.json) {
+    process.stderr.write(renderText(report));
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    process.stdout.write(renderText(report));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

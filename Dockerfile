@@ -50,8 +50,8 @@ RUN test -n "${SERVICE}" && test -f "${SERVICE}/src/main.ts" \
       *) echo "Unsupported TARGETARCH ${TARGETARCH}: use linux/amd64 or linux/arm64" >&2; exit 1 ;; \
     esac \
  && bun build --compile --minify --sourcemap --target="${BUN_TARGET}" \
-      "${SERVICE}/src/main.ts" --outfile /out/service \
- && mkdir -p /out/data
+      "${SERVICE}/src/main.ts" --outfile out/service \
+ && mkdir -p out/data
 
 # ---------------------------------------------------------------------------------------------
 # runtime
@@ -69,8 +69,8 @@ LABEL org.opencontainers.image.title="${SERVICE}" \
 
 # The sqlite default writes under ./.data; give the non-root user a writable working directory
 # even though the cloud configuration uses PostgreSQL.
-COPY --from=build --chown=65532:65532 /out/data /app/.data
-COPY --from=build --chown=0:0 --chmod=0555 /out/service /app/service
+COPY --from=build --chown=65532:65532 /src/out/data /app/.data
+COPY --from=build --chown=0:0 --chmod=0555 /src/out/service /app/service
 
 # uid/gid 65532 is the `nonroot` entry of the distroless /etc/passwd.
 USER 65532:65532

@@ -87,3 +87,28 @@ describe("urls", () => {
     expect(redactDatabaseUrl("sqlite://.data/x.sqlite")).toBe("sqlite://.data/x.sqlite");
   });
 });
+
+describe("PostgreSQL through the same code path", () => {
+  test("migrations apply once, a failing one leaves nothing, and the schema is the service's own", async () => {
+    const { createTestDatabase } = await import("../../test/support/postgres.ts");
+    db = await openDatabase(await createTestDatabase("kit_db"), { schema: "orders" });
+    expect(db.dialect).toBe("postgres");
+    await db.ping();
+    const migrations = [
+      { id: "001_a", sql: "CREATE TABLE a (v TEXT NOT NULL);\nINSERT INTO a (v) VALUES ('x');" },
+    ];
+    expect((await migrate(db, migrations)).applied).toEqual(["001_a"]);
+    expect((await migrate(db, migrations)).alreadyApplied).toEqual(["001_a"]);
+    const [where] =
+      (await db.sql`SELECT table_schema FROM information_schema.tables WHERE table_name = 'a'`) as {
+        table_schema: string;
+      }[];
+    expect(where?.table_schema).toBe("orders");
+    await expect(
+      migrate(db, [{ id: "002_broken", sql: "CREATE TABLE b (x INT);\nINSERT INTO nowhere VALUES (1);" }]),
+    ).rejects.toThrow();
+    const tables =
+      (await db.sql`SELECT table_name FROM information_schema.tables WHERE table_name = 'b'`) as unknown[];
+    expect(tables).toHaveLength(0);
+  }, 60_000);
+});

@@ -5,13 +5,6 @@ import type { Catalog } from "./catalog.ts";
 import { parseQuery } from "./search-terms.ts";
 import { openTestCatalog } from "./test-catalog.ts";
 
-let db: Database;
-let catalog: Catalog;
-beforeAll(async () => {
-  ({ db, catalog } = await openTestCatalog());
-});
-afterAll(() => db.close());
-
 describe("parseQuery", () => {
   test("turns price phrases into bounds and drops stop words", () => {
     expect(parseQuery("Headphones under $200")).toEqual({ terms: ["headphone"], maxPriceCents: 20000 });
@@ -22,71 +15,84 @@ describe("parseQuery", () => {
   });
 });
 
-describe("searchProducts", () => {
-  test("matches name, description and category, case-insensitively, ranking name matches first", async () => {
-    const page = await catalog.search({ query: "HEADPHONES", limit: 10 });
-    expect(page.total).toBeGreaterThanOrEqual(3);
-    expect(page.products[0]?.name.toLowerCase()).toContain("headphone");
-    const byCategory = await catalog.search({ query: "kitchen", limit: 50 });
-    expect(
-      byCategory.products.some((p) => p.category === "kitchen" && !p.name.toLowerCase().includes("kitchen")),
-    ).toBe(true);
-  });
+for (const dialect of ["sqlite", "postgres"] as const) {
+  describe(`searchProducts on ${dialect}`, () => {
+    let db: Database;
+    let catalog: Catalog;
+    beforeAll(async () => {
+      ({ db, catalog } = await openTestCatalog(undefined, dialect));
+    }, 60_000);
+    afterAll(() => db.close());
 
-  test("every term must match", async () => {
-    const page = await catalog.search({ query: "wireless headphones", limit: 50 });
-    expect(page.products.map((p) => p.id)).toContain("p002");
-    for (const p of page.products) {
-      const text = `${p.name} ${p.description} ${p.category}`.toLowerCase();
-      expect(text).toContain("wireless");
-      expect(text).toContain("headphone");
-    }
-  });
-
-  test("treats LIKE wildcards and quotes in the query as plain text", async () => {
-    const percent = await catalog.search({ query: "%", limit: 50 });
-    expect(percent.total).toBeLessThan(5);
-    for (const p of percent.products) expect(`${p.name} ${p.description}`).toContain("%");
-    expect((await catalog.search({ query: "_", limit: 10 })).total).toBe(0);
-    expect((await catalog.search({ query: "' OR 1=1 --", limit: 10 })).total).toBe(0);
-  });
-
-  test("cursor pagination visits every match once, in order", async () => {
-    const all = await catalog.search({ limit: 50, sort: "name" });
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    for (let i = 0; i < 100; i++) {
-      const page = await catalog.search({ limit: 7, sort: "name", ...(cursor ? { cursor } : {}) });
-      seen.push(...page.products.map((p) => p.id));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    expect(seen).toHaveLength(all.total);
-    expect(new Set(seen).size).toBe(all.total);
-    expect(seen.slice(0, 50)).toEqual(all.products.map((p) => p.id));
-  });
-
-  test("a cursor is refused with other filters, and a forged one is refused", async () => {
-    const page = await catalog.search({ limit: 2 });
-    const cursor = page.nextCursor as string;
-    await expect(catalog.search({ limit: 2, category: "books", cursor })).rejects.toBeInstanceOf(DomainError);
-    await expect(catalog.search({ limit: 2, cursor: "not-a-cursor" })).rejects.toThrow(/cursor/);
-    const forged = Buffer.from(JSON.stringify({ o: -5, f: "x" })).toString("base64url");
-    await expect(catalog.search({ limit: 2, cursor: forged })).rejects.toThrow(/cursor/);
-  });
-
-  test("filters by category, price and stock", async () => {
-    const page = await catalog.search({
-      category: "electronics",
-      maxPriceCents: 20000,
-      inStockOnly: true,
-      limit: 50,
+    test("matches name, description and category, case-insensitively, ranking name matches first", async () => {
+      const page = await catalog.search({ query: "HEADPHONES", limit: 10 });
+      expect(page.total).toBeGreaterThanOrEqual(3);
+      expect(page.products[0]?.name.toLowerCase()).toContain("headphone");
+      const byCategory = await catalog.search({ query: "kitchen", limit: 50 });
+      expect(
+        byCategory.products.some(
+          (p) => p.category === "kitchen" && !p.name.toLowerCase().includes("kitchen"),
+        ),
+      ).toBe(true);
     });
-    expect(page.total).toBeGreaterThan(0);
-    for (const p of page.products) {
-      expect(p.category).toBe("electronics");
-      expect(p.priceCents).toBeLessThanOrEqual(20000);
-      expect(p.stock).toBeGreaterThan(0);
-    }
+
+    test("every term must match", async () => {
+      const page = await catalog.search({ query: "wireless headphones", limit: 50 });
+      expect(page.products.map((p) => p.id)).toContain("p002");
+      for (const p of page.products) {
+        const text = `${p.name} ${p.description} ${p.category}`.toLowerCase();
+        expect(text).toContain("wireless");
+        expect(text).toContain("headphone");
+      }
+    });
+
+    test("treats LIKE wildcards and quotes in the query as plain text", async () => {
+      const percent = await catalog.search({ query: "%", limit: 50 });
+      expect(percent.total).toBeLessThan(5);
+      for (const p of percent.products) expect(`${p.name} ${p.description}`).toContain("%");
+      expect((await catalog.search({ query: "_", limit: 10 })).total).toBe(0);
+      expect((await catalog.search({ query: "' OR 1=1 --", limit: 10 })).total).toBe(0);
+    });
+
+    test("cursor pagination visits every match once, in order", async () => {
+      const all = await catalog.search({ limit: 50, sort: "name" });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await catalog.search({ limit: 7, sort: "name", ...(cursor ? { cursor } : {}) });
+        seen.push(...page.products.map((p) => p.id));
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      expect(seen).toHaveLength(all.total);
+      expect(new Set(seen).size).toBe(all.total);
+      expect(seen.slice(0, 50)).toEqual(all.products.map((p) => p.id));
+    });
+
+    test("a cursor is refused with other filters, and a forged one is refused", async () => {
+      const page = await catalog.search({ limit: 2 });
+      const cursor = page.nextCursor as string;
+      await expect(catalog.search({ limit: 2, category: "books", cursor })).rejects.toBeInstanceOf(
+        DomainError,
+      );
+      await expect(catalog.search({ limit: 2, cursor: "not-a-cursor" })).rejects.toThrow(/cursor/);
+      const forged = Buffer.from(JSON.stringify({ o: -5, f: "x" })).toString("base64url");
+      await expect(catalog.search({ limit: 2, cursor: forged })).rejects.toThrow(/cursor/);
+    });
+
+    test("filters by category, price and stock", async () => {
+      const page = await catalog.search({
+        category: "electronics",
+        maxPriceCents: 20000,
+        inStockOnly: true,
+        limit: 50,
+      });
+      expect(page.total).toBeGreaterThan(0);
+      for (const p of page.products) {
+        expect(p.category).toBe("electronics");
+        expect(p.priceCents).toBeLessThanOrEqual(20000);
+        expect(p.stock).toBeGreaterThan(0);
+      }
+    });
   });
-});
+}

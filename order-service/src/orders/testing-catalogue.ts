@@ -1,0 +1,56 @@
+/**
+ * Test support: a real catalogue for the order domain's tests. It runs product-service's own
+ * Reservations domain on a temporary SQLite file (in process, no HTTP), so the saga is exercised
+ * against real stock rules rather than a mock.
+ */
+import { join } from "node:path";
+import { type Database, openDatabase } from "service-kit/db";
+import { migrate } from "service-kit/migrate";
+import { Catalog } from "../../../product-service/src/catalog/catalog.ts";
+import { Reservations } from "../../../product-service/src/reservations/reservations.ts";
+import { demoCatalog, productService } from "../../../product-service/src/service.ts";
+import { tempDir } from "../../../test/support/service-process.ts";
+import type { ReservationGateway, ReservationResult } from "./reservation-gateway.ts";
+import type { OrderItem } from "./types.ts";
+
+export class InProcessCatalogue implements ReservationGateway {
+  calls = 0;
+
+  private constructor(
+    readonly db: Database,
+    private readonly reservations: Reservations,
+  ) {}
+
+  static async open(): Promise<InProcessCatalogue> {
+    const db = await openDatabase(`sqlite://${join(tempDir(), "catalogue.sqlite")}`);
+    await migrate(db, productService.migrations);
+    await new Catalog(db.sql).import(demoCatalog);
+    return new InProcessCatalogue(db, new Reservations(db.sql));
+  }
+
+  async stock(productId: string): Promise<number> {
+    const rows = (await this.db.sql`SELECT stock FROM products WHERE id = ${productId}`) as {
+      stock: number;
+    }[];
+    return Number(rows[0]?.stock);
+  }
+
+  async reserve(orderId: string, items: readonly OrderItem[]): Promise<ReservationResult> {
+    this.calls++;
+    const outcome = await this.reservations.reserve(orderId, items);
+    switch (outcome.kind) {
+      case "reserved":
+        return { kind: "reserved", lines: outcome.lines };
+      case "short":
+        return { kind: "short", shortfalls: outcome.shortages };
+      case "released":
+        return { kind: "released" };
+      case "items_differ":
+        throw new Error(`order ${orderId} was reserved with other items`);
+    }
+  }
+
+  async release(orderId: string): Promise<void> {
+    await this.reservations.release(orderId);
+  }
+}

@@ -66,7 +66,7 @@ const build = await run("build", [process.execPath, join(root, "scripts", "build
 }));
 add(build);
 if (build.code === 0) {
-  add(await run("bun test", [process.execPath, "test", ...extraArgs], bunTestTally));
+  add(await run("bun test", [process.execPath, "test", "--timeout", "120000", ...extraArgs], bunTestTally));
   const conformance = join(root, "scripts", "conformance.ts");
   if (extraArgs.length === 0 && existsSync(conformance)) {
     add(await run("conformance", [process.execPath, conformance], plainTally));

@@ -12,6 +12,7 @@ import { chooseResponseMode, FULL_ACCEPT, type ResponseMode } from "./http/accep
 import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
+import { negotiatedVersion, withSessionProtocolVersion } from "./mcp/protocol-version.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
 
@@ -44,6 +45,7 @@ interface LiveSession {
 
 // The SDK keeps these private; rebuilding a session on another instance needs to restore them.
 interface TransportInternals {
+  protocolVersion: string;
   _initialized: boolean;
   _enableJsonResponse: boolean;
   _streamMapping: Map<string, unknown>;
@@ -128,7 +130,8 @@ export class McpEndpoint {
     const session = await this.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
     setResponseMode(session.transport, mode);
-    return session.transport.handleRequest(sdkRequest, { parsedBody: body, authInfo });
+    const versioned = withSessionProtocolVersion(sdkRequest, session.protocolVersion);
+    return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
   }
 
   private async handleSessionRequest(request: Request, info: McpRequestInfo): Promise<Response> {
@@ -173,7 +176,14 @@ export class McpEndpoint {
           createdAt: now,
           lastSeenAt: now,
         });
-        this.live.set(id, { transport, server, principal: info.principal.id, lastTouchedAt: now });
+        const protocolVersion = negotiatedVersion(params.protocolVersion);
+        this.live.set(id, {
+          transport,
+          server,
+          principal: info.principal.id,
+          lastTouchedAt: now,
+          protocolVersion,
+        });
       },
     );
     return transport;
@@ -277,6 +287,7 @@ export class McpEndpoint {
     }
     const removed = await this.options.store.deleteIdleSince(cutoff);
     if (removed > 0) this.options.log.info("expired idle MCP sessions", { removed });
+      protocolVersion: negotiatedVersion(record.protocolVersion),
   }
 
   /** Closes this instance's transports; sessions stay in the database for the other instances. */

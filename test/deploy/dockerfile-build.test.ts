@@ -90,6 +90,7 @@ function freePort(): number {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const { port } = server;
   server.stop(true);
+  if (port === undefined) throw new Error("Bun.serve on port 0 reported no port");
   return port;
 }
 

@@ -3,7 +3,7 @@
  * passes, has no dangling reference, and gets every extra parameter from addons.parameters.yml.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate, type Template, templateProblems } from "./cfn-template.ts";
 import { loadCfnYaml, parseCfnYaml } from "./cfn-yaml.ts";
@@ -93,6 +93,13 @@ describe.each(addonDirs)("$dir", ({ kind, dir, copilotParams }) => {
         expect({ name, id, known: PARENT_IDS[kind].has(id) }).toEqual({ name, id, known: true });
     }
   });
+});
+
+test("every service carries the same observability and SSM addons (one definition, no drift)", () => {
+  for (const file of ["observability.yml", "ssm-access.yml"]) {
+    const copies = serviceNames().map((service) => readFileSync(join(copilotDir, service, "addons", file), "utf8"));
+    expect(new Set(copies).size).toBe(1);
+  }
 });
 
 describe("the database addon", () => {

@@ -159,6 +159,21 @@ describe.each(services)("%s", (service) => {
   });
 });
 
+test("every deployed task authenticates callers, with keys and the internal token from SSM, never inline", () => {
+  for (const env of environments) {
+    const manifests = services.map((service) => resolved(service, env));
+    for (const manifest of manifests) {
+      expect(["api-key", "oauth"]).toContain(vars(manifest).AUTH_MODE as string);
+      if (vars(manifest).AUTH_MODE === "api-key")
+        expect(vars(manifest).API_KEYS_SSM_PARAMETER).toMatch(/^\//);
+      for (const inline of ["API_KEYS", "INTERNAL_TOKEN"]) expect(vars(manifest)[inline]).toBeUndefined();
+    }
+    const tokens = new Set(manifests.map((manifest) => vars(manifest).INTERNAL_TOKEN_SSM_PARAMETER));
+    expect(tokens.size).toBe(1);
+    expect([...tokens][0]).toMatch(new RegExp(`^/copilot/[^/]+/${env}/`));
+  }
+});
+
 test("http paths are unique across services", () => {
   const paths = services.map((service) => at(readYaml(serviceManifestPath(service)), "http", "path"));
   expect(new Set(paths).size).toBe(services.length);

@@ -97,7 +97,9 @@ describe.each(addonDirs)("$dir", ({ kind, dir, copilotParams }) => {
 
 test("every service carries the same observability and SSM addons (one definition, no drift)", () => {
   for (const file of ["observability.yml", "ssm-access.yml"]) {
-    const copies = serviceNames().map((service) => readFileSync(join(copilotDir, service, "addons", file), "utf8"));
+    const copies = serviceNames().map((service) =>
+      readFileSync(join(copilotDir, service, "addons", file), "utf8"),
+    );
     expect(new Set(copies).size).toBe(1);
   }
 });

@@ -39,6 +39,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       total: z.number().int(),
     },
     annotations: READ_ONLY,
+    scope: "products:read",
     handler: async (input) => {
       const page = await catalog.search({
         ...(input.query !== undefined ? { query: input.query } : {}),
@@ -61,6 +62,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     input: { product_id: productId },
     output: productOutput.shape,
     annotations: READ_ONLY,
+    scope: "products:read",
     handler: async (input) => presentProduct(await catalog.getProduct(input.product_id)),
   });
 
@@ -72,6 +74,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     input: {},
     output: { categories: z.array(categoryOutput) },
     annotations: READ_ONLY,
+    scope: "products:read",
     handler: async () => ({ categories: (await catalog.categories()).map(presentCategory) }),
   });
 
@@ -92,6 +95,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       unknown_ids: z.array(z.string()),
     },
     annotations: READ_ONLY,
+    scope: "products:read",
     handler: async (input) => {
       const report = await catalog.inventory(input.product_ids);
       return {

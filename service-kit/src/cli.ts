@@ -3,7 +3,9 @@
  * version, --help. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
  */
 import type { z } from "zod";
-import { type KitConfig, loadConfigOrExit } from "./config.ts";
+import { resolveAuth } from "./auth/auth-config.ts";
+import { runKeysCommand } from "./auth/keys-command.ts";
+import { isLoopbackHost, type KitConfig, loadConfigOrExit } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { openServiceDatabase, type ServiceDefinition, startService } from "./service.ts";
@@ -30,6 +32,8 @@ Commands:
   seed FILE          import a JSON file into the database (validated, all or nothing)
   healthcheck        exit 0 if /health answers on the configured port, else 1
   version            print the version and git commit
+  keys create --principal P --scopes S1,S2 [--expires-at ISO]
+                     make a new API key: prints the key once and the record to store in SSM
   --help             show this help
 
 Configuration comes from environment variables; see the README.`;
@@ -64,6 +68,8 @@ export async function runCli<C extends KitConfig>(argv: string[], options: CliOp
       return seed(options, rest[0]);
     case "serve":
       return serve(options);
+    case "keys":
+      return runKeysCommand(rest);
     default:
       console.error(`${name}: unknown command "${command}"\n\n${usage(name)}`);
       return 2;
@@ -116,6 +122,11 @@ async function seed<C extends KitConfig>(options: CliOptions<C>, file: string | 
 
 async function serve<C extends KitConfig>(options: CliOptions<C>): Promise<number> {
   const config = loadConfigOrExit(options.configSchema);
+  const auth = resolveAuth(config, isLoopbackHost(config.HOST));
+  if (!auth.ok) {
+    console.error(`config error: ${auth.problem}`);
+    return 2;
+  }
   const { definition } = options;
   const log = createLogger(config.LOG_LEVEL, { service: definition.info.name });
   const metrics = createMetrics(definition.info.name);

@@ -4,6 +4,7 @@
  * misconfigured task that starts anyway fails later in ways that are much harder to trace.
  */
 import { z } from "zod";
+import { authConfigShape } from "./auth/auth-config.ts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
@@ -54,6 +55,7 @@ export const kitConfigShape = {
   SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds", 600_000).default(25_000),
   SSE_KEEPALIVE_MS: positiveInt("milliseconds", 300_000).default(10_000),
+  ...authConfigShape,
 } as const;
 
 export type KitConfigShape = typeof kitConfigShape;

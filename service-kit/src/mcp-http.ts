@@ -14,12 +14,16 @@ import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { negotiatedVersion, withSessionProtocolVersion } from "./mcp/protocol-version.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
+import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
 
 export interface McpEndpointOptions {
   store: SessionStore;
   log: Logger;
-  createServer: () => McpServer;
+  /** Builds the server for one caller; the kit then hides the tools the caller's scopes do not allow. */
+  createServer: (principal: Principal) => McpServer;
+  /** The answer to a tools/call the caller lacks the scope for (403 insufficient_scope). */
+  forbidden?: (scope: string, message: string) => Response;
   sessionTtlMs: number;
   keepAliveMs: number;
   maxBodyBytes: number;
@@ -41,11 +45,11 @@ interface LiveSession {
   server: McpServer;
   principal: string;
   lastTouchedAt: number;
+  protocolVersion: string;
 }
 
 // The SDK keeps these private; rebuilding a session on another instance needs to restore them.
 interface TransportInternals {
-  protocolVersion: string;
   _initialized: boolean;
   _enableJsonResponse: boolean;
   _streamMapping: Map<string, unknown>;
@@ -119,7 +123,9 @@ export class McpEndpoint {
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
-      const server = this.options.createServer();
+      const server = this.serverFor(info.principal);
+      const denied = this.deniedTool(server, info);
+      if (denied) return denied;
       const transport = info.rpc.isInitialize
         ? this.newSessionTransport(server, body, info)
         : this.statelessTransport();
@@ -129,6 +135,8 @@ export class McpEndpoint {
     }
     const session = await this.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
+    const denied = this.deniedTool(session.server, info);
+    if (denied) return denied;
     setResponseMode(session.transport, mode);
     const versioned = withSessionProtocolVersion(sdkRequest, session.protocolVersion);
     return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
@@ -221,6 +229,23 @@ export class McpEndpoint {
     return transport;
   }
 
+  private serverFor(principal: Principal): McpServer {
+    const server = this.options.createServer(principal);
+    applyToolScopes(server, principal);
+    return server;
+  }
+
+  /** A tools/call for a tool the caller's scopes do not allow is refused before the SDK sees it. */
+  private deniedTool(server: McpServer, info: McpRequestInfo): Response | undefined {
+    if (!info.rpc?.tool) return undefined;
+    const access = toolAccess(server, info.rpc.tool, info.principal);
+    if (access.ok) return undefined;
+    return (
+      this.options.forbidden?.(access.scope, access.message) ??
+      jsonRpcErrorResponse(403, -32000, access.message)
+    );
+  }
+
   /** Finds a session for this caller, rebuilding it from the database if another instance made it. */
   private async resolve(id: string, principal: Principal): Promise<LiveSession | undefined> {
     const record = await this.options.store.get(id);
@@ -236,21 +261,23 @@ export class McpEndpoint {
     if (!session) {
       let pending = this.rebuilding.get(id);
       if (!pending) {
-        pending = this.rebuild(record).finally(() => this.rebuilding.delete(id));
+        pending = this.rebuild(record, principal).finally(() => this.rebuilding.delete(id));
         this.rebuilding.set(id, pending);
       }
       session = await pending;
     }
     if (now - record.lastSeenAt > this.options.sessionTtlMs / 10) await this.options.store.touch(id, now);
     session.lastTouchedAt = now;
+    // Scopes are re-derived from each request's credentials, so a narrowed key narrows tools/list too.
+    applyToolScopes(session.server, principal);
     return session;
   }
 
-  private async rebuild(record: SessionRecord): Promise<LiveSession> {
+  private async rebuild(record: SessionRecord, principal: Principal): Promise<LiveSession> {
     const transport = this.transport(() => record.id);
     transport.sessionId = record.id;
     (transport as unknown as TransportInternals)._initialized = true;
-    const server = this.options.createServer();
+    const server = this.serverFor(principal);
     await server.connect(transport);
     const internals = server.server as unknown as ServerInternals;
     internals._clientCapabilities = record.clientCapabilities;
@@ -260,6 +287,7 @@ export class McpEndpoint {
       server,
       principal: record.principal,
       lastTouchedAt: Date.now(),
+      protocolVersion: negotiatedVersion(record.protocolVersion),
     };
     this.live.set(record.id, session);
     this.options.log.debug("session rebuilt from database", { session: record.id });
@@ -287,7 +315,6 @@ export class McpEndpoint {
     }
     const removed = await this.options.store.deleteIdleSince(cutoff);
     if (removed > 0) this.options.log.info("expired idle MCP sessions", { removed });
-      protocolVersion: negotiatedVersion(record.protocolVersion),
   }
 
   /** Closes this instance's transports; sessions stay in the database for the other instances. */
@@ -317,6 +344,6 @@ function toAuthInfo(info: McpRequestInfo): AuthInfo {
     token: "",
     clientId: info.principal.id,
     scopes: [...info.principal.scopes],
-    extra: { principal: info.principal.id, requestId: info.requestId },
+    extra: { principal: info.principal.id, requestId: info.requestId, via: info.principal.via },
   };
 }

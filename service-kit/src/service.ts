@@ -4,12 +4,15 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { Elysia } from "elysia";
-import { LOCAL_PRINCIPAL } from "./auth/principal.ts";
+import { rateLimitSettings, resolveAuth } from "./auth/auth-config.ts";
+import { createAuthenticator } from "./auth/authenticator.ts";
+import type { Principal } from "./auth/principal.ts";
 import { isLoopbackHost, type KitConfig } from "./config.ts";
 import { type Database, databaseUrlFromSecret, openDatabase } from "./db.ts";
 import { livenessResponse, readinessResponse } from "./health.ts";
 import { corsHeaders, preflightResponse } from "./http/cors.ts";
 import { checkOriginAndHost, type OriginPolicy } from "./http/origin-guard.ts";
+import { RateLimiter, rateLimitResponse } from "./http/rate-limit.ts";
 import { newRequestContext, type RequestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
 import { DatabaseEventStore, EVENT_TTL_MS, eventMigrations } from "./mcp/event-store.ts";
@@ -42,8 +45,8 @@ export interface KitRoute {
 }
 
 export interface ServiceRuntime {
-  /** Builds the MCP server for one session (or one stateless request). */
-  createMcpServer(): McpServer;
+  /** Builds the MCP server for one session (or one stateless request) of this caller. */
+  createMcpServer(principal: Principal): McpServer;
   routes?: KitRoute[];
   /** Stops background work (reconcilers); called during shutdown, before the database closes. */
   stop?(): Promise<void>;
@@ -85,6 +88,12 @@ export async function startService<C extends KitConfig>(
   log: Logger,
   metrics: Metrics,
 ): Promise<RunningService> {
+  // Auth first: a server that cannot authenticate callers must not open its database or listen.
+  const authCheck = resolveAuth(config, isLoopbackHost(config.HOST));
+  if (!authCheck.ok) throw new Error(authCheck.problem);
+  const auth = await createAuthenticator(authCheck.auth, config, { log, serviceName: definition.info.name });
+  const limits = rateLimitSettings(config, authCheck.auth.mode);
+  const limiter = new RateLimiter(limits);
   const db = await openServiceDatabase(definition, config);
   const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
   const events = new DatabaseEventStore(db);
@@ -92,7 +101,8 @@ export async function startService<C extends KitConfig>(
     events,
     store: new SessionStore(db),
     log,
-    createServer: runtime.createMcpServer,
+    createServer: (principal) => runtime.createMcpServer(principal),
+    forbidden: (scope, message) => auth.forbidden(scope, message),
     sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
     keepAliveMs: config.SSE_KEEPALIVE_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
@@ -147,7 +157,17 @@ export async function startService<C extends KitConfig>(
   const mcp = instrument(async (request, context) => {
     const verdict = checkOriginAndHost(request, policy);
     if (!verdict.ok) return jsonRpcErrorResponse(verdict.status, -32000, verdict.message);
-    context.principal = LOCAL_PRINCIPAL;
+    const outcome = await auth.authenticate(request);
+    if (!outcome.ok) {
+      context.fields.authFailure = outcome.reason;
+      return outcome.response;
+    }
+    context.principal = outcome.principal;
+    const allowance = limiter.take(outcome.principal.id);
+    if (!allowance.ok) {
+      context.fields.rateLimited = true;
+      return rateLimitResponse(allowance.retryAfterSeconds, limits.perMinute);
+    }
     const info = { requestId: context.requestId, principal: context.principal };
     try {
       return await endpoint.handle(request, info);
@@ -166,6 +186,16 @@ export async function startService<C extends KitConfig>(
     app.route(method, mcpPath, ({ request }) => mcp(request), { parse: "none" });
   }
   app.options(mcpPath, ({ request }) => preflightResponse(request, policy));
+  for (const path of auth.metadata?.paths ?? []) {
+    const document = auth.metadata?.document;
+    // Public, cacheable facts that browser-based clients fetch cross-origin.
+    const metadata = instrument(() =>
+      Response.json(document, {
+        headers: { "cache-control": "max-age=300", "access-control-allow-origin": "*" },
+      }),
+    );
+    app.get(path, ({ request }) => metadata(request));
+  }
   for (const prefix of prefixes) {
     const live = instrument(() => livenessResponse(health));
     const ready = instrument(() => readinessResponse(health));
@@ -201,6 +231,7 @@ export async function startService<C extends KitConfig>(
     const now = Date.now();
     const sweep = async (): Promise<void> => {
       await endpoint.sweep(now);
+      limiter.sweep(now);
       await events.prune(now - Math.min(EVENT_TTL_MS, config.SESSION_TTL_SECONDS * 1000));
       // Logged on change only: lets operators (and the abandoned-session test) see memory being released.
       if (endpoint.liveSessionCount !== liveSessions) {
@@ -218,6 +249,7 @@ export async function startService<C extends KitConfig>(
       draining = true;
       log.info("shutting down", { reason, inFlight: inFlight.count });
       clearInterval(sweeper);
+      auth.stop();
       const stopped = server.stop(false);
       const drained = await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.warn("drain timed out; closing remaining requests", { inFlight: inFlight.count });

@@ -6,6 +6,8 @@
 import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
+import type { Principal, Scope } from "../auth/principal.ts";
+import { mayUse, type ScopeDecision } from "../auth/scopes.ts";
 import { isDomainError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -26,6 +28,8 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /** The scope a caller needs. Without one the tool is served only when AUTH_MODE=none. */
+  scope?: Scope;
   handler: (input: z.infer<z.ZodObject<I>>, call: ToolCall) => Promise<z.infer<z.ZodObject<O>>>;
 }
 
@@ -45,6 +49,12 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 ): RegisteredTool {
   const callback = async (input: unknown, extra: ToolExtra): Promise<CallToolResult> => {
     const call = toolCall(extra, server);
+    // The HTTP layer already answers 403 for this; checking again here keeps a tool safe however it is reached.
+    const allowed = mayUse(tool.name, tool.scope, {
+      scopes: call.scopes,
+      via: extra.authInfo?.extra?.via as Principal["via"],
+    });
+    if (!allowed.ok) return errorResult(allowed.message);
     try {
       const result = await tool.handler(input as z.infer<z.ZodObject<I>>, call);
       return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
@@ -64,7 +74,7 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       );
     }
   };
-  return server.registerTool(
+  const registered = server.registerTool(
     tool.name,
     {
       title: tool.title,
@@ -75,6 +85,29 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     },
     callback as never,
   );
+  const scopes = toolScopes.get(server) ?? new Map();
+  toolScopes.set(server, scopes);
+  scopes.set(tool.name, { tool: registered, scope: tool.scope });
+  return registered;
+}
+
+const toolScopes = new WeakMap<McpServer, Map<string, { tool: RegisteredTool; scope: Scope | undefined }>>();
+
+/** May `principal` call `name` on `server`? Tools not registered through the kit are not judged here. */
+export function toolAccess(server: McpServer, name: string, principal: Principal): ScopeDecision {
+  const entry = toolScopes.get(server)?.get(name);
+  return entry ? mayUse(name, entry.scope, principal) : { ok: true };
+}
+
+/** Shows only the tools `principal` may use in tools/list (and re-shows them if its scopes grow). */
+export function applyToolScopes(server: McpServer, principal: Principal): void {
+  for (const [name, entry] of toolScopes.get(server) ?? []) {
+    const allowed = mayUse(name, entry.scope, principal).ok;
+    if (allowed !== entry.tool.enabled) {
+      if (allowed) entry.tool.enable();
+      else entry.tool.disable();
+    }
+  }
 }
 
 interface ToolExtra {

@@ -1,0 +1,253 @@
+/**
+ * `bun run conformance`: the official MCP conformance suite (@modelcontextprotocol/conformance, pinned
+ * in package.json) against every server we ship, on free loopback ports.
+ * - the fixture server (fixtures/conformance-server, a service-kit service): every scenario, active and
+ *   pending, with no expected-failures file;
+ * - each service whose `src/main.ts` exists (compiled binary): the scenarios that need no fixture tools,
+ *   limited to the features the server declares in its initialize answer.
+ * Prints a summary per server and exits 1 on any failed check or scenario. The suite runs under the
+ * pinned Bun (`process.execPath`): it crashes on Node 20.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { freePort, type ServiceName, startService } from "../test/support/service-process.ts";
+
+const root = join(import.meta.dir, "..");
+const SUITE_CLI = join(root, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
+export const FIXTURE_MAIN = join(root, "fixtures", "conformance-server", "src", "main.ts");
+const SERVICES: readonly ServiceName[] = ["product-service", "order-service"];
+
+export interface ScenarioResult {
+  scenario: string;
+  passed: number;
+  failed: number;
+  warnings: number;
+  /** Names and messages of failed checks, or why the scenario could not run. */
+  problems: string[];
+}
+
+export interface ServerReport {
+  server: string;
+  url: string;
+  results: ScenarioResult[];
+  /** Scenarios left out because the server does not declare the feature. */
+  notDeclared: string[];
+}
+
+interface Check {
+  id?: string;
+  name?: string;
+  status?: string;
+  errorMessage?: string;
+}
+
+/** Runs one scenario, or a whole suite when `selection` starts with "suite:", and reads its checks. */
+export async function runScenarios(
+  url: string,
+  selection: string,
+  timeoutMs = 300_000,
+): Promise<ScenarioResult[]> {
+  const out = mkdtempSync(join(tmpdir(), "conformance-"));
+  try {
+    const which = selection.startsWith("suite:")
+      ? ["--suite", selection.slice(6)]
+      : ["--scenario", selection];
+    const child = Bun.spawn([process.execPath, SUITE_CLI, "server", "--url", url, ...which, "-o", out], {
+      cwd: out,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    clearTimeout(timer);
+    const results = readdirSync(out)
+      .filter((dir) => dir.startsWith("server-"))
+      .map((dir) => readResult(join(out, dir)));
+    if (results.length === 0 || code !== 0) {
+      const failedAlready = results.some((result) => result.failed > 0);
+      if (!failedAlready) {
+        results.push({
+          scenario: selection,
+          passed: 0,
+          failed: 1,
+          warnings: 0,
+          problems: [`the suite exited with ${code}: ${lastLines(`${stdout}\n${stderr}`, 8)}`],
+        });
+      }
+    }
+    return results.sort((a, b) => a.scenario.localeCompare(b.scenario));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function readResult(dir: string): ScenarioResult {
+  // Directory names look like server-<scenario>-<ISO timestamp>.
+  const scenario = (dir.split("/").pop() ?? dir)
+    .replace(/^server-/, "")
+    .replace(/-\d{4}-\d{2}-\d{2}T.*$/, "");
+  const file = join(dir, "checks.json");
+  if (!existsSync(file))
+    return { scenario, passed: 0, failed: 1, warnings: 0, problems: ["no checks.json written"] };
+  const checks = JSON.parse(readFileSync(file, "utf8")) as Check[];
+  const problems = checks
+    .filter((check) => check.status === "FAILURE")
+    .map((check) => `${check.name ?? check.id}: ${check.errorMessage ?? "failed"}`);
+  return {
+    scenario,
+    passed: checks.filter((check) => check.status === "SUCCESS").length,
+    failed: problems.length,
+    warnings: checks.filter((check) => check.status === "WARNING").length,
+    problems,
+  };
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trim().split("\n").slice(-count).join(" | ");
+}
+
+/** The scenarios that need no fixture tools, for the features this server declares. */
+export async function serviceScenarios(url: string): Promise<{ run: string[]; notDeclared: string[] }> {
+  const client = new Client({ name: "conformance-planner", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const capabilities: ServerCapabilities = client.getServerCapabilities() ?? {};
+  await client.close();
+  const run = ["server-initialize", "ping", "dns-rebinding-protection", "server-sse-multiple-streams"];
+  const notDeclared: string[] = [];
+  const byFeature: [keyof ServerCapabilities, string[]][] = [
+    ["tools", ["tools-list"]],
+    ["resources", ["resources-list"]],
+    ["prompts", ["prompts-list"]],
+    ["logging", ["logging-set-level"]],
+  ];
+  for (const [feature, scenarios] of byFeature)
+    (capabilities[feature] ? run : notDeclared).push(...scenarios);
+  // The subscribe scenarios use the fixture's test://watched-resource, so they only fit the fixture.
+  return { run, notDeclared };
+}
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the fixture from source under the pinned Bun, on a free port with a temporary database. */
+export async function startFixture(env: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "conformance-fixture-"));
+  const child = Bun.spawn([process.execPath, FIXTURE_MAIN, "serve"], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      DATABASE_URL: `sqlite://${join(dir, "fixture.sqlite")}`,
+      ...env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const output = new Response(child.stderr).text();
+  void new Response(child.stdout).text();
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the fixture exited with ${child.exitCode}: ${await output}`);
+    const ready = await fetch(`${base}/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error("the fixture was not ready within 15 s");
+    }
+    await Bun.sleep(50);
+  }
+  return {
+    url: `${base}/mcp`,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function checkFixture(): Promise<ServerReport> {
+  const fixture = await startFixture();
+  try {
+    // "all" is the active suite plus the pending scenarios (server-sse-polling, json-schema-2020-12).
+    return {
+      server: "conformance-fixture",
+      url: fixture.url,
+      results: await runScenarios(fixture.url, "suite:all"),
+      notDeclared: [],
+    };
+  } finally {
+    await fixture.stop();
+  }
+}
+
+async function checkServices(): Promise<ServerReport[]> {
+  const present = SERVICES.filter((service) => existsSync(join(root, service, "src", "main.ts")));
+  const token = crypto.randomUUID();
+  const reports: ServerReport[] = [];
+  const started = [];
+  try {
+    for (const service of present) {
+      // order-service is pointed at the product-service started just before it.
+      const productUrl = started[0]?.baseUrl ?? "http://127.0.0.1:9";
+      const handle = await startService(service, {
+        env: { LOG_LEVEL: "warn", INTERNAL_TOKEN: token, PRODUCT_SERVICE_URL: productUrl },
+      });
+      started.push(handle);
+      const plan = await serviceScenarios(handle.mcpUrl);
+      const results: ScenarioResult[] = [];
+      for (const scenario of plan.run) results.push(...(await runScenarios(handle.mcpUrl, scenario)));
+      reports.push({ server: service, url: handle.mcpUrl, results, notDeclared: plan.notDeclared });
+    }
+  } finally {
+    await Promise.all(started.map((handle) => handle.stop()));
+  }
+  return reports;
+}
+
+export function formatReport(report: ServerReport): string {
+  const lines = [`${report.server} (${report.url})`];
+  for (const result of report.results) {
+    const mark = result.failed > 0 ? "FAIL" : "ok  ";
+    const warn = result.warnings > 0 ? `, ${result.warnings} warning(s)` : "";
+    lines.push(`  ${mark} ${result.scenario}: ${result.passed} passed, ${result.failed} failed${warn}`);
+    for (const problem of result.problems) lines.push(`       ${problem}`);
+  }
+  if (report.notDeclared.length > 0)
+    lines.push(`  not declared by the server: ${report.notDeclared.join(", ")}`);
+  const failed = report.results.filter((result) => result.failed > 0).length;
+  lines.push(`  => ${report.results.length - failed}/${report.results.length} scenarios passed`);
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  const reports = [await checkFixture(), ...(await checkServices())];
+  for (const report of reports) console.log(formatReport(report));
+  const failed = reports.flatMap((report) => report.results).filter((result) => result.failed > 0);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (failed.length > 0) {
+    console.error(`conformance: ${failed.length} scenario(s) failed (${seconds} s). See the checks above.`);
+    process.exit(1);
+  }
+  console.log(`conformance: every scenario passed on ${reports.length} server(s) (${seconds} s)`);
+}

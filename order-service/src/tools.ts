@@ -51,6 +51,7 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
     },
     output: orderOutput.shape,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    scope: "orders:write",
     handler: async (input, call) => {
       const order = await orders.create(
         call.principal,
@@ -72,6 +73,7 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
     input: { order_id: orderId },
     output: orderOutput.shape,
     annotations: READ_ONLY,
+    scope: "orders:read",
     handler: async (input, call) => presentOrder(await orders.get(call.principal, input.order_id)),
   });
 
@@ -88,6 +90,7 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
     },
     output: { orders: z.array(orderOutput), next_cursor: z.string().nullable() },
     annotations: READ_ONLY,
+    scope: "orders:read",
     handler: async (input, call) => {
       const page = await orders.list(call.principal, {
         ...(input.status !== undefined ? { status: input.status } : {}),
@@ -107,6 +110,7 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
     input: { order_id: orderId },
     output: orderOutput.shape,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    scope: "orders:write",
     handler: async (input, call) =>
       presentOrder(await orders.cancel(call.principal, input.order_id, call.requestId)),
   });

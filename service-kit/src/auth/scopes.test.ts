@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { LOCAL_PRINCIPAL } from "./principal.ts";
-import { mayUse } from "./scopes.ts";
+import { mayUse, requireScope } from "./scopes.ts";
 
 test("a declared scope must be held", () => {
   const reader = { id: "r", scopes: ["orders:read"], via: "api-key" as const };
@@ -18,4 +19,13 @@ test("an undeclared scope is served only without auth", () => {
   const all = { id: "a", scopes: ["products:read", "orders:read", "orders:write"], via: "oauth" as const };
   expect(mayUse("legacy", undefined, all)).toMatchObject({ ok: false });
   expect(mayUse("legacy", undefined, { scopes: all.scopes })).toMatchObject({ ok: false });
+});
+
+test("requireScope throws a JSON-RPC forbidden error for resource handlers", () => {
+  const extra = { authInfo: { scopes: ["products:read"], extra: { via: "oauth" } } };
+  expect(() => requireScope(extra, "products:read", "product://p001")).not.toThrow();
+  expect(() => requireScope(extra, "orders:read", "order://o1")).toThrow(
+    "order://o1 needs the orders:read scope",
+  );
+  expect(() => requireScope({}, "orders:read", "order://o1")).toThrow(McpError);
 });

@@ -1,4 +1,4 @@
-# syntax=docker/dockerfile:1
+# syntax=docker/dockerfile:1.7
 #
 # One image recipe for every service: `docker build --build-arg SERVICE=product-service .`
 # Copilot passes SERVICE through image.build.args in copilot/<service>/manifest.yml.

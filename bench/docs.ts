@@ -54,7 +54,8 @@ ${targets.join("\n")}
 ## Method
 
 - **Machine:** ${machine.cpus} CPUs (\`nproc\`), ${machine.memoryMb} MB memory, Linux ${machine.kernel};
-  Bun ${machine.bun}, Node ${machine.node}.
+  Bun ${machine.bun}, Node ${machine.node}. The 1-minute load average was ${machine.loadAverage.start}
+  when the run started and ${machine.loadAverage.end} when it ended (other work on the machine shares its CPUs).
 - **Load generator:** wrk ${loadGenerator.version} (Debian package \`wrk\`) with
   [bench/wrk/mcp.lua](../bench/wrk/mcp.lua), ${loadGenerator.threads} thread, ${settings.connections}
   keep-alive connections, ${settings.seconds} s per case after a ${settings.warmupSeconds} s warm-up whose
@@ -86,7 +87,7 @@ ${targets.join("\n")}
   on each request.
 - **create_order** runs the whole saga: order-service inserts the order, reserves stock through
   product-service's internal API over HTTP, and confirms it. Each request carries a fresh idempotency
-  key; the catalogue is seeded with a stock of a billion per product through \`product-service seed\`.
+  key; the catalogue is seeded with a stock of a million per product (the catalogue file's maximum) through \`product-service seed\`.
   PostgreSQL runs only when \`BENCH_DATABASE_URL\` is a \`postgres://\` URL.
 - **Why ratios:** this machine is shared and noisy, so absolute figures move from run to run. The
   ceiling and the peer are measured in the same run, on the same machine, a few seconds apart, and the

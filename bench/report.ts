@@ -4,7 +4,15 @@ import type { CaseResult } from "./measure.ts";
 
 export interface BenchReport {
   measuredAt: string;
-  machine: { cpus: number; memoryMb: number; kernel: string; bun: string; node: string };
+  machine: {
+    cpus: number;
+    memoryMb: number;
+    kernel: string;
+    bun: string;
+    node: string;
+    /** 1-minute load average when the run started and ended: other work on the machine skews figures. */
+    loadAverage: { start: number; end: number };
+  };
   loadGenerator: { name: "wrk"; version: string; threads: number; timeoutSeconds: number };
   settings: { seconds: number; connections: number; warmupSeconds: number };
   cases: CaseResult[];
@@ -116,7 +124,8 @@ export function verdict(met: boolean | null): string {
 export function renderText(report: BenchReport): string {
   const lines = [
     `machine: ${report.machine.cpus} CPUs, ${report.machine.memoryMb} MB; wrk ${report.loadGenerator.version}, ` +
-      `${report.settings.connections} connections, ${report.settings.seconds} s per case`,
+      `${report.settings.connections} connections, ${report.settings.seconds} s per case, load average ` +
+      `${report.machine.loadAverage.start} → ${report.machine.loadAverage.end}`,
     "",
     pad(["case", "req/s", "p50 ms", "p99 ms", "errors", "RSS load MB", "RSS after MB"]),
     ...report.cases.map((item) =>

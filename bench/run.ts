@@ -4,7 +4,7 @@
  * docs/performance.svg. See docs/performance.md for the method.
  */
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
-import { cpus, release, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import {
   postgresOrderDatabase,
@@ -33,6 +33,10 @@ function nodeVersion(): string {
   return result.stdout.toString().trim();
 }
 
+function oneMinuteLoad(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
+
 function sizeMb(path: string): number {
   return Math.round((statSync(path).size / 1024 / 1024) * 10) / 10;
 }
@@ -44,6 +48,7 @@ function barKind(id: string): Bar["kind"] {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const loadAtStart = oneMinuteLoad();
   const loadGeneratorVersion = wrkVersion();
   const node = nodeVersion();
   const settings: RunSettings = {
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
       kernel: release(),
       bun: Bun.version,
       node,
+      loadAverage: { start: loadAtStart, end: oneMinuteLoad() },
     },
     loadGenerator: {
       name: "wrk",

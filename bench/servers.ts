@@ -83,12 +83,12 @@ export async function startOrder(
 }
 
 /**
- * Imports the demo catalogue with a stock of a billion per product through the binary's own
+ * Imports the demo catalogue with a stock of a million per product (the catalogue maximum) through the binary's own
  * `seed FILE`, so that create_order never runs out of stock during a run.
  */
 export function seedHugeStock(databaseUrl: string, extra: Record<string, string> = {}): void {
   const file = join(benchTempDir("retail-mcp-bench-seed-"), "catalog.json");
-  const products = demoCatalog.products.map((product) => ({ ...product, stock: 1_000_000_000 }));
+  const products = demoCatalog.products.map((product) => ({ ...product, stock: 1_000_000 }));
   writeFileSync(file, JSON.stringify({ ...demoCatalog, products }));
   const result = Bun.spawnSync([binaryPath("product-service"), "seed", file], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", DATABASE_URL: databaseUrl, INTERNAL_TOKEN, ...extra },

@@ -1,0 +1,91 @@
+/**
+ * The conformance gate itself: it must report a failure when a server does not do what a scenario asks
+ * (or `bun run conformance` could pass while checking nothing), and pass on the fixture. Also checks the
+ * fixture's resource subscriptions end to end, since the suite only checks that (un)subscribe answer {}.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type RunningServer,
+  runScenarios,
+  serviceScenarios,
+  startFixture,
+} from "../../scripts/conformance.ts";
+import { callTool, connectClient } from "../support/mcp-client.ts";
+import { type ServiceHandle, startService } from "../support/service-process.ts";
+
+let fixture: RunningServer;
+let product: ServiceHandle;
+
+beforeAll(async () => {
+  [fixture, product] = await Promise.all([startFixture(), startService("product-service")]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([fixture?.stop(), product?.stop()]);
+});
+
+describe("conformance gate", () => {
+  test("a scenario the server cannot satisfy is reported as failed, with the check's message", async () => {
+    // product-service has no test://static-text resource, so this fixture scenario must fail against it.
+    const [result] = await runScenarios(product.mcpUrl, "resources-read-text", 60_000);
+    expect(result?.scenario).toBe("resources-read-text");
+    expect(result?.failed).toBe(1);
+    expect(result?.problems.join("\n")).toContain("ResourcesReadText");
+  }, 90_000);
+
+  test("the fixture passes the resumability and subscription scenarios", async () => {
+    for (const scenario of ["server-sse-polling", "resources-subscribe", "resources-unsubscribe"]) {
+      const results = await runScenarios(fixture.url, scenario, 60_000);
+      expect(results.map((result) => [result.scenario, result.failed, result.problems])).toEqual([
+        [scenario, 0, []],
+      ]);
+      expect(results[0]?.passed).toBeGreaterThan(0);
+    }
+  }, 90_000);
+
+  test("services are checked for the features they declare", async () => {
+    const plan = await serviceScenarios(product.mcpUrl);
+    expect(plan.run).toEqual(
+      expect.arrayContaining([
+        "server-initialize",
+        "ping",
+        "tools-list",
+        "resources-list",
+        "prompts-list",
+        "logging-set-level",
+      ]),
+    );
+    expect(plan.run).toContain("dns-rebinding-protection");
+    expect(plan.notDeclared).toEqual([]);
+  });
+});
+
+describe("fixture resource subscriptions", () => {
+  test("a subscriber hears about an update, and stops hearing after unsubscribing", async () => {
+    const watcher = await connectClient(fixture.url);
+    const toucher = await connectClient(fixture.url);
+    try {
+      const updates: string[] = [];
+      watcher.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+        updates.push(notification.params.uri);
+      });
+      // Sessions of earlier scenarios may still hold subscriptions, so count relative to a baseline.
+      const touch = async (): Promise<number> =>
+        (await callTool<{ notified: number }>(toucher.client, "touch_watched_resource")).notified;
+      const before = await touch();
+      await watcher.client.subscribeResource({ uri: "test://watched-resource" });
+      expect(await touch()).toBe(before + 1);
+      const deadline = Date.now() + 5000;
+      while (updates.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+      expect(updates).toEqual(["test://watched-resource"]);
+
+      await watcher.client.unsubscribeResource({ uri: "test://watched-resource" });
+      expect(await touch()).toBe(before);
+      await Bun.sleep(100);
+      expect(updates).toHaveLength(1);
+    } finally {
+      await Promise.all([watcher.close(), toucher.close()]);
+    }
+  });
+});

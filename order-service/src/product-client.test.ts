@@ -34,7 +34,9 @@ function serve(answers: (() => Response | Promise<Response>)[]): { url: string; 
         authorization: request.headers.get("authorization"),
         body: text ? JSON.parse(text) : undefined,
       });
-      const answer = answers[Math.min(seen.length - 1, answers.length - 1)] as () => Response | Promise<Response>;
+      const answer = answers[Math.min(seen.length - 1, answers.length - 1)] as () =>
+        | Response
+        | Promise<Response>;
       return answer();
     },
   });
@@ -42,7 +44,10 @@ function serve(answers: (() => Response | Promise<Response>)[]): { url: string; 
   return { url: `http://127.0.0.1:${server.port}`, seen };
 }
 
-function client(url: string, overrides: { budgetMs?: number; attemptTimeoutMs?: number } = {}): ProductClient {
+function client(
+  url: string,
+  overrides: { budgetMs?: number; attemptTimeoutMs?: number } = {},
+): ProductClient {
   return new ProductClient({
     baseUrl: url,
     token: () => "internal-token-for-tests",
@@ -58,7 +63,15 @@ const reserved = (): Response =>
     {
       order_id: "o-1",
       status: "reserved",
-      lines: [{ product_id: "p002", name: "Wireless Headphones", quantity: 2, unit_price_cents: 14999, currency: "USD" }],
+      lines: [
+        {
+          product_id: "p002",
+          name: "Wireless Headphones",
+          quantity: 2,
+          unit_price_cents: 14999,
+          currency: "USD",
+        },
+      ],
     },
     { status: 201 },
   );
@@ -73,7 +86,15 @@ describe("ProductClient", () => {
     const result = await client(url).reserve("o-1", [{ productId: "p002", quantity: 2 }], "req-42");
     expect(result).toEqual({
       kind: "reserved",
-      lines: [{ productId: "p002", name: "Wireless Headphones", quantity: 2, unitPriceCents: 14999, currency: "USD" }],
+      lines: [
+        {
+          productId: "p002",
+          name: "Wireless Headphones",
+          quantity: 2,
+          unitPriceCents: 14999,
+          currency: "USD",
+        },
+      ],
     });
     expect(seen).toHaveLength(3);
     for (const request of seen) {
@@ -88,7 +109,9 @@ describe("ProductClient", () => {
   });
 
   test("does not retry a 4xx answer", async () => {
-    const { url, seen } = serve([() => Response.json({ error: "unauthorized", message: "no" }, { status: 401 })]);
+    const { url, seen } = serve([
+      () => Response.json({ error: "unauthorized", message: "no" }, { status: 401 }),
+    ]);
     const error = await client(url)
       .reserve("o-1", [{ productId: "p002", quantity: 1 }], "r")
       .catch((caught: unknown) => caught);

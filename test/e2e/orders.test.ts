@@ -31,6 +31,7 @@ interface OrderView {
   total: number | null;
   rejection_reason: string | null;
   idempotency_key: string | null;
+  updated_at: string;
 }
 
 /** Imports the demo catalogue plus the scarce product with the product binary's own `seed FILE`. */
@@ -119,7 +120,7 @@ describe("orders end to end", () => {
       total: 299.98,
     });
     const fetched = await callTool<OrderView>(orders.client, "get_order", { order_id: created.order_id });
-    expect(fetched).toEqual({ ...created, updated_at: fetched.updated_at } as OrderView);
+    expect(fetched).toEqual({ ...created, updated_at: fetched.updated_at });
   });
 
   test("ordering an out-of-stock product is rejected with a message naming the item", async () => {

@@ -15,7 +15,9 @@ describe("product-service internal reservations", () => {
   let root: string;
 
   beforeAll(async () => {
-    product = await startService("product-service", { env: { INTERNAL_TOKEN: TOKEN, BASE_PATH: "/product" } });
+    product = await startService("product-service", {
+      env: { INTERNAL_TOKEN: TOKEN, BASE_PATH: "/product" },
+    });
     root = `http://127.0.0.1:${product.port}`;
     connection = await connectClient(product.mcpUrl);
   }, 120_000);
@@ -32,7 +34,10 @@ describe("product-service internal reservations", () => {
     return report.items[0]?.stock ?? Number.NaN;
   }
 
-  function reserve(body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }): Promise<Response> {
+  function reserve(
+    body: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+  ): Promise<Response> {
     return fetch(`${root}/internal/reservations`, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
@@ -43,8 +48,17 @@ describe("product-service internal reservations", () => {
   test("without the token, both the internal and the public path answer 401 and take no stock", async () => {
     const body = JSON.stringify({ order_id: "e2e-noauth", items: [{ product_id: "p002", quantity: 1 }] });
     for (const url of [`${root}/internal/reservations`, `${product.baseUrl}/internal/reservations`]) {
-      for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }, { "x-internal-token": "nope" }]) {
-        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+      const attempts: Record<string, string>[] = [
+        {},
+        { authorization: "Bearer wrong-token-wrong-token" },
+        { "x-internal-token": "nope" },
+      ];
+      for (const headers of attempts) {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body,
+        });
         expect(response.status).toBe(401);
         expect(((await response.json()) as { error: string }).error).toBe("unauthorized");
       }
@@ -76,7 +90,10 @@ describe("product-service internal reservations", () => {
       total: 299.98,
       currency: "USD",
     });
-    const repeat = await reserve({ order_id: "e2e-1", items: [{ product_id: "p002", quantity: 2 }] }, { "x-internal-token": TOKEN });
+    const repeat = await reserve(
+      { order_id: "e2e-1", items: [{ product_id: "p002", quantity: 2 }] },
+      { "x-internal-token": TOKEN },
+    );
     expect(repeat.status).toBe(200);
     expect(repeat.headers.get("idempotent-replayed")).toBe("true");
     expect(await repeat.json()).toEqual(body);
@@ -111,12 +128,21 @@ describe("product-service internal reservations", () => {
     await reserve({ order_id: "e2e-rel", items: [{ product_id: "p005", quantity: 4 }] });
     expect(await stock("p005")).toBe(71);
     const headers = { authorization: `Bearer ${TOKEN}` };
-    const first = await fetch(`${product.baseUrl}/internal/reservations/e2e-rel`, { method: "DELETE", headers });
+    const first = await fetch(`${product.baseUrl}/internal/reservations/e2e-rel`, {
+      method: "DELETE",
+      headers,
+    });
     expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ result: "released", restored: [{ product_id: "p005", quantity: 4 }] });
+    expect(await first.json()).toMatchObject({
+      result: "released",
+      restored: [{ product_id: "p005", quantity: 4 }],
+    });
     const again = await fetch(`${root}/internal/reservations/e2e-rel`, { method: "DELETE", headers });
     expect(await again.json()).toMatchObject({ result: "already_released", restored: [] });
-    const unknown = await fetch(`${root}/internal/reservations/never-reserved`, { method: "DELETE", headers });
+    const unknown = await fetch(`${root}/internal/reservations/never-reserved`, {
+      method: "DELETE",
+      headers,
+    });
     expect(unknown.status).toBe(200);
     expect(((await unknown.json()) as { message: string }).message).toContain("held no reservation");
     expect(await stock("p005")).toBe(75);
@@ -128,8 +154,14 @@ describe("product-service internal reservations", () => {
       [{ order_id: "x", items: [] }, "at least 1 line"],
       [{ order_id: "x", items: [{ product_id: "p002", quantity: 101 }] }, "at most 100"],
       [{ order_id: "x", items: [{ product_id: "p002", quantity: 1.5 }] }, "whole number"],
-      [{ order_id: "x", items: Array.from({ length: 21 }, () => ({ product_id: "p002", quantity: 1 })) }, "at most 20"],
-      [{ order_id: "x", items: [{ product_id: "DROP TABLE", quantity: 1 }] }, "product_id must look like p002"],
+      [
+        { order_id: "x", items: Array.from({ length: 21 }, () => ({ product_id: "p002", quantity: 1 })) },
+        "at most 20",
+      ],
+      [
+        { order_id: "x", items: [{ product_id: "DROP TABLE", quantity: 1 }] },
+        "product_id must look like p002",
+      ],
     ];
     for (const [body, expected] of cases) {
       const response = await reserve(body);
@@ -154,7 +186,10 @@ test("a product-service bound beyond loopback without INTERNAL_TOKEN refuses to 
     stderr: "pipe",
   });
   expect(result.exitCode).toBe(2);
-  const lines = result.stderr.toString().split("\n").filter((line) => line.startsWith("config error"));
+  const lines = result.stderr
+    .toString()
+    .split("\n")
+    .filter((line) => line.startsWith("config error"));
   expect(lines).toEqual([
     "config error: INTERNAL_TOKEN must be set when HOST (0.0.0.0) is not a loopback address, or INTERNAL_TOKEN_SSM_PARAMETER must name it (it is not set)",
   ]);

@@ -73,7 +73,7 @@ describe("urls", () => {
         password: "p@ss/word",
       }),
     );
-    expect(url).toBe("postgres://app:p%40ss%2Fword@db.internal:5432/retail");
+    expect(url).toBe("postgres://app:p%40ss%2Fword@db.internal:5432/retail?sslmode=require");
     expect(dialectOf(url)).toBe("postgres");
   });
 

@@ -41,7 +41,8 @@ export function databaseUrlFromSecret(secretJson: string): string {
   const password = encodeURIComponent(secret.password as string);
   const port = secret.port ?? 5432;
   const dbname = encodeURIComponent(secret.dbname ?? "postgres");
-  return `postgres://${user}:${password}@${secret.host}:${port}/${dbname}`;
+  // Aurora accepts TLS; traffic inside the VPC is encrypted too.
+  return `postgres://${user}:${password}@${secret.host}:${port}/${dbname}?sslmode=require`;
 }
 
 export function dialectOf(url: string): Dialect {

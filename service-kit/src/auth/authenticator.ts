@@ -9,7 +9,7 @@ import { jsonRpcErrorResponse } from "../mcp/json-rpc.ts";
 import { ApiKeySet, parseLocalApiKeys } from "./api-keys.ts";
 import type { AuthConfig, ResolvedAuth } from "./auth-config.ts";
 import { discoverJwksUrl, OAuthVerifier } from "./oauth.ts";
-import { type AuthMode, LOCAL_PRINCIPAL, type Principal } from "./principal.ts";
+import { ALL_SCOPES, type AuthMode, LOCAL_PRINCIPAL, type Principal } from "./principal.ts";
 import {
   type BearerChallenge,
   bearerChallenge,
@@ -152,7 +152,7 @@ function bearerAuthenticator(
           }),
         };
       }
-      if (result.principal.scopes.length === 0) {
+      if (!result.principal.scopes.some((scope) => (ALL_SCOPES as readonly string[]).includes(scope))) {
         const description =
           "The credentials grant none of this server's scopes (products:read, orders:read, orders:write).";
         return {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeSsm, startFakeSsm } from "../../../test/support/fake-ssm.ts";
-import { bearerTokenOf, hasBearerToken, resolveSecret } from "./secrets.ts";
+import { bearerTokenOf, hasBearerToken, resolveOptionalSecret, resolveSecret } from "./secrets.ts";
 
 let ssm: FakeSsm;
 beforeAll(async () => {
@@ -49,4 +49,9 @@ describe("bearer tokens", () => {
     expect(hasBearerToken(req("Bearer s3cretX"), "s3cret")).toBe(false);
     expect(hasBearerToken(new Request("http://x/"), "s3cret")).toBe(false);
   });
+});
+
+test("resolveOptionalSecret is undefined when nothing is configured, else resolves", async () => {
+  expect(await resolveOptionalSecret({ name: "INTERNAL_TOKEN" })).toBeUndefined();
+  expect(await resolveOptionalSecret({ name: "INTERNAL_TOKEN", value: "local-token" })).toBe("local-token");
 });

@@ -23,6 +23,12 @@ export async function resolveSecret(source: SecretSource): Promise<string> {
   );
 }
 
+/** Like resolveSecret, but undefined when neither the value nor the parameter is set (local runs). */
+export async function resolveOptionalSecret(source: SecretSource): Promise<string | undefined> {
+  if (!source.ssmParameter && !source.value) return undefined;
+  return resolveSecret(source);
+}
+
 /** Does the request carry `Authorization: Bearer <expected>`? Compared in constant time. */
 export function hasBearerToken(request: Request, expected: string): boolean {
   const presented = bearerTokenOf(request);

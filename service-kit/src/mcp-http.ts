@@ -118,6 +118,14 @@ export class McpEndpoint {
       return jsonRpcErrorResponse(400, -32700, "Parse error: the body is not valid JSON.");
     }
     info.rpc = summarizeRpc(body);
+    if (Array.isArray(body)) {
+      // One HTTP request must stay one message: batches would multiply work past the rate limit.
+      return jsonRpcErrorResponse(
+        400,
+        -32600,
+        "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them). Send one message per POST.",
+      );
+    }
     const sdkRequest = withFullAccept(request, text);
     const authInfo = toAuthInfo(info);
     const sessionId = request.headers.get("mcp-session-id");

@@ -128,6 +128,20 @@ export class ServiceInstance {
     }
   }
 
+  /** The JSON log lines printed so far (other output is skipped). */
+  logLines(): Record<string, unknown>[] {
+    return this.output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  }
+
   private async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

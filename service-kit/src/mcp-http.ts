@@ -103,7 +103,17 @@ export class McpEndpoint {
         "Not Acceptable: accept application/json or text/event-stream.",
       );
     }
-    const text = await request.text();
+    let text: string;
+    try {
+      text = await request.text();
+    } catch {
+      // Bun aborts a streamed (chunked) body past maxRequestBodySize; the client already got its 413.
+      return jsonRpcErrorResponse(
+        413,
+        -32000,
+        `Request body too large (or the upload was cut off): the limit is ${this.options.maxBodyBytes} bytes.`,
+      );
+    }
     if (Buffer.byteLength(text) > this.options.maxBodyBytes) {
       return jsonRpcErrorResponse(
         413,

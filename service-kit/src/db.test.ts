@@ -112,3 +112,21 @@ describe("PostgreSQL through the same code path", () => {
     expect(tables).toHaveLength(0);
   }, 60_000);
 });
+
+test("SQLite: a write made while another transaction rolls back survives when it goes through write()", async () => {
+  db = await openDatabase(tempUrl());
+  const sql = db.sql;
+  await sql`CREATE TABLE x (v TEXT)`;
+  const failing = sql
+    .begin(async (tx) => {
+      await tx`INSERT INTO x VALUES ('rolled back')`;
+      await Bun.sleep(30);
+      throw new Error("rollback");
+    })
+    .catch(() => undefined);
+  await Bun.sleep(5);
+  await db.write((w) => w`INSERT INTO x VALUES ('kept')`);
+  await failing;
+  const rows = (await sql`SELECT v FROM x`) as { v: string }[];
+  expect(rows.map((r) => r.v)).toEqual(["kept"]);
+});

@@ -11,6 +11,12 @@ export type Dialect = "sqlite" | "postgres";
 export interface Database {
   readonly sql: SQL;
   readonly dialect: Dialect;
+  /**
+   * Runs writes in a transaction. Always write through this (or `sql.begin`): Bun's SQLite adapter
+   * has one connection, so a statement sent while another transaction is open runs inside it and is
+   * rolled back with it; a transaction waits its turn instead.
+   */
+  write<T>(work: (sql: SQL) => Promise<T>): Promise<T>;
   /** Cheap round trip used by `/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +85,7 @@ async function openSqlite(url: string): Promise<Database> {
   return {
     sql,
     dialect: "sqlite",
+    write: (work) => sql.begin((tx) => work(tx as unknown as SQL)),
     ping: async () => {
       await sql`SELECT 1`;
     },
@@ -99,6 +106,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   return {
     sql,
     dialect: "postgres",
+    write: (work) => sql.begin((tx) => work(tx as unknown as SQL)),
     ping: async () => {
       await sql`SELECT 1`;
     },

@@ -79,8 +79,10 @@ export class DatabaseEventStore {
         const sessionId = binding.sessionId() ?? "";
         const seq = this.nextSeq();
         const id = `${seq.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
-        await this.db.sql`INSERT INTO mcp_events (id, session_id, stream_id, seq, message, created_at)
-          VALUES (${id}, ${sessionId}, ${streamId}, ${seq}, ${JSON.stringify(message)}, ${Date.now()})`;
+        await this.db.write(
+          (sql) => sql`INSERT INTO mcp_events (id, session_id, stream_id, seq, message, created_at)
+          VALUES (${id}, ${sessionId}, ${streamId}, ${seq}, ${JSON.stringify(message)}, ${Date.now()})`,
+        );
         if (isResponse(message)) localStreams.delete(streamId);
         else localStreams.add(streamId);
         return id;
@@ -110,12 +112,12 @@ export class DatabaseEventStore {
 
   /** Deletes events older than `cutoff` (epoch ms); returns how many went. */
   async prune(cutoff: number): Promise<number> {
-    const result = await this.db.sql`DELETE FROM mcp_events WHERE created_at < ${cutoff}`;
+    const result = await this.db.write((sql) => sql`DELETE FROM mcp_events WHERE created_at < ${cutoff}`);
     return result.count ?? 0;
   }
 
   async forgetSession(sessionId: string): Promise<void> {
-    await this.db.sql`DELETE FROM mcp_events WHERE session_id = ${sessionId}`;
+    await this.db.write((sql) => sql`DELETE FROM mcp_events WHERE session_id = ${sessionId}`);
   }
 
   async count(): Promise<number> {

@@ -46,10 +46,13 @@ export class SessionStore {
   constructor(private readonly db: Database) {}
 
   async create(record: SessionRecord): Promise<void> {
-    await this.db
-      .sql`INSERT INTO mcp_sessions (id, principal, protocol_version, client_info, client_capabilities, created_at, last_seen_at)
+    await this.db.write(
+      (
+        sql,
+      ) => sql`INSERT INTO mcp_sessions (id, principal, protocol_version, client_info, client_capabilities, created_at, last_seen_at)
       VALUES (${record.id}, ${record.principal}, ${record.protocolVersion}, ${JSON.stringify(record.clientInfo ?? {})},
-              ${JSON.stringify(record.clientCapabilities ?? {})}, ${record.createdAt}, ${record.lastSeenAt})`;
+              ${JSON.stringify(record.clientCapabilities ?? {})}, ${record.createdAt}, ${record.lastSeenAt})`,
+    );
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
@@ -68,16 +71,16 @@ export class SessionStore {
   }
 
   async touch(id: string, at: number): Promise<void> {
-    await this.db.sql`UPDATE mcp_sessions SET last_seen_at = ${at} WHERE id = ${id}`;
+    await this.db.write((sql) => sql`UPDATE mcp_sessions SET last_seen_at = ${at} WHERE id = ${id}`);
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.sql`DELETE FROM mcp_sessions WHERE id = ${id}`;
+    await this.db.write((sql) => sql`DELETE FROM mcp_sessions WHERE id = ${id}`);
   }
 
   /** Removes sessions idle since before `cutoff`; returns how many went. */
   async deleteIdleSince(cutoff: number): Promise<number> {
-    const result = await this.db.sql`DELETE FROM mcp_sessions WHERE last_seen_at < ${cutoff}`;
+    const result = await this.db.write((sql) => sql`DELETE FROM mcp_sessions WHERE last_seen_at < ${cutoff}`);
     return result.count ?? 0;
   }
 

@@ -147,7 +147,11 @@ export async function startService<C extends KitConfig>(
       response.headers.set("x-request-id", context.requestId);
       for (const [name, value] of Object.entries(corsHeaders(request, policy)))
         response.headers.set(name, value);
-      const streaming = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+      // A POST answered with SSE is a request still running (a tool call); a GET stream is only a
+      // channel that shutdown closes, so waiting for it would always run the drain to its limit.
+      const streaming =
+        request.method === "POST" &&
+        response.headers.get("content-type")?.startsWith("text/event-stream") === true;
       writeRequestLog(log, metrics, request, response.status, context);
       if (streaming) return trackStream(response, end);
       end();

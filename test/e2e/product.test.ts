@@ -415,3 +415,39 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     });
   });
 }
+
+test("SIGTERM does not wait for an idle GET stream: the drain ends at once and the stream is closed", async () => {
+  const service = await startService("product-service", { env: { SHUTDOWN_TIMEOUT_MS: "20000" } });
+  const init = await fetch(service.mcpUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    }),
+  });
+  const session = init.headers.get("mcp-session-id") as string;
+  const stream = await fetch(service.mcpUrl, {
+    headers: { accept: "text/event-stream", "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+  });
+  expect(stream.status).toBe(200);
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+  const started = Date.now();
+  const exitCode = await service.stop();
+  expect(exitCode).toBe(0);
+  const drainMs = Date.now() - started;
+  console.log(`SIGTERM with an open GET stream: exited in ${drainMs} ms`);
+  expect(drainMs).toBeLessThan(10_000);
+  const closed = await Promise.race([
+    (async () => {
+      for (;;) {
+        const next = await reader.read().catch(() => ({ done: true }));
+        if (next.done) return true;
+      }
+    })(),
+    Bun.sleep(5000).then(() => false),
+  ]);
+  expect(closed).toBe(true);
+}, 60_000);

@@ -9,7 +9,6 @@ import { type JwksServer, startJwksServer, tamper } from "../support/jwks-server
 import { callTool, connectClient } from "../support/mcp-client.ts";
 import { binaryPath, freePort, type ServiceHandle, startService } from "../support/service-process.ts";
 
-const ACCEPT = "application/json, text/event-stream";
 const INIT = {
   jsonrpc: "2.0",
   id: 1,

@@ -13,6 +13,7 @@ import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { negotiatedVersion, withSessionProtocolVersion } from "./mcp/protocol-version.ts";
+import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
@@ -65,6 +66,7 @@ const SESSION_NOT_FOUND =
 export class McpEndpoint {
   private readonly live = new Map<string, LiveSession>();
   private readonly rebuilding = new Map<string, Promise<LiveSession>>();
+  private readonly pool = new StatelessServerPool((principal) => this.options.createServer(principal));
 
   constructor(private readonly options: McpEndpointOptions) {}
 
@@ -141,6 +143,9 @@ export class McpEndpoint {
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
+      if (mode === "json" && !info.rpc.isInitialize && leavesNoState(info.rpc.method)) {
+        return this.handlePooled(sdkRequest, body, authInfo, info);
+      }
       const server = this.serverFor(info.principal);
       const denied = this.deniedTool(server, info);
       if (denied) return denied;
@@ -158,6 +163,32 @@ export class McpEndpoint {
     setResponseMode(session.transport, mode);
     const versioned = withSessionProtocolVersion(sdkRequest, session.protocolVersion);
     return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
+  }
+
+  /** A stateless JSON request on a borrowed server (see mcp/server-pool.ts), with its own transport. */
+  private async handlePooled(
+    request: Request,
+    body: unknown,
+    authInfo: AuthInfo,
+    info: McpRequestInfo,
+  ): Promise<Response> {
+    const server = this.pool.acquire(info.principal);
+    applyToolScopes(server, info.principal);
+    const denied = this.deniedTool(server, info);
+    if (denied) {
+      this.pool.release(info.principal, server);
+      return denied;
+    }
+    const transport = this.statelessTransport();
+    await server.connect(transport);
+    setResponseMode(transport, "json");
+    try {
+      // In JSON mode the answer is complete when handleRequest resolves, so the server is idle after.
+      return await transport.handleRequest(request, { parsedBody: body, authInfo });
+    } finally {
+      await transport.close();
+      this.pool.release(info.principal, server);
+    }
   }
 
   private async handleSessionRequest(request: Request, info: McpRequestInfo): Promise<Response> {
@@ -337,6 +368,7 @@ export class McpEndpoint {
 
   /** Closes this instance's transports; sessions stay in the database for the other instances. */
   async closeAll(): Promise<void> {
+    this.pool.clear();
     const sessions = [...this.live.values()];
     this.live.clear();
     await Promise.all(sessions.map((session) => session.server.close().catch(() => undefined)));

@@ -1,6 +1,7 @@
 /**
  * Lets a session's event store see and close the SSE streams of the SDK transport it serves. The
- * transport is created after its event store (the store is a constructor option), hence `attach`.
+ * transport is created after its event store (the store is a constructor option), hence `attach`,
+ * which also releases what the SDK keeps of answered JSON requests (see releaseAnsweredJsonStreams).
  */
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { StreamBinding } from "./event-store.ts";
@@ -21,9 +22,34 @@ export function transportStreams(): TransportStreams {
   return {
     attach(value) {
       transport = value;
+      const handle = value.handleRequest.bind(value);
+      value.handleRequest = async (request, options) => {
+        const response = await handle(request, options);
+        if (response.headers.get("content-type")?.startsWith("application/json"))
+          releaseAnsweredJsonStreams(value);
+        return response;
+      };
     },
     sessionId: () => transport?.sessionId,
     isStreamOpen: (streamId) => table()?.has(streamId) === true,
     closeStream: (streamId) => table()?.get(streamId)?.cleanup(),
   };
+}
+
+interface TransportTables {
+  _streamMapping: Map<string, { resolveJson?: unknown }>;
+  _requestToStreamMapping: Map<unknown, string>;
+}
+
+/**
+ * The SDK (1.32.2) never removes the table entry of a request answered in JSON mode, so a JSON-mode
+ * session grows with every request and, since the kit's sweep counts entries as open streams, never
+ * expires. Runs after each JSON answer: drops the entries no pending request points at.
+ */
+export function releaseAnsweredJsonStreams(transport: WebStandardStreamableHTTPServerTransport): void {
+  const tables = transport as unknown as TransportTables;
+  const pending = new Set(tables._requestToStreamMapping.values());
+  for (const [streamId, entry] of tables._streamMapping) {
+    if (entry.resolveJson && !pending.has(streamId)) tables._streamMapping.delete(streamId);
+  }
 }

@@ -1,0 +1,53 @@
+import { expect, test } from "bun:test";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { transportStreams } from "./transport-streams.ts";
+
+const post = (body: unknown, session?: string): Request =>
+  new Request("http://127.0.0.1/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...(session ? { "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+
+async function session(attach: boolean): Promise<{ sizes: number[] }> {
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: () => crypto.randomUUID(),
+    enableJsonResponse: true,
+  });
+  if (attach) transportStreams().attach(transport);
+  const server = new McpServer({ name: "t", version: "1" });
+  server.registerTool("noop", { description: "does nothing" }, async () => ({ content: [] }));
+  await server.connect(transport);
+  const table = (transport as unknown as { _streamMapping: Map<string, unknown> })._streamMapping;
+  const init = await transport.handleRequest(
+    post({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    }),
+  );
+  const id = init.headers.get("mcp-session-id") as string;
+  const sizes = [table.size];
+  for (let call = 1; call <= 3; call++) {
+    const answer = await transport.handleRequest(
+      post({ jsonrpc: "2.0", id: call, method: "tools/list" }, id),
+    );
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(1);
+    sizes.push(table.size);
+  }
+  await server.close();
+  return { sizes };
+}
+
+test("the SDK keeps one stream entry per JSON answer; attach releases them after each answer", async () => {
+  // Documents the SDK behaviour this module works around: if this starts failing, the SDK fixed it.
+  expect((await session(false)).sizes).toEqual([1, 2, 3, 4]);
+  expect((await session(true)).sizes).toEqual([0, 0, 0, 0]);
+});

@@ -51,6 +51,26 @@ export function databaseUrlFromSecret(secretJson: string): string {
   return `postgres://${user}:${password}@${secret.host}:${port}/${dbname}?sslmode=require`;
 }
 
+/**
+ * Errors that mean "the database cannot be reached right now" (restart, failover, network), as opposed
+ * to a wrong query: Bun's client codes for a refused, closed or timed-out connection, and the server's
+ * SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down / starting up) and 53300 (too
+ * many connections). Bun's pool reconnects by itself once the server is back, so callers should answer
+ * "retry shortly" rather than fail for good.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  if (typeof code === "string" && /^ERR_POSTGRES_(CONNECTION_|IDLE_TIMEOUT|LIFETIME_TIMEOUT)/.test(code)) {
+    return true;
+  }
+  return typeof errno === "string" && /^(08...|57P0[123]|53300)$/.test(errno);
+}
+
+/** What a caller is told while the database is unreachable. */
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  "The service's database is not reachable right now (restart or failover); retry in a few seconds.";
+
 export function dialectOf(url: string): Dialect {
   return url.startsWith("sqlite://") ? "sqlite" : "postgres";
 }

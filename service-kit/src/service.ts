@@ -8,7 +8,13 @@ import { rateLimitSettings, resolveAuth } from "./auth/auth-config.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import type { Principal } from "./auth/principal.ts";
 import { isLoopbackHost, type KitConfig } from "./config.ts";
-import { type Database, databaseUrlFromSecret, openDatabase } from "./db.ts";
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  type Database,
+  databaseUrlFromSecret,
+  isDatabaseUnavailable,
+  openDatabase,
+} from "./db.ts";
 import { livenessResponse, readinessResponse } from "./health.ts";
 import { corsHeaders, preflightResponse } from "./http/cors.ts";
 import { checkOriginAndHost, type OriginPolicy } from "./http/origin-guard.ts";
@@ -137,12 +143,18 @@ export async function startService<C extends KitConfig>(
               )
             : await handler(request, context);
       } catch (error) {
-        log.error("request failed", { requestId: context.requestId, error: String(error) });
-        response = jsonRpcErrorResponse(
-          500,
-          -32603,
-          `Internal error (request id ${context.requestId}). Retry later.`,
-        );
+        if (isDatabaseUnavailable(error)) {
+          // A database restart or failover: retryable, and not this request's fault.
+          log.warn("database unavailable", { requestId: context.requestId, error: String(error) });
+          response = jsonRpcErrorResponse(503, -32000, DATABASE_UNAVAILABLE_MESSAGE, { "retry-after": "2" });
+        } else {
+          log.error("request failed", { requestId: context.requestId, error: String(error) });
+          response = jsonRpcErrorResponse(
+            500,
+            -32603,
+            `Internal error (request id ${context.requestId}). Retry later.`,
+          );
+        }
       }
       response.headers.set("x-request-id", context.requestId);
       for (const [name, value] of Object.entries(corsHeaders(request, policy)))

@@ -8,6 +8,7 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import type { z } from "zod";
 import type { Principal, Scope } from "../auth/principal.ts";
 import { mayUse, type ScopeDecision } from "../auth/scopes.ts";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db.ts";
 import { isDomainError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -63,6 +64,10 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       if (isDomainError(error)) {
         const hint = error.retryable ? " This is temporary: retry the same call in a few seconds." : "";
         return errorResult(`${error.message}${hint}`);
+      }
+      if (isDatabaseUnavailable(error)) {
+        kit.log.warn("tool failed: database unavailable", { tool: tool.name, requestId: call.requestId });
+        return errorResult(`${tool.name} could not finish: ${DATABASE_UNAVAILABLE_MESSAGE}`);
       }
       kit.log.error("tool failed unexpectedly", {
         tool: tool.name,

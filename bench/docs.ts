@@ -17,7 +17,7 @@ export function renderPerformanceDoc(report: BenchReport): string {
   const rows = report.cases.map(
     (item) =>
       `| ${CASE_LABELS[item.id] ?? item.id} | ${item.requestsPerSecond.toLocaleString("en-US")} | ${item.latencyMs.p50} | ` +
-      `${item.latencyMs.p99} | ${item.errors.total} | ${item.rssMb.underLoad} | ${item.rssMb.after} |`,
+      `${item.latencyMs.p99} | ${item.errors.total} | ${item.cpuMsPerRequest} | ${item.rssMb.underLoad} | ${item.rssMb.after} |`,
   );
   const targets = report.targets.map(
     (item) => `| ${item.name} | ${item.target} | ${item.actual} | ${verdict(item.met)} |`,
@@ -31,13 +31,15 @@ benchmark again. The raw figures are in [bench/results/latest.json](../bench/res
 
 ## Results
 
-| case | requests/s | p50 ms | p99 ms | errors | RSS under load MB | RSS after MB |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| case | requests/s | p50 ms | p99 ms | errors | server CPU ms/request | RSS under load MB | RSS after MB |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 ${report.notes.map((note) => `\n_${note}_`).join("")}
 
 - **ours / ceiling:** ${(report.ratios.oursOverCeiling * 100).toFixed(1)}% (${CASE_LABELS[report.ratios.case]})
 - **ours / peer:** ${report.ratios.oursOverPeer.toFixed(1)}×
+- **the same by server CPU per request** (less sensitive to other work on the machine): ours / ceiling
+  ${(report.ratios.cpu.oursOverCeiling * 100).toFixed(1)}%, ours / peer ${report.ratios.cpu.oursOverPeer.toFixed(1)}×
 - **cold start**, exec to the first 200 from \`/ready\`, median of ${report.coldStart.samples.freshDbMs.length} starts:
   ${report.coldStart.freshDbMs} ms on a fresh SQLite file (migrations and demo seed included),
   ${report.coldStart.existingDbMs} ms on an existing one
@@ -72,6 +74,9 @@ ${targets.join("\n")}
   request as in production.
 - **RSS** is \`VmRSS\` from \`/proc/<pid>/status\` of the server process: the highest of readings
   every 250 ms during the measured run, and one reading 0.5 s after it.
+- **Server CPU ms/request** is the server process's user + system CPU time (all its threads, from
+  \`/proc/<pid>/stat\`) during the measured run, divided by the requests answered. Other work on the
+  machine moves requests/s a lot and this figure little, so it is the one to compare runs by.
 - **Ceiling:** raw \`Bun.serve\` that reads the POST body and answers a fixed JSON-RPC \`tools/call\`
   result of the same size as get_product's (bench/ceiling.ts). No routing, MCP or database.
 - **Peer:** get_product served the way the official TypeScript SDK's examples do it

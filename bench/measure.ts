@@ -20,6 +20,11 @@ export interface CaseResult extends LoadResult {
   id: string;
   label: string;
   rssMb: { underLoad: number; after: number };
+  /**
+   * Server CPU time (user + system, all threads) per answered request during the measured run. Unlike
+   * requests/s it hardly moves when other work shares the machine, so it is the figure to compare runs by.
+   */
+  cpuMsPerRequest: number;
 }
 
 export async function measureCase(
@@ -42,9 +47,12 @@ export async function measureCase(
   if (warm.requests === 0)
     throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
   const sampler = sampleRss(server);
+  const cpuBefore = server.cpuMs();
   const result = await runWrk({ ...spec, seconds: settings.seconds });
+  const cpuMs = server.cpuMs() - cpuBefore;
   const underLoad = sampler.stop();
   await Bun.sleep(500);
   const after = server.rssMb();
-  return { id, label, ...result, rssMb: { underLoad, after } };
+  const cpuMsPerRequest = result.requests > 0 ? Math.round((cpuMs / result.requests) * 1000) / 1000 : 0;
+  return { id, label, ...result, rssMb: { underLoad, after }, cpuMsPerRequest };
 }

@@ -16,6 +16,8 @@ export interface ServerHandle {
   logFile: string;
   /** Resident set size now, in MB (VmRSS from /proc/<pid>/status). */
   rssMb(): number;
+  /** CPU time used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,21 @@ export function readRssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (!match?.[1]) throw new Error(`no VmRSS line in /proc/${pid}/status`);
   return Math.round((Number(match[1]) / 1024) * 10) / 10;
+}
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
+export function readCpuMs(pid: number): number {
+  if (clockTicks === undefined) {
+    const result = Bun.spawnSync(["getconf", "CLK_TCK"], { stdout: "pipe", stderr: "pipe" });
+    clockTicks = Number(result.stdout.toString().trim()) || 100;
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces, so count fields from after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / clockTicks;
 }
 
 /** Polls `url` as fast as the server can refuse; resolves with ms since `startedAt` at the first 200. */
@@ -100,6 +117,7 @@ export async function startServer(spec: StartSpec): Promise<ServerHandle> {
     baseUrl,
     logFile,
     rssMb: () => readRssMb(child.pid),
+    cpuMs: () => readCpuMs(child.pid),
     stop: async () => {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);

@@ -18,7 +18,13 @@ export interface BenchReport {
   cases: CaseResult[];
   /** Cases that were not run, and why (a fact about this machine, e.g. "postgres: not configured"). */
   notes: string[];
-  ratios: { case: string; oursOverCeiling: number; oursOverPeer: number };
+  ratios: {
+    case: string;
+    oursOverCeiling: number;
+    oursOverPeer: number;
+    /** The same comparisons by server CPU per request (ceiling's or peer's CPU/request ÷ ours). */
+    cpu: { oursOverCeiling: number; oursOverPeer: number };
+  };
   coldStart: ColdStart;
   binarySizeMb: Record<string, number>;
   targets: TargetResult[];
@@ -45,11 +51,17 @@ export function computeRatios(cases: CaseResult[]): BenchReport["ratios"] {
     if (!found) throw new Error(`case ${id} is missing from the results`);
     return found;
   };
-  const ours = find(OURS_CASE).requestsPerSecond;
+  const ours = find(OURS_CASE);
+  const ceiling = find("ceiling");
+  const peer = find("peer");
   return {
     case: OURS_CASE,
-    oursOverCeiling: ratio(ours, find("ceiling").requestsPerSecond),
-    oursOverPeer: ratio(ours, find("peer").requestsPerSecond),
+    oursOverCeiling: ratio(ours.requestsPerSecond, ceiling.requestsPerSecond),
+    oursOverPeer: ratio(ours.requestsPerSecond, peer.requestsPerSecond),
+    cpu: {
+      oursOverCeiling: ratio(ceiling.cpuMsPerRequest, ours.cpuMsPerRequest),
+      oursOverPeer: ratio(peer.cpuMsPerRequest, ours.cpuMsPerRequest),
+    },
   };
 }
 
@@ -127,7 +139,7 @@ export function renderText(report: BenchReport): string {
       `${report.settings.connections} connections, ${report.settings.seconds} s per case, load average ` +
       `${report.machine.loadAverage.start} → ${report.machine.loadAverage.end}`,
     "",
-    pad(["case", "req/s", "p50 ms", "p99 ms", "errors", "RSS load MB", "RSS after MB"]),
+    pad(["case", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req", "RSS load MB", "RSS after MB"]),
     ...report.cases.map((item) =>
       pad([
         item.id,
@@ -135,13 +147,15 @@ export function renderText(report: BenchReport): string {
         String(item.latencyMs.p50),
         String(item.latencyMs.p99),
         String(item.errors.total),
+        String(item.cpuMsPerRequest),
         String(item.rssMb.underLoad),
         String(item.rssMb.after),
       ]),
     ),
     ...report.notes.map((note) => `note: ${note}`),
     "",
-    `ours/ceiling ${report.ratios.oursOverCeiling}  ours/peer ${report.ratios.oursOverPeer}  (${report.ratios.case})`,
+    `ours/ceiling ${report.ratios.oursOverCeiling}  ours/peer ${report.ratios.oursOverPeer}  (${report.ratios.case}; ` +
+      `by CPU per request: ${report.ratios.cpu.oursOverCeiling} and ${report.ratios.cpu.oursOverPeer})`,
     `cold start: ${report.coldStart.freshDbMs} ms fresh DB, ${report.coldStart.existingDbMs} ms existing DB`,
     `binary size: ${Object.entries(report.binarySizeMb)
       .map(([name, mb]) => `${name} ${mb} MB`)
@@ -155,5 +169,5 @@ export function renderText(report: BenchReport): string {
 }
 
 function pad(cells: string[]): string {
-  return cells.map((cell, index) => (index === 0 ? cell.padEnd(28) : cell.padStart(12))).join("");
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(26) : cell.padStart(13))).join("");
 }

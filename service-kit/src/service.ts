@@ -251,8 +251,12 @@ export async function startService<C extends KitConfig>(
       await events.prune(now - Math.min(EVENT_TTL_MS, config.SESSION_TTL_SECONDS * 1000));
       // Logged on change only: lets operators (and the abandoned-session test) see memory being released.
       if (endpoint.liveSessionCount !== liveSessions) {
+        // The last sessions expired: collect now, while nobody waits on this task, so the next burst
+        // reuses their memory instead of growing the task's footprint first.
+        if (endpoint.liveSessionCount === 0) Bun.gc(true);
         liveSessions = endpoint.liveSessionCount;
-        log.info("live MCP sessions", { liveSessions });
+        const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
+        log.info("live MCP sessions", { liveSessions, rssMb });
       }
     };
     sweep().catch((error) => log.warn("session sweep failed", { error: String(error) }));

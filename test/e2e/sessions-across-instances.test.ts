@@ -5,7 +5,6 @@
  * release their memory.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { callTool, connectClient } from "../support/mcp-client.ts";

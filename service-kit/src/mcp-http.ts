@@ -186,8 +186,11 @@ export class McpEndpoint {
       // In JSON mode the answer is complete when handleRequest resolves, so the server is idle after.
       return await transport.handleRequest(request, { parsedBody: body, authInfo });
     } finally {
-      await transport.close();
-      this.pool.release(info.principal, server);
+      // Closed on the next turn: the SDK forgets a finished call's AbortController a few microtasks
+      // after answering, and closing before that would abort it, building an AbortError for nothing.
+      setImmediate(() => {
+        void transport.close().then(() => this.pool.release(info.principal, server));
+      });
     }
   }
 

@@ -1,6 +1,7 @@
 /** The order resource `order://{order_id}`: the caller's own orders only; listing shows recent ones. */
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { requireScope } from "service-kit/auth/scopes";
 import { isDomainError } from "service-kit/errors";
 import type { Orders } from "./orders/orders.ts";
 import { presentOrder } from "./presenters.ts";
@@ -21,6 +22,7 @@ export function registerOrderResources(server: McpServer, orders: Orders): void 
     "order",
     new ResourceTemplate("order://{order_id}", {
       list: async (extra) => {
+        requireScope(extra, "orders:read", "Listing order:// resources");
         const page = await orders.list(principalOf(extra as ResourceExtra), { limit: 50 });
         return {
           resources: page.orders.map((order) => ({
@@ -37,6 +39,7 @@ export function registerOrderResources(server: McpServer, orders: Orders): void 
       mimeType: "application/json",
     },
     async (uri, variables, extra) => {
+      requireScope(extra, "orders:read", uri.href);
       const id = decodeURIComponent(String(variables.order_id ?? ""));
       try {
         const order = presentOrder(await orders.get(principalOf(extra as ResourceExtra), id));

@@ -2,6 +2,7 @@
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { requireScope } from "service-kit/auth/scopes";
 import { isDomainError } from "service-kit/errors";
 import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
@@ -13,13 +14,16 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
   server.registerResource(
     "product",
     new ResourceTemplate("product://{product_id}", {
-      list: async () => ({
-        resources: (await catalog.productIndex()).map((product) => ({
-          uri: `product://${product.id}`,
-          name: product.name,
-          mimeType: "application/json",
-        })),
-      }),
+      list: async (extra) => {
+        requireScope(extra, "products:read", "Listing product:// resources");
+        return {
+          resources: (await catalog.productIndex()).map((product) => ({
+            uri: `product://${product.id}`,
+            name: product.name,
+            mimeType: "application/json",
+          })),
+        };
+      },
       complete: {
         product_id: async (value) => {
           const prefix = value.toLowerCase();
@@ -35,7 +39,8 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
       description: "One product as JSON, with price in currency units",
       mimeType: "application/json",
     },
-    async (uri, variables) => {
+    async (uri, variables, extra) => {
+      requireScope(extra, "products:read", uri.href);
       const id = String(variables.product_id ?? "");
       try {
         const product = presentProduct(await catalog.getProduct(decodeURIComponent(id)));
@@ -51,15 +56,18 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
     "categories",
     "catalog://categories",
     { title: "Categories", description: "All categories with product counts", mimeType: "application/json" },
-    async (uri) => ({
-      contents: [
-        {
-          uri: uri.href,
-          mimeType: "application/json",
-          text: JSON.stringify({ categories: (await catalog.categories()).map(presentCategory) }),
-        },
-      ],
-    }),
+    async (uri, extra) => {
+      requireScope(extra, "products:read", uri.href);
+      return {
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: "application/json",
+            text: JSON.stringify({ categories: (await catalog.categories()).map(presentCategory) }),
+          },
+        ],
+      };
+    },
   );
 }
 

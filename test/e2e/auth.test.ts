@@ -166,6 +166,25 @@ describe("api-key mode with keys in SSM", () => {
     );
   });
 
+  test("resources follow the same scopes: reading product:// or catalog:// needs products:read", async () => {
+    const read = (uri: string) => ({ jsonrpc: "2.0", id: 4, method: "resources/read", params: { uri } });
+    for (const uri of ["product://p002", "catalog://categories"]) {
+      const denied = (await (await post(service.mcpUrl, read(uri), bearer(reader.key))).json()) as {
+        error?: { message: string };
+      };
+      expect(denied.error?.message).toContain("products:read");
+      const allowed = (await (await post(service.mcpUrl, read(uri), bearer(alice.key))).json()) as {
+        result?: { contents: unknown[] };
+      };
+      expect(allowed.result?.contents.length).toBe(1);
+    }
+    const list = { jsonrpc: "2.0", id: 5, method: "resources/list" };
+    const deniedList = (await (await post(service.mcpUrl, list, bearer(reader.key))).json()) as {
+      error?: { message: string };
+    };
+    expect(deniedList.error?.message).toContain("products:read");
+  });
+
   test("rotation without restart: new key works beside the old, old one stops within the TTL, even mid-session", async () => {
     const next = await createKey("alice", "products:read");
     const connection = await connectClient(service.mcpUrl, bearer(alice.key));

@@ -51,3 +51,48 @@ test("the SDK keeps one stream entry per JSON answer; attach releases them after
   expect((await session(false)).sizes).toEqual([1, 2, 3, 4]);
   expect((await session(true)).sizes).toEqual([0, 0, 0, 0]);
 });
+
+test("an SSE call still gets its answer when a JSON request of the same session arrives meanwhile", async () => {
+  const run = async (attach: boolean): Promise<string> => {
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+    });
+    if (attach) transportStreams().attach(transport);
+    const flags = transport as unknown as { _enableJsonResponse: boolean };
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = new McpServer({ name: "t", version: "1" });
+    server.registerTool("slow", { description: "waits for the gate" }, async () => {
+      await gate;
+      return { content: [{ type: "text", text: "slow done" }] };
+    });
+    await server.connect(transport);
+    const init = await transport.handleRequest(
+      post({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      }),
+    );
+    const id = init.headers.get("mcp-session-id") as string;
+    await init.text();
+    // As McpEndpoint does: the mode of each request is set just before it is handed to the SDK.
+    flags._enableJsonResponse = false;
+    const call = await transport.handleRequest(
+      post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, id),
+    );
+    flags._enableJsonResponse = true;
+    const listed = await transport.handleRequest(post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, id));
+    expect(listed.headers.get("content-type")).toBe("application/json");
+    release();
+    const body = await call.text();
+    await server.close();
+    return body;
+  };
+  // Without the fix the SDK closes the SSE stream without the answer.
+  expect(await run(false)).not.toContain("slow done");
+  expect(await run(true)).toContain("slow done");
+});

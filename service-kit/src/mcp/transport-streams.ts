@@ -1,7 +1,8 @@
 /**
  * Lets a session's event store see and close the SSE streams of the SDK transport it serves. The
  * transport is created after its event store (the store is a constructor option), hence `attach`,
- * which also releases what the SDK keeps of answered JSON requests (see releaseAnsweredJsonStreams).
+ * which also mends two SDK (1.32.2) habits that break a session whose requests mix JSON and SSE
+ * answers: see answerEachStreamInItsMode and releaseAnsweredJsonStreams.
  */
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { StreamBinding } from "./event-store.ts";
@@ -22,6 +23,7 @@ export function transportStreams(): TransportStreams {
   return {
     attach(value) {
       transport = value;
+      answerEachStreamInItsMode(value);
       const handle = value.handleRequest.bind(value);
       value.handleRequest = async (request, options) => {
         const response = await handle(request, options);
@@ -52,4 +54,32 @@ export function releaseAnsweredJsonStreams(transport: WebStandardStreamableHTTPS
   for (const [streamId, entry] of tables._streamMapping) {
     if (entry.resolveJson && !pending.has(streamId)) tables._streamMapping.delete(streamId);
   }
+}
+
+interface ModeTables {
+  _enableJsonResponse: boolean;
+  _streamMapping: Map<string, { resolveJson?: unknown }>;
+  _requestToStreamMapping: Map<unknown, string>;
+}
+
+/**
+ * The SDK decides JSON or SSE per transport, and reads that flag again when it sends each message; the
+ * kit sets the flag per request (from Accept). So a JSON request arriving while an SSE call runs would
+ * make that call's answer go nowhere (and the reverse would leave a JSON request waiting forever).
+ * Before each message, the flag is set from the kind of stream the message belongs to.
+ */
+export function answerEachStreamInItsMode(transport: WebStandardStreamableHTTPServerTransport): void {
+  const tables = transport as unknown as ModeTables;
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const id = "id" in message && !("method" in message) ? message.id : options?.relatedRequestId;
+    if (id !== undefined) {
+      const streamId = tables._requestToStreamMapping.get(id);
+      const entry = streamId === undefined ? undefined : tables._streamMapping.get(streamId);
+      // A stream that went away was an SSE stream (JSON entries stay until answered): keep SSE rules,
+      // which store the message for a resume.
+      tables._enableJsonResponse = entry?.resolveJson !== undefined;
+    }
+    return send(message, options);
+  };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { callTool, connectClient } from "../support/mcp-client.ts";
+import { createTestDatabase } from "../support/postgres.ts";
 import { type ProxyHandle, startProxy } from "../support/proxy.ts";
 import { type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
 
@@ -19,78 +20,87 @@ const toolCallsServed = (instance: ServiceHandle, tool: string): number =>
 
 let databaseFile = "";
 
-async function startPair(env: Record<string, string> = {}): Promise<[ServiceHandle, ServiceHandle]> {
+/** Two instances on one database: a fresh SQLite file, or a fresh PostgreSQL database as in the cloud. */
+async function startPair(
+  dialect: "sqlite" | "postgres",
+  env: Record<string, string> = {},
+): Promise<[ServiceHandle, ServiceHandle]> {
   databaseFile = join(tempDir("sessions-"), "shared.sqlite");
-  const databaseUrl = `sqlite://${databaseFile}`;
+  const databaseUrl =
+    dialect === "sqlite" ? `sqlite://${databaseFile}` : await createTestDatabase("sessions");
+  const withSchema = dialect === "postgres" ? { DATABASE_SCHEMA: "product", ...env } : env;
   // One after the other: the first applies the migrations and seeds the catalogue.
-  const first = await startService("product-service", { databaseUrl, env });
-  const second = await startService("product-service", { databaseUrl, env });
+  const first = await startService("product-service", { databaseUrl, env: withSchema });
+  const second = await startService("product-service", { databaseUrl, env: withSchema });
   return [first, second];
 }
 
 const upstream = (instance: ServiceHandle): string => `127.0.0.1:${instance.port}`;
 
-describe("one session, two instances, round-robin proxy", () => {
-  let instances: [ServiceHandle, ServiceHandle];
-  let proxy: ProxyHandle;
+describe.each(["sqlite", "postgres"] as const)(
+  "one session, two instances on %s, round-robin proxy",
+  (dialect) => {
+    let instances: [ServiceHandle, ServiceHandle];
+    let proxy: ProxyHandle;
 
-  beforeAll(async () => {
-    instances = await startPair();
-    proxy = await startProxy({ routes: [{ prefix: "/", upstreams: instances.map(upstream) }] });
-  }, 120_000);
+    beforeAll(async () => {
+      instances = await startPair(dialect);
+      proxy = await startProxy({ routes: [{ prefix: "/", upstreams: instances.map(upstream) }] });
+    }, 120_000);
 
-  afterAll(async () => {
-    await proxy?.stop();
-    await Promise.all((instances ?? []).map((instance) => instance.stop()));
-  });
+    afterAll(async () => {
+      await proxy?.stop();
+      await Promise.all((instances ?? []).map((instance) => instance.stop()));
+    });
 
-  test("100 tool calls in one session alternate between the instances without an error", async () => {
-    const { client, close } = await connectClient(`${proxy.url}/mcp`);
-    try {
-      for (let call = 0; call < 100; call++) {
-        const product = await callTool<{ id: string; name: string }>(client, "get_product", {
-          product_id: "p002",
-        });
-        expect(product.name).toBe("Wireless Headphones");
+    test("100 tool calls in one session alternate between the instances without an error", async () => {
+      const { client, close } = await connectClient(`${proxy.url}/mcp`);
+      try {
+        for (let call = 0; call < 100; call++) {
+          const product = await callTool<{ id: string; name: string }>(client, "get_product", {
+            product_id: "p002",
+          });
+          expect(product.name).toBe("Wireless Headphones");
+        }
+      } finally {
+        await close();
       }
-    } finally {
-      await close();
-    }
-    const [a, b] = instances.map((instance) => toolCallsServed(instance, "get_product"));
-    expect((a ?? 0) + (b ?? 0)).toBe(100);
-    // Round-robin, with the session's other requests (initialized, GET stream) interleaved.
-    expect(a).toBeGreaterThanOrEqual(40);
-    expect(b).toBeGreaterThanOrEqual(40);
-    const routed = proxy.accessLog().filter((entry) => entry.method === "POST");
-    expect(new Set(routed.map((entry) => entry.upstream))).toEqual(new Set(instances.map(upstream)));
-  }, 60_000);
+      const [a, b] = instances.map((instance) => toolCallsServed(instance, "get_product"));
+      expect((a ?? 0) + (b ?? 0)).toBe(100);
+      // Round-robin, with the session's other requests (initialized, GET stream) interleaved.
+      expect(a).toBeGreaterThanOrEqual(40);
+      expect(b).toBeGreaterThanOrEqual(40);
+      const routed = proxy.accessLog().filter((entry) => entry.method === "POST");
+      expect(new Set(routed.map((entry) => entry.upstream))).toEqual(new Set(instances.map(upstream)));
+    }, 60_000);
 
-  test("DELETE on one instance ends the session on every instance", async () => {
-    const { client, transport, close } = await connectClient(`${proxy.url}/mcp`);
-    // Calls through the proxy leave the session live in both instances' memory.
-    for (let call = 0; call < 4; call++) await callTool(client, "list_categories");
-    const session = transport.sessionId as string;
-    expect(session).toBeString();
-    const [first, second] = instances;
+    test("DELETE on one instance ends the session on every instance", async () => {
+      const { client, transport, close } = await connectClient(`${proxy.url}/mcp`);
+      // Calls through the proxy leave the session live in both instances' memory.
+      for (let call = 0; call < 4; call++) await callTool(client, "list_categories");
+      const session = transport.sessionId as string;
+      expect(session).toBeString();
+      const [first, second] = instances;
 
-    const deleted = await fetch(first.mcpUrl, { method: "DELETE", headers: { "mcp-session-id": session } });
-    expect(deleted.status).toBe(200);
-    for (const instance of [first, second]) {
-      const response = await fetch(instance.mcpUrl, {
-        method: "POST",
-        headers: {
-          ...JSON_HEADERS,
-          "mcp-session-id": session as string,
-          "mcp-protocol-version": "2025-11-25",
-        },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-      });
-      expect(response.status).toBe(404);
-      expect(await response.text()).toContain("Session not found");
-    }
-    await close().catch(() => undefined);
-  }, 60_000);
-});
+      const deleted = await fetch(first.mcpUrl, { method: "DELETE", headers: { "mcp-session-id": session } });
+      expect(deleted.status).toBe(200);
+      for (const instance of [first, second]) {
+        const response = await fetch(instance.mcpUrl, {
+          method: "POST",
+          headers: {
+            ...JSON_HEADERS,
+            "mcp-session-id": session as string,
+            "mcp-protocol-version": "2025-11-25",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        });
+        expect(response.status).toBe(404);
+        expect(await response.text()).toContain("Session not found");
+      }
+      await close().catch(() => undefined);
+    }, 60_000);
+  },
+);
 
 describe("abandoned sessions expire on every instance", () => {
   let instances: [ServiceHandle, ServiceHandle];
@@ -98,7 +108,7 @@ describe("abandoned sessions expire on every instance", () => {
   const ttlSeconds = 2;
 
   beforeAll(async () => {
-    instances = await startPair({ SESSION_TTL_SECONDS: String(ttlSeconds) });
+    instances = await startPair("sqlite", { SESSION_TTL_SECONDS: String(ttlSeconds) });
     proxy = await startProxy({ routes: [{ prefix: "/", upstreams: instances.map(upstream) }] });
   }, 120_000);
 

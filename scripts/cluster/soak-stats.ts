@@ -1,0 +1,152 @@
+/**
+ * Soak measurements and pass/fail criteria: per-interval throughput, errors and latency percentiles;
+ * RSS per task from /proc; MCP session rows per service schema and the kit's own live-session count.
+ */
+import { SQL } from "bun";
+import { SCHEMAS } from "./cluster.ts";
+import type { ServiceInstance } from "./instance.ts";
+import type { OperationResult } from "./soak-traffic.ts";
+
+export interface Sample {
+  elapsedS: number;
+  ops: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** RSS in MB per instance name. */
+  rssMb: Record<string, number>;
+  /** mcp_sessions rows per service. */
+  sessionRows: { product: number; order: number };
+  /** Age in seconds of the least recently seen session row, per service. */
+  oldestSessionAgeS: { product: number; order: number };
+  /** The kit's in-memory live session count per instance (last value it logged). */
+  liveSessions: Record<string, number>;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function sessionStats(sql: SQL, schema: string): Promise<{ rows: number; oldestAgeS: number }> {
+  const [row] = (await sql.unsafe(
+    `SELECT count(*)::int AS rows, COALESCE(min(last_seen_at), 0)::bigint AS oldest FROM "${schema}".mcp_sessions`,
+  )) as { rows: number; oldest: number | string }[];
+  const rows = Number(row?.rows ?? 0);
+  const oldest = Number(row?.oldest ?? 0);
+  return { rows, oldestAgeS: rows === 0 ? 0 : round((Date.now() - oldest) / 1000) };
+}
+
+function lastLiveCount(instance: ServiceInstance): number {
+  const lines = instance.logLines().filter((line) => line.msg === "live MCP sessions");
+  return Number(lines[lines.length - 1]?.liveSessions ?? 0);
+}
+
+export async function takeSample(
+  elapsedS: number,
+  window: readonly OperationResult[],
+  instances: readonly ServiceInstance[],
+  databaseUrl: string,
+): Promise<Sample> {
+  const sql = new SQL({ url: databaseUrl, max: 1 });
+  try {
+    const [product, order] = await Promise.all([
+      sessionStats(sql, SCHEMAS.product),
+      sessionStats(sql, SCHEMAS.order),
+    ]);
+    const latencies = window.filter((result) => result.ok).map((result) => result.latencyMs);
+    return {
+      elapsedS,
+      ops: window.length,
+      errors: window.filter((result) => !result.ok).length,
+      p50Ms: round(percentile(latencies, 50)),
+      p99Ms: round(percentile(latencies, 99)),
+      rssMb: Object.fromEntries(instances.map((each) => [each.name, round((each.rssKb() ?? 0) / 1024)])),
+      sessionRows: { product: product.rows, order: order.rows },
+      oldestSessionAgeS: { product: product.oldestAgeS, order: order.oldestAgeS },
+      liveSessions: Object.fromEntries(instances.map((each) => [each.name, lastLiveCount(each)])),
+    };
+  } finally {
+    await sql.close();
+  }
+}
+
+export function formatSample(sample: Sample): string {
+  const rss = Object.entries(sample.rssMb)
+    .map(([name, mb]) => `${name}=${mb}`)
+    .join(" ");
+  const live = Object.values(sample.liveSessions).join("/");
+  return (
+    `t=${String(sample.elapsedS).padStart(4)}s ops=${sample.ops} err=${sample.errors} ` +
+    `p50=${sample.p50Ms}ms p99=${sample.p99Ms}ms | RSS MB ${rss} | session rows ` +
+    `product=${sample.sessionRows.product} order=${sample.sessionRows.order} (oldest ` +
+    `${Math.max(sample.oldestSessionAgeS.product, sample.oldestSessionAgeS.order)}s) live=${live}`
+  );
+}
+
+export interface Criterion {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface CriteriaInput {
+  samples: readonly Sample[];
+  results: readonly OperationResult[];
+  warmupS: number;
+  sessionTtlS: number;
+  abandoned: number;
+  maxErrorRate: number;
+}
+
+export function evaluate(input: CriteriaInput): Criterion[] {
+  const { samples, results, warmupS, sessionTtlS } = input;
+  const criteria: Criterion[] = [];
+  const errors = results.filter((result) => !result.ok).length;
+  const rate = results.length === 0 ? 1 : errors / results.length;
+  criteria.push({
+    name: "errors",
+    ok: results.length > 0 && rate <= input.maxErrorRate,
+    detail: `${errors} of ${results.length} operations failed (${round(rate * 100, 3)}%, limit ${input.maxErrorRate * 100}%)`,
+  });
+
+  const steady = samples.filter((sample) => sample.elapsedS >= warmupS);
+  const baseline = steady[0];
+  if (!baseline || steady.length < 2) {
+    criteria.push({ name: "rss flat", ok: false, detail: "too few samples after warm-up; run longer" });
+  } else {
+    for (const name of Object.keys(baseline.rssMb)) {
+      const base = baseline.rssMb[name] as number;
+      const peak = Math.max(...steady.map((sample) => sample.rssMb[name] ?? 0));
+      const last = steady[steady.length - 1]?.rssMb[name] ?? 0;
+      criteria.push({
+        name: `rss flat ${name}`,
+        ok: base > 0 && peak <= base * 1.1,
+        detail: `after warm-up ${base} MB, peak ${peak} MB (+${round(((peak - base) / base) * 100)}%), last ${last} MB; limit +10%`,
+      });
+    }
+  }
+
+  // The sweeper runs every TTL/4 (at least 1 s), so no row may be older than TTL plus one sweep.
+  const maxAgeS = sessionTtlS * 1.25 + 5;
+  const oldest = Math.max(
+    ...samples.map((s) => Math.max(s.oldestSessionAgeS.product, s.oldestSessionAgeS.order)),
+  );
+  criteria.push({
+    name: "sessions expire",
+    ok: oldest <= maxAgeS,
+    detail: `oldest session row seen: ${oldest}s idle (limit ${maxAgeS}s for SESSION_TTL_SECONDS=${sessionTtlS})`,
+  });
+  const last = samples[samples.length - 1];
+  const remaining = last ? last.sessionRows.product + last.sessionRows.order : 0;
+  criteria.push({
+    name: "abandoned sessions removed",
+    ok: input.abandoned > 0 && remaining < input.abandoned,
+    detail: `${input.abandoned} sessions abandoned, ${remaining} session rows left at the end`,
+  });
+  return criteria;
+}

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { type RunningServer, startFixture } from "../../scripts/conformance.ts";
+import { createTestDatabase } from "../support/postgres.ts";
 import { tempDir } from "../support/service-process.ts";
 
 interface SseEvent {
@@ -129,23 +130,24 @@ async function cutAndResume(callUrl: string, resumeUrl: string, session: string,
   return { steps, before, after };
 }
 
-let dir: string;
-let a: RunningServer;
-let b: RunningServer;
+describe.each(["sqlite", "postgres"] as const)("resumable tool-call streams on %s", (dialect) => {
+  let a: RunningServer;
+  let b: RunningServer;
 
-beforeAll(async () => {
-  dir = tempDir("resumable-");
-  // Two instances on one database file: the second knows the session and its events only from there.
-  const env = { DATABASE_URL: `sqlite://${join(dir, "shared.sqlite")}` };
-  a = await startFixture(env);
-  b = await startFixture(env);
-}, 60_000);
+  beforeAll(async () => {
+    // Two instances on one database: the second knows the session and its events only from there.
+    const env: Record<string, string> =
+      dialect === "sqlite"
+        ? { DATABASE_URL: `sqlite://${join(tempDir("resumable-"), "shared.sqlite")}` }
+        : { DATABASE_URL: await createTestDatabase("resumable"), DATABASE_SCHEMA: "fixture" };
+    a = await startFixture(env);
+    b = await startFixture(env);
+  }, 60_000);
 
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-});
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
 
-describe("resumable tool-call streams", () => {
   test("the stream opens with a priming event that carries an id and a retry interval", async () => {
     const session = await initialize(a.url);
     const response = await fetch(a.url, {

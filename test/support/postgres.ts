@@ -32,7 +32,8 @@ function asPostgresUser(argv: string[]): string[] {
 
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = debianBinDir();
-  if (!bin) throw new Error("PostgreSQL is not installed: apt-get install postgresql (or set TEST_DATABASE_URL)");
+  if (!bin)
+    throw new Error("PostgreSQL is not installed: apt-get install postgresql (or set TEST_DATABASE_URL)");
   const dir = mkdtempSync(join(tmpdir(), "retail-pg-"));
   if (process.getuid?.() === 0) {
     const ids = Bun.spawnSync(["id", "-u", "postgres"]).stdout.toString().trim();
@@ -40,10 +41,13 @@ export async function startPostgres(): Promise<PostgresServer> {
     chownSync(dir, Number(ids), Number(gid));
   }
   const data = join(dir, "data");
-  const init = Bun.spawnSync(asPostgresUser([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]), {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const init = Bun.spawnSync(
+    asPostgresUser([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
   const start = Bun.spawnSync(
@@ -60,7 +64,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     ]),
     { stdout: "pipe", stderr: "pipe" },
   );
-  if (start.exitCode !== 0) throw new Error(`pg_ctl start failed: ${start.stderr.toString()}${start.stdout.toString()}`);
+  if (start.exitCode !== 0)
+    throw new Error(`pg_ctl start failed: ${start.stderr.toString()}${start.stdout.toString()}`);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {

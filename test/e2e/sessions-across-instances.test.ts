@@ -65,7 +65,12 @@ describe.each(["sqlite", "postgres"] as const)(
       } finally {
         await close();
       }
-      const [a, b] = instances.map((instance) => toolCallsServed(instance, "get_product"));
+      // Log lines arrive through a pipe: give the last ones a moment to be read.
+      const served = (): number[] => instances.map((instance) => toolCallsServed(instance, "get_product"));
+      const deadline = Date.now() + 3000;
+      while (served().reduce((sum, count) => sum + count, 0) < 100 && Date.now() < deadline)
+        await Bun.sleep(20);
+      const [a, b] = served();
       expect((a ?? 0) + (b ?? 0)).toBe(100);
       // Round-robin, with the session's other requests (initialized, GET stream) interleaved.
       expect(a).toBeGreaterThanOrEqual(40);

@@ -2,13 +2,20 @@
  * Cold start of the compiled product-service: from exec to the first 200 from /ready, which
  * includes opening the database, migrations and (on a fresh one) the demo seed.
  */
-import { benchTempDir, freePort, waitForOk } from "./processes.ts";
+import { benchTempDir, freePort, readCpuMs, waitForOk } from "./processes.ts";
 import { binaryPath, freshSqliteUrl, INTERNAL_TOKEN } from "./servers.ts";
 
 export interface ColdStart {
   freshDbMs: number;
   existingDbMs: number;
-  samples: { freshDbMs: number[]; existingDbMs: number[] };
+  /** CPU time the process had used when /ready first answered (median), steadier than wall time. */
+  cpuMs: { freshDb: number; existingDb: number };
+  samples: { freshDbMs: number[]; existingDbMs: number[]; freshDbCpuMs: number[]; existingDbCpuMs: number[] };
+}
+
+interface Start {
+  ms: number;
+  cpuMs: number;
 }
 
 export function median(values: number[]): number {
@@ -20,7 +27,7 @@ export function median(values: number[]): number {
   return Math.round((value ?? 0) * 10) / 10;
 }
 
-async function startOnce(databaseUrl: string): Promise<number> {
+async function startOnce(databaseUrl: string): Promise<Start> {
   const port = await freePort();
   const dir = benchTempDir("retail-mcp-bench-cold-");
   const startedAt = performance.now();
@@ -45,7 +52,7 @@ async function startOnce(databaseUrl: string): Promise<number> {
       20_000,
       () => `see ${dir}`,
     );
-    return Math.round(ms * 10) / 10;
+    return { ms: Math.round(ms * 10) / 10, cpuMs: readCpuMs(child.pid) };
   } finally {
     child.kill("SIGTERM");
     await child.exited;
@@ -53,15 +60,22 @@ async function startOnce(databaseUrl: string): Promise<number> {
 }
 
 export async function measureColdStart(starts = 5): Promise<ColdStart> {
-  const freshDbMs: number[] = [];
-  for (let i = 0; i < starts; i++) freshDbMs.push(await startOnce(freshSqliteUrl(`cold-${i}`)));
+  const fresh: Start[] = [];
+  for (let i = 0; i < starts; i++) fresh.push(await startOnce(freshSqliteUrl(`cold-${i}`)));
   const existing = freshSqliteUrl("cold-existing");
   await startOnce(existing);
-  const existingDbMs: number[] = [];
-  for (let i = 0; i < starts; i++) existingDbMs.push(await startOnce(existing));
+  const again: Start[] = [];
+  for (let i = 0; i < starts; i++) again.push(await startOnce(existing));
+  const samples = {
+    freshDbMs: fresh.map((start) => start.ms),
+    existingDbMs: again.map((start) => start.ms),
+    freshDbCpuMs: fresh.map((start) => start.cpuMs),
+    existingDbCpuMs: again.map((start) => start.cpuMs),
+  };
   return {
-    freshDbMs: median(freshDbMs),
-    existingDbMs: median(existingDbMs),
-    samples: { freshDbMs, existingDbMs },
+    freshDbMs: median(samples.freshDbMs),
+    existingDbMs: median(samples.existingDbMs),
+    cpuMs: { freshDb: median(samples.freshDbCpuMs), existingDb: median(samples.existingDbCpuMs) },
+    samples,
   };
 }

@@ -156,7 +156,8 @@ export function renderText(report: BenchReport): string {
     "",
     `ours/ceiling ${report.ratios.oursOverCeiling}  ours/peer ${report.ratios.oursOverPeer}  (${report.ratios.case}; ` +
       `by CPU per request: ${report.ratios.cpu.oursOverCeiling} and ${report.ratios.cpu.oursOverPeer})`,
-    `cold start: ${report.coldStart.freshDbMs} ms fresh DB, ${report.coldStart.existingDbMs} ms existing DB`,
+    `cold start: ${report.coldStart.freshDbMs} ms fresh DB, ${report.coldStart.existingDbMs} ms existing DB ` +
+      `(CPU used by then: ${report.coldStart.cpuMs.freshDb} ms and ${report.coldStart.cpuMs.existingDb} ms)`,
     `binary size: ${Object.entries(report.binarySizeMb)
       .map(([name, mb]) => `${name} ${mb} MB`)
       .join(", ")}`,

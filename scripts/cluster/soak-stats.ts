@@ -30,6 +30,10 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index] as number;
 }
 
+function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 async function sessionStats(sql: SQL, schema: string): Promise<{ rows: number; oldestAgeS: number }> {
@@ -92,6 +96,8 @@ export interface Criterion {
   name: string;
   ok: boolean;
   detail: string;
+  /** True when the run was too short to judge this; it then does not fail the soak. */
+  skipped?: boolean;
 }
 
 export interface CriteriaInput {
@@ -114,19 +120,32 @@ export function evaluate(input: CriteriaInput): Criterion[] {
     detail: `${errors} of ${results.length} operations failed (${round(rate * 100, 3)}%, limit ${input.maxErrorRate * 100}%)`,
   });
 
+  // RSS swings with each garbage collection, so single samples are noise: compare the median of the
+  // first third of the steady part with the median of the last third. A leak shows as a rising trend.
   const steady = samples.filter((sample) => sample.elapsedS >= warmupS);
-  const baseline = steady[0];
-  if (!baseline || steady.length < 2) {
-    criteria.push({ name: "rss flat", ok: false, detail: "too few samples after warm-up; run longer" });
+  const steadySpanS = (steady[steady.length - 1]?.elapsedS ?? 0) - (steady[0]?.elapsedS ?? 0);
+  if (steady.length < 6 || steadySpanS < 60) {
+    criteria.push({
+      name: "rss flat",
+      ok: true,
+      skipped: true,
+      detail:
+        `not judged: ${steady.length} samples over ${steadySpanS}s after a ${warmupS}s warm-up; ` +
+        "RSS is judged on at least 6 samples over 60 s (run 3 minutes or more)",
+    });
   } else {
-    for (const name of Object.keys(baseline.rssMb)) {
-      const base = baseline.rssMb[name] as number;
-      const peak = Math.max(...steady.map((sample) => sample.rssMb[name] ?? 0));
-      const last = steady[steady.length - 1]?.rssMb[name] ?? 0;
+    const third = Math.max(2, Math.floor(steady.length / 3));
+    for (const name of Object.keys(steady[0]?.rssMb ?? {})) {
+      const series = steady.map((sample) => sample.rssMb[name] ?? 0);
+      const early = median(series.slice(0, third));
+      const late = median(series.slice(-third));
+      const growth = early > 0 ? (late - early) / early : 1;
       criteria.push({
         name: `rss flat ${name}`,
-        ok: base > 0 && peak <= base * 1.1,
-        detail: `after warm-up ${base} MB, peak ${peak} MB (+${round(((peak - base) / base) * 100)}%), last ${last} MB; limit +10%`,
+        ok: early > 0 && growth <= 0.1,
+        detail:
+          `median of first third after warm-up ${round(early)} MB, of last third ${round(late)} MB ` +
+          `(${growth >= 0 ? "+" : ""}${round(growth * 100)}%, limit +10%); range ${Math.min(...series)}–${Math.max(...series)} MB`,
       });
     }
   }

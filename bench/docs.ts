@@ -130,8 +130,10 @@ about 0.04 ms of CPU per request, the same as the ceiling.
   SQLite query: Bun.SQL prepares the statement again on every query (\`prepare\` is ~5% of CPU for
   get_product and ~15% for search_products). A statement cache (bun:sqlite's \`db.query()\`) in the
   repositories would remove that; the SDK's validation stays by design.
-- **p99 of 10 ms** needs a machine that is not shared: while the load average is far above the number
-  of CPUs, even the ceiling's p99 moves between 5 and 60 ms.
+- **p99 of 10 ms.** wrk keeps 32 requests in flight, so by Little's law the median latency is about
+  32 ÷ requests/s: 10 ms needs more than 3,200 answers a second before any jitter, i.e. below about
+  0.3 ms of server time per call. On a shared machine the tail is worse still: while the load average
+  is far above the number of CPUs, even the ceiling's p99 moves between 5 and 60 ms.
 - **Cold start of 150 ms.** About two thirds of it is loading and evaluating the bundle (the MCP SDK
   alone builds a few hundred zod schemas at import). Compiling with \`--bytecode --format=esm\` in
   scripts/build.ts cut the CPU used until \`/ready\` from about 440 ms to about 270 ms in a trial

@@ -74,7 +74,10 @@ async function main(): Promise<void> {
     cases.push(await runOrderCase(sqliteOrderDatabase(), settings, progress));
     const postgres = postgresOrderDatabase(process.env.BENCH_DATABASE_URL);
     if (typeof postgres === "string") notes.push(postgres);
-    else cases.push(await runOrderCase(postgres, settings, progress));
+    else {
+      notes.push(`postgres: ${new URL(postgres.orderUrl).host}, schemas bench_product and bench_orders`);
+      cases.push(await runOrderCase(postgres, settings, progress));
+    }
   } else {
     notes.push(
       "order-service: not built yet (order-service/src/main.ts does not exist), so create_order was not run",

@@ -8,7 +8,7 @@
  */
 import { DomainError, isDomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { decodeListCursor, encodeListCursor } from "./cursor.ts";
 import { itemsFingerprint, mergeItems } from "./items.ts";
 import type { OrderRepository } from "./order-repository.ts";
 import { describeShortfalls, type ReservationGateway } from "./reservation-gateway.ts";
@@ -124,7 +124,7 @@ export class Orders {
 
   async list(principal: string, options: ListOptions): Promise<OrderPage> {
     const status = options.status ?? null;
-    const beforeId = options.cursor ? decodeCursor(options.cursor, status) : undefined;
+    const beforeId = options.cursor ? decodeListCursor(options.cursor, status) : undefined;
     const rows = await this.repository.list(principal, {
       ...(options.status ? { status: options.status } : {}),
       ...(beforeId ? { beforeId } : {}),
@@ -132,7 +132,10 @@ export class Orders {
     });
     const orders = rows.slice(0, options.limit);
     const last = orders[orders.length - 1];
-    return { orders, nextCursor: rows.length > options.limit && last ? encodeCursor(last.id, status) : null };
+    return {
+      orders,
+      nextCursor: rows.length > options.limit && last ? encodeListCursor(last.id, status) : null,
+    };
   }
 
   /** Releases the stock, then marks the order cancelled. Cancelling a cancelled order changes nothing. */

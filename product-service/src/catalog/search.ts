@@ -4,7 +4,7 @@
  */
 import type { SQL } from "bun";
 import { DomainError } from "service-kit/errors";
-import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor.ts";
+import { decodeSearchCursor, encodeSearchCursor, queryFingerprint } from "./cursor.ts";
 import { type ProductRow, toProduct } from "./product-repository.ts";
 import { likeEscape, parseQuery } from "./search-terms.ts";
 import type { SearchPage, SearchQuery } from "./types.ts";
@@ -27,7 +27,7 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
     query.inStockOnly,
     sort,
   ]);
-  const offset = query.cursor ? decodeCursor(query.cursor, fingerprint) : 0;
+  const offset = query.cursor ? decodeSearchCursor(query.cursor, fingerprint) : 0;
 
   let where: Fragment = sql`1 = 1`;
   let score: Fragment = sql`0`;
@@ -60,7 +60,7 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
   const nextOffset = offset + rows.length;
   return {
     products: rows.map(toProduct),
-    nextCursor: rows.length > 0 && nextOffset < total ? encodeCursor(nextOffset, fingerprint) : null,
+    nextCursor: rows.length > 0 && nextOffset < total ? encodeSearchCursor(nextOffset, fingerprint) : null,
     total,
   };
 }

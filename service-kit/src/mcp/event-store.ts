@@ -11,8 +11,10 @@ import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStr
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Database } from "../db.ts";
 import type { Migration } from "../migrate.ts";
+import { ClientResponseRelay, relayMigrations } from "./client-response-relay.ts";
 
 export const eventMigrations: readonly Migration[] = [
+  ...relayMigrations,
   {
     id: "000_kit_mcp_events",
     sql: `CREATE TABLE IF NOT EXISTS mcp_events (
@@ -33,6 +35,8 @@ export interface StreamBinding {
   sessionId(): string | undefined;
   isStreamOpen(streamId: string): boolean;
   closeStream(streamId: string): void;
+  /** Lets the transport relay client answers through the database (client-response-relay.ts). */
+  useRelay?(relay: ClientResponseRelay): void;
 }
 
 export interface EventStoreOptions {
@@ -61,6 +65,7 @@ export class DatabaseEventStore {
   private readonly tails = new Set<Promise<void>>();
   private readonly pollMs: number;
   private readonly tailTimeoutMs: number;
+  private readonly relay: ClientResponseRelay;
 
   constructor(
     private readonly db: Database,
@@ -68,12 +73,14 @@ export class DatabaseEventStore {
   ) {
     this.pollMs = options.pollMs ?? 100;
     this.tailTimeoutMs = options.tailTimeoutMs ?? 120_000;
+    this.relay = new ClientResponseRelay(db);
   }
 
   /** An EventStore for one session's transport; events of other sessions are never visible to it. */
   forSession(binding: StreamBinding): EventStore {
     // Streams whose request runs in this process: the SDK delivers their later events itself.
     const localStreams = new Set<string>();
+    binding.useRelay?.(this.relay);
     return {
       storeEvent: async (streamId, message) => {
         const sessionId = binding.sessionId() ?? "";
@@ -113,6 +120,7 @@ export class DatabaseEventStore {
   /** Deletes events older than `cutoff` (epoch ms); returns how many went. */
   async prune(cutoff: number): Promise<number> {
     const result = await this.db.write((sql) => sql`DELETE FROM mcp_events WHERE created_at < ${cutoff}`);
+    await this.relay.prune(cutoff);
     return result.count ?? 0;
   }
 

@@ -5,7 +5,9 @@
  * answers: see answerEachStreamInItsMode and releaseAnsweredJsonStreams.
  */
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { ClientResponseRelay } from "./client-response-relay.ts";
 import type { StreamBinding } from "./event-store.ts";
+import { relayClientResponses } from "./relay-transport.ts";
 
 // The SDK keeps its stream table private; closing a resumed stream needs its cleanup function.
 interface StreamTable {
@@ -14,10 +16,12 @@ interface StreamTable {
 
 export interface TransportStreams extends StreamBinding {
   attach(transport: WebStandardStreamableHTTPServerTransport): void;
+  useRelay(relay: ClientResponseRelay): void;
 }
 
 export function transportStreams(): TransportStreams {
   let transport: WebStandardStreamableHTTPServerTransport | undefined;
+  let relay: ClientResponseRelay | undefined;
   const table = (): Map<string, { cleanup(): void }> | undefined =>
     (transport as unknown as StreamTable | undefined)?._streamMapping;
   return {
@@ -31,6 +35,10 @@ export function transportStreams(): TransportStreams {
           releaseAnsweredJsonStreams(value);
         return response;
       };
+      if (relay) relayClientResponses(value, relay);
+    },
+    useRelay(value) {
+      relay = value;
     },
     sessionId: () => transport?.sessionId,
     isStreamOpen: (streamId) => table()?.has(streamId) === true,

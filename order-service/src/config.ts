@@ -1,5 +1,5 @@
 /** order-service configuration: the kit's variables plus how to reach product-service and reconcile. */
-import { kitConfigShape } from "service-kit/config";
+import { internalTokenShape, kitConfigShape } from "service-kit/config";
 import { z } from "zod";
 
 function wholeNumber(what: string, min: number, max: number): z.ZodCoercedNumber<unknown> {
@@ -16,12 +16,7 @@ export const configSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ""))
     .default("http://127.0.0.1:3001"),
   /** Service token sent to product-service's /internal routes (same value as product-service's). */
-  INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  /** SSM SecureString parameter that holds INTERNAL_TOKEN in the cloud. */
-  INTERNAL_TOKEN_SSM_PARAMETER: z
-    .string()
-    .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be a parameter name like "/retail-mcp/internal-token"')
-    .optional(),
+  ...internalTokenShape,
   /** A pending order older than this is finished (or rejected) by the reconciler. */
   RECONCILE_AFTER_SECONDS: wholeNumber("seconds", 1, 86_400).default(30),
   /** How often the reconciler looks for pending orders. */

@@ -1,5 +1,5 @@
 /** product-service configuration: the kit's variables plus the internal reservation API's token. */
-import { isLoopbackHost, kitConfigShape } from "service-kit/config";
+import { internalTokenShape, isLoopbackHost, kitConfigShape } from "service-kit/config";
 import { z } from "zod";
 
 export const configSchema = z
@@ -8,12 +8,7 @@ export const configSchema = z
     PORT: kitConfigShape.PORT.default(3001),
     SEED_DEMO_DATA: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true"),
     /** Service token for /internal/*; order-service sends the same value. */
-    INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-    /** SSM SecureString parameter that holds INTERNAL_TOKEN in the cloud (read at start by the kit). */
-    INTERNAL_TOKEN_SSM_PARAMETER: z
-      .string()
-      .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be a parameter name like "/retail-mcp/internal-token"')
-      .optional(),
+    ...internalTokenShape,
   })
   .superRefine((config, context) => {
     // The reservation API moves stock: off loopback it must never be reachable without a token.

@@ -58,6 +58,16 @@ export const kitConfigShape = {
   ...authConfigShape,
 } as const;
 
+/** The service token shared by product-service (which checks it) and order-service (which sends it). */
+export const internalTokenShape = {
+  INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** SSM SecureString parameter that holds INTERNAL_TOKEN in the cloud (read at start). */
+  INTERNAL_TOKEN_SSM_PARAMETER: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be a parameter name like "/retail-mcp/internal-token"')
+    .optional(),
+} as const;
+
 export type KitConfigShape = typeof kitConfigShape;
 export type KitConfig = z.infer<z.ZodObject<KitConfigShape>>;
 

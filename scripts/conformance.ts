@@ -4,7 +4,8 @@
  * - the fixture server (fixtures/conformance-server, a service-kit service): every scenario, active and
  *   pending, with no expected-failures file;
  * - each service whose `src/main.ts` exists (compiled binary): the scenarios that need no fixture tools,
- *   limited to the features the server declares in its initialize answer.
+ *   limited to the features the server declares in its initialize answer;
+ * - all of the above again as two instances on one database behind nginx round-robin (needs nginx).
  * Prints a summary per server and exits 1 on any failed check or scenario. The suite runs under the
  * pinned Bun (`process.execPath`): it crashes on Node 20.
  */
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { startProxy } from "../test/support/proxy.ts";
 import { freePort, type ServiceName, startService } from "../test/support/service-process.ts";
 
 const root = join(import.meta.dir, "..");
@@ -185,41 +187,73 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Ru
   };
 }
 
-async function checkFixture(): Promise<ServerReport> {
-  const fixture = await startFixture();
+/** Where a server runs: alone, or as two instances on one database behind nginx's round-robin. */
+type Topology = "single" | "two instances behind nginx";
+
+/** Puts nginx in front of the instances when there are several; returns the URL clients use. */
+async function front(urls: string[], stops: (() => Promise<void>)[]): Promise<string> {
+  const first = urls[0] as string;
+  if (urls.length === 1) return first;
+  const proxy = await startProxy({
+    routes: [{ prefix: "/", upstreams: urls.map((url) => new URL(url).host) }],
+  });
+  stops.unshift(() => proxy.stop());
+  return `${proxy.url}${new URL(first).pathname}`;
+}
+
+const replicas = (topology: Topology): number => (topology === "single" ? 1 : 2);
+const label = (name: string, topology: Topology): string =>
+  topology === "single" ? name : `${name} (${topology})`;
+
+async function checkFixture(topology: Topology): Promise<ServerReport> {
+  const stops: (() => Promise<void>)[] = [];
   try {
-    // "all" is the active suite plus the pending scenarios (server-sse-polling, json-schema-2020-12).
-    return {
-      server: "conformance-fixture",
-      url: fixture.url,
-      results: await runScenarios(fixture.url, "suite:all"),
-      notDeclared: [],
+    const env = {
+      DATABASE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), "conformance-db-")), "fixture.sqlite")}`,
     };
+    const urls: string[] = [];
+    for (let index = 0; index < replicas(topology); index++) {
+      const fixture = await startFixture(env);
+      stops.push(() => fixture.stop());
+      urls.push(fixture.url);
+    }
+    const url = await front(urls, stops);
+    // "all" is the active suite plus the pending scenarios (server-sse-polling, json-schema-2020-12).
+    const results = await runScenarios(url, "suite:all");
+    return { server: label("conformance-fixture", topology), url, results, notDeclared: [] };
   } finally {
-    await fixture.stop();
+    for (const stop of stops) await stop();
   }
 }
 
-async function checkServices(): Promise<ServerReport[]> {
+async function checkServices(topology: Topology): Promise<ServerReport[]> {
   const present = SERVICES.filter((service) => existsSync(join(root, service, "src", "main.ts")));
   const token = crypto.randomUUID();
   const reports: ServerReport[] = [];
-  const started = [];
+  const stops: (() => Promise<void>)[] = [];
+  let productUrl = "http://127.0.0.1:9";
   try {
     for (const service of present) {
-      // order-service is pointed at the product-service started just before it.
-      const productUrl = started[0]?.baseUrl ?? "http://127.0.0.1:9";
-      const handle = await startService(service, {
-        env: { LOG_LEVEL: "warn", INTERNAL_TOKEN: token, PRODUCT_SERVICE_URL: productUrl },
-      });
-      started.push(handle);
-      const plan = await serviceScenarios(handle.mcpUrl);
+      const databaseUrl = `sqlite://${join(mkdtempSync(join(tmpdir(), "conformance-db-")), `${service}.sqlite`)}`;
+      const urls: string[] = [];
+      for (let index = 0; index < replicas(topology); index++) {
+        // order-service is pointed at the product-service started before it.
+        const handle = await startService(service, {
+          databaseUrl,
+          env: { LOG_LEVEL: "warn", INTERNAL_TOKEN: token, PRODUCT_SERVICE_URL: productUrl },
+        });
+        stops.push(async () => void (await handle.stop()));
+        urls.push(handle.mcpUrl);
+        if (service === "product-service") productUrl = `http://127.0.0.1:${handle.port}`;
+      }
+      const url = await front(urls, stops);
+      const plan = await serviceScenarios(url);
       const results: ScenarioResult[] = [];
-      for (const scenario of plan.run) results.push(...(await runScenarios(handle.mcpUrl, scenario)));
-      reports.push({ server: service, url: handle.mcpUrl, results, notDeclared: plan.notDeclared });
+      for (const scenario of plan.run) results.push(...(await runScenarios(url, scenario)));
+      reports.push({ server: label(service, topology), url, results, notDeclared: plan.notDeclared });
     }
   } finally {
-    await Promise.all(started.map((handle) => handle.stop()));
+    for (const stop of stops) await stop();
   }
   return reports;
 }
@@ -241,7 +275,12 @@ export function formatReport(report: ServerReport): string {
 
 if (import.meta.main) {
   const started = performance.now();
-  const reports = [await checkFixture(), ...(await checkServices())];
+  const reports: ServerReport[] = [];
+  // A client must not notice which task answers: the same scenarios run against one instance and
+  // against two instances that share a database behind a round-robin proxy (as behind the ALB).
+  for (const topology of ["single", "two instances behind nginx"] as const) {
+    reports.push(await checkFixture(topology), ...(await checkServices(topology)));
+  }
   for (const report of reports) console.log(formatReport(report));
   const results = reports.flatMap((report) => report.results);
   const failed = results.filter((result) => result.failed > 0).length;

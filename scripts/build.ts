@@ -33,6 +33,9 @@ export async function buildService(options: BuildOptions): Promise<string> {
     "--compile",
     "--minify",
     "--sourcemap",
+    // Precompiled bytecode roughly halves the CPU spent before /ready (measured in bench/).
+    "--bytecode",
+    "--format=esm",
     `--define=BUILD_GIT_SHA=${JSON.stringify(gitSha())}`,
     ...(options.target ? [`--target=bun-${options.target}`] : []),
     join(root, options.service, "src", "main.ts"),

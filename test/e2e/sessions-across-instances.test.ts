@@ -71,6 +71,7 @@ describe.each(["sqlite", "postgres"] as const)(
       while (served().reduce((sum, count) => sum + count, 0) < 100 && Date.now() < deadline)
         await Bun.sleep(20);
       const [a, b] = served();
+      console.log(`${dialect}: get_product calls served per instance: ${a}/${b}`);
       expect((a ?? 0) + (b ?? 0)).toBe(100);
       // Round-robin, with the session's other requests (initialized, GET stream) interleaved.
       expect(a).toBeGreaterThanOrEqual(40);

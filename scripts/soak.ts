@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import demoCatalog from "../product-service/data/demo-catalog.json" with { type: "json" };
 import { type Cluster, startCluster } from "./cluster/cluster.ts";
+import { recordRss } from "./cluster/rss.ts";
 import { evaluate, formatSample, type Sample, takeSample } from "./cluster/soak-stats.ts";
 import { type OperationResult, startTraffic } from "./cluster/soak-traffic.ts";
 
@@ -119,6 +120,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
       },
     });
     const samples: Sample[] = [];
+    const rss = recordRss(cluster.instances);
     const started = Date.now();
     const errorKinds = new Map<string, number>();
     while (!stopping && Date.now() - started < args.durationS * 1000) {
@@ -128,7 +130,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
       for (const result of current) {
         if (result.ok || !result.error) continue;
         // Ids and numbers differ per call; without them, errors of one kind count together.
-        const kind = result.error.replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, "…").replace(/\d+/g, "#");
+        const kind = result.error.replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/g, "…").replace(/\d{4,}/g, "#");
         const key = `${result.op}: ${kind.replace(/\s+/g, " ").slice(0, 200)}`;
         errorKinds.set(key, (errorKinds.get(key) ?? 0) + 1);
       }
@@ -142,6 +144,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
       console.log(formatSample(sample));
     }
     await traffic.stop();
+    rss.stop();
     const died = cluster.instances.filter((each) => !each.isRunning());
     for (const each of died) {
       const tail = each.output().trimEnd().split("\n").slice(-15).join("\n");
@@ -151,6 +154,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
     }
     const criteria = evaluate({
       samples,
+      rss: rss.points,
       results,
       warmupS: args.warmupS,
       sessionTtlS: args.ttlS,

@@ -5,6 +5,7 @@
 import { SQL } from "bun";
 import { SCHEMAS } from "./cluster.ts";
 import type { ServiceInstance } from "./instance.ts";
+import { loadAverage, type RssPoint } from "./rss.ts";
 import type { OperationResult } from "./soak-traffic.ts";
 
 export interface Sample {
@@ -15,6 +16,8 @@ export interface Sample {
   p99Ms: number;
   /** RSS in MB per instance name. */
   rssMb: Record<string, number>;
+  /** Host 1-minute load average: a busy machine explains latency that the services do not. */
+  loadAvg: number;
   /** mcp_sessions rows per service. */
   sessionRows: { product: number; order: number };
   /** Age in seconds of the least recently seen session row, per service. */
@@ -70,6 +73,7 @@ export async function takeSample(
       p50Ms: round(percentile(latencies, 50)),
       p99Ms: round(percentile(latencies, 99)),
       rssMb: Object.fromEntries(instances.map((each) => [each.name, round((each.rssKb() ?? 0) / 1024)])),
+      loadAvg: await loadAverage(),
       sessionRows: { product: product.rows, order: order.rows },
       oldestSessionAgeS: { product: product.oldestAgeS, order: order.oldestAgeS },
       liveSessions: Object.fromEntries(instances.map((each) => [each.name, lastLiveCount(each)])),
@@ -86,7 +90,7 @@ export function formatSample(sample: Sample): string {
   const live = Object.values(sample.liveSessions).join("/");
   return (
     `t=${String(sample.elapsedS).padStart(4)}s ops=${sample.ops} err=${sample.errors} ` +
-    `p50=${sample.p50Ms}ms p99=${sample.p99Ms}ms | RSS MB ${rss} | session rows ` +
+    `p50=${sample.p50Ms}ms p99=${sample.p99Ms}ms load=${sample.loadAvg} | RSS MB ${rss} | session rows ` +
     `product=${sample.sessionRows.product} order=${sample.sessionRows.order} (oldest ` +
     `${Math.max(sample.oldestSessionAgeS.product, sample.oldestSessionAgeS.order)}s) live=${live}`
   );
@@ -102,6 +106,7 @@ export interface Criterion {
 
 export interface CriteriaInput {
   samples: readonly Sample[];
+  rss: readonly RssPoint[];
   results: readonly OperationResult[];
   warmupS: number;
   sessionTtlS: number;
@@ -121,22 +126,23 @@ export function evaluate(input: CriteriaInput): Criterion[] {
   });
 
   // RSS swings with each garbage collection, so single samples are noise: compare the median of the
-  // first third of the steady part with the median of the last third. A leak shows as a rising trend.
-  const steady = samples.filter((sample) => sample.elapsedS >= warmupS);
-  const steadySpanS = (steady[steady.length - 1]?.elapsedS ?? 0) - (steady[0]?.elapsedS ?? 0);
-  if (steady.length < 6 || steadySpanS < 60) {
+  // first third of the dense post-warm-up series with the median of the last third. A leak shows as a
+  // rising trend; the sawtooth does not move the medians.
+  const steady = input.rss.filter((point) => point.elapsedS >= warmupS);
+  const steadySpanS = Math.round((steady[steady.length - 1]?.elapsedS ?? 0) - (steady[0]?.elapsedS ?? 0));
+  if (steady.length < 20 || steadySpanS < 60) {
     criteria.push({
       name: "rss flat",
       ok: true,
       skipped: true,
       detail:
-        `not judged: ${steady.length} samples over ${steadySpanS}s after a ${warmupS}s warm-up; ` +
-        "RSS is judged on at least 6 samples over 60 s (run 3 minutes or more)",
+        `not judged: ${steadySpanS}s of samples after a ${warmupS}s warm-up; RSS is judged on at least ` +
+        "60 s after warm-up (run 3 minutes or more)",
     });
   } else {
-    const third = Math.max(2, Math.floor(steady.length / 3));
-    for (const name of Object.keys(steady[0]?.rssMb ?? {})) {
-      const series = steady.map((sample) => sample.rssMb[name] ?? 0);
+    const third = Math.floor(steady.length / 3);
+    for (const name of Object.keys(steady[0]?.mb ?? {})) {
+      const series = steady.map((point) => point.mb[name] ?? 0);
       const early = median(series.slice(0, third));
       const late = median(series.slice(-third));
       const growth = early > 0 ? (late - early) / early : 1;
@@ -145,7 +151,8 @@ export function evaluate(input: CriteriaInput): Criterion[] {
         ok: early > 0 && growth <= 0.1,
         detail:
           `median of first third after warm-up ${round(early)} MB, of last third ${round(late)} MB ` +
-          `(${growth >= 0 ? "+" : ""}${round(growth * 100)}%, limit +10%); range ${Math.min(...series)}–${Math.max(...series)} MB`,
+          `(${growth >= 0 ? "+" : ""}${round(growth * 100)}%, limit +10%); range ${Math.min(...series)}–${Math.max(...series)} MB ` +
+          `over ${series.length} samples`,
       });
     }
   }

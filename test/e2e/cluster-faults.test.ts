@@ -76,6 +76,10 @@ function sseResult(text: string, id: number): unknown {
   throw new Error(`no response with id ${id} in the stream:\n${text.slice(0, 2000)}`);
 }
 
+function acknowledgedSince(records: readonly LoadRecord[], since: number): number {
+  return records.filter((record) => record.startedAt > since && record.outcome === "acknowledged").length;
+}
+
 /** Waits until the reconciler has settled every pending order, then returns the books. */
 async function settledLedger(cluster: Cluster): Promise<Ledger> {
   let ledger = await readLedger(cluster.databaseUrl, [PRODUCT]);
@@ -143,15 +147,20 @@ describe("cluster faults", () => {
     await Bun.sleep(2000);
     const killedAt = Date.now();
     await Promise.all([cluster.kill("order-2"), cluster.kill("product-2")]);
-    await Bun.sleep(4000);
+    await Bun.sleep(2000);
+    // Orders keep being confirmed on the surviving tasks (a deadline, not a fixed wait, for slow hosts).
+    await waitFor(
+      "orders acknowledged after the kill",
+      30_000,
+      async () => acknowledgedSince(load.records, killedAt + 1000) > 10,
+    );
     const records = await load.stop();
-    const after = records.filter((record) => record.startedAt > killedAt + 1000);
 
     const acknowledged = records.filter((record) => record.outcome === "acknowledged");
     expect(acknowledged.length).toBeGreaterThan(50);
     expect(acknowledged.every((record) => record.status === "confirmed")).toBe(true);
     // Once nginx has marked the dead upstreams failed, traffic flows on the survivors.
-    expect(after.filter((record) => record.outcome === "acknowledged").length).toBeGreaterThan(10);
+    expect(acknowledgedSince(records, killedAt + 1000)).toBeGreaterThan(10);
     const ledger = await settledLedger(cluster);
     expectBooksBalance(ledger, acknowledged);
     console.log("kill -9 under load:", JSON.stringify(report(ledger, records, "kill")));
@@ -182,7 +191,12 @@ describe("cluster faults", () => {
       const statuses = await Promise.all(cluster.instances.map((instance) => readyStatus(instance.baseUrl)));
       return statuses.every((status) => status === 200);
     });
-    await Bun.sleep(2000);
+    const readyAt = Date.now();
+    await waitFor(
+      "orders acknowledged after the restart",
+      30_000,
+      async () => acknowledgedSince(load.records, readyAt) > 5,
+    );
     const records = await load.stop();
 
     expect(cluster.instances.map((instance) => instance.pid)).toEqual(pidsBefore);
@@ -198,8 +212,7 @@ describe("cluster faults", () => {
         expect(record.error ?? "").toMatch(/not reachable right now.*retry/);
     }
     // After the restart the same tasks take orders again.
-    const recovered = records.filter((record) => record.startedAt > startedAt + readyAgainMs);
-    expect(recovered.filter((record) => record.outcome === "acknowledged").length).toBeGreaterThan(5);
+    expect(acknowledgedSince(records, readyAt)).toBeGreaterThan(5);
     const ledger = await settledLedger(cluster);
     expectBooksBalance(
       ledger,

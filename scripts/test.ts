@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensureTestPackages } from "./system-packages.ts";
 
 const root = join(import.meta.dir, "..");
 const extraArgs = process.argv.slice(2);
@@ -51,6 +52,8 @@ function plainTally(output: string): Tally {
   const last = matches.at(-1);
   return { passed: Number(last?.[1] ?? 0), failed: Number(last?.[2] ?? 0) };
 }
+
+ensureTestPackages();
 
 const totals: Tally = { passed: 0, failed: 0 };
 let failedSteps = 0;

@@ -6,6 +6,7 @@
 export const TEST_PACKAGES = ["postgresql", "nginx", "wrk"] as const;
 
 function installed(pkg: string): boolean {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not JavaScript.
   const query = Bun.spawnSync(["dpkg-query", "-W", "-f=${Status}", pkg], {
     stdout: "pipe",
     stderr: "ignore",

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type PostgresServer, startPostgres } from "../test/support/postgres.ts";
 import { ensureTestPackages } from "./system-packages.ts";
 
 const root = join(import.meta.dir, "..");
@@ -55,6 +56,19 @@ function plainTally(output: string): Tally {
 
 ensureTestPackages();
 
+// One PostgreSQL for the whole run (CI passes its own in TEST_DATABASE_URL).
+let postgres: PostgresServer | undefined;
+if (!process.env.TEST_DATABASE_URL && Bun.which("dpkg-query")) {
+  try {
+    postgres = await startPostgres();
+    postgres.stopWhenProcessEnds?.(process.pid);
+    process.env.TEST_DATABASE_URL = postgres.url;
+    console.log(`PostgreSQL for the tests at ${postgres.url}`);
+  } catch (error) {
+    console.error(`could not start PostgreSQL: ${(error as Error).message}`);
+  }
+}
+
 const totals: Tally = { passed: 0, failed: 0 };
 let failedSteps = 0;
 const add = (result: Tally & { code: number }): void => {
@@ -75,5 +89,6 @@ if (build.code === 0) {
     add(await run("conformance", [process.execPath, conformance], plainTally));
   }
 }
+await postgres?.stop();
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failedSteps > 0 || totals.failed > 0 ? 1 : 0);

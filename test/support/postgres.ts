@@ -12,6 +12,8 @@ import { freePort } from "./service-process.ts";
 export interface PostgresServer {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server when process `pid` ends, however it ends. */
+  stopWhenProcessEnds?(pid: number): void;
 }
 
 function debianBinDir(): string | undefined {
@@ -66,10 +68,21 @@ export async function startPostgres(): Promise<PostgresServer> {
   );
   if (start.exitCode !== 0)
     throw new Error(`pg_ctl start failed: ${start.stderr.toString()}${start.stdout.toString()}`);
+  const stopArgv = asPostgresUser([join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      Bun.spawnSync(asPostgresUser([join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]));
+      Bun.spawnSync(stopArgv);
+    },
+    stopWhenProcessEnds: (pid: number) => {
+      // Exit hooks do not run when a test process is killed or ends abruptly; a watchdog outside it
+      // stops the server once that process is gone, so no database outlives its tests.
+      const watchdog = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; ${stopArgv.map((arg) => `'${arg}'`).join(" ")} >/dev/null 2>&1`;
+      Bun.spawn(["setsid", "sh", "-c", watchdog], {
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "ignore",
+      }).unref();
     },
   };
 }
@@ -87,9 +100,7 @@ export function sharedPostgres(): Promise<PostgresServer> {
   const configured = configuredPostgresUrl();
   if (configured) return Promise.resolve({ url: configured, stop: async () => undefined });
   shared ??= startPostgres().then((server) => {
-    process.on("exit", () => {
-      void server.stop();
-    });
+    server.stopWhenProcessEnds?.(process.pid);
     return server;
   });
   return shared;

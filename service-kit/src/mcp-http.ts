@@ -8,11 +8,13 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Principal } from "./auth/principal.ts";
-import { chooseResponseMode, FULL_ACCEPT, type ResponseMode } from "./http/accept.ts";
 import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
+import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
 import { negotiatedVersion, withSessionProtocolVersion } from "./mcp/protocol-version.ts";
+import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
+import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
@@ -41,37 +43,35 @@ export interface McpRequestInfo {
   rpc?: RpcSummary;
 }
 
-interface LiveSession {
-  transport: WebStandardStreamableHTTPServerTransport;
-  server: McpServer;
-  principal: string;
-  lastTouchedAt: number;
-  protocolVersion: string;
-}
-
-// The SDK keeps these private; rebuilding a session on another instance needs to restore them.
-interface TransportInternals {
-  _initialized: boolean;
-  _enableJsonResponse: boolean;
-  _streamMapping: Map<string, unknown>;
-}
-interface ServerInternals {
-  _clientCapabilities?: unknown;
-  _clientVersion?: unknown;
-}
-
 const SESSION_NOT_FOUND =
   "Session not found: it expired or was closed. Start a new session by sending initialize without an Mcp-Session-Id header.";
 
 export class McpEndpoint {
-  private readonly live = new Map<string, LiveSession>();
-  private readonly rebuilding = new Map<string, Promise<LiveSession>>();
   private readonly pool = new StatelessServerPool((principal) => this.options.createServer(principal));
+  private readonly sessions: LiveSessions;
 
-  constructor(private readonly options: McpEndpointOptions) {}
+  constructor(private readonly options: McpEndpointOptions) {
+    this.sessions = new LiveSessions({
+      store: options.store,
+      log: options.log,
+      ttlMs: options.sessionTtlMs,
+      rebuild: (record, principal) => this.rebuild(record, principal),
+    });
+  }
 
   get liveSessionCount(): number {
-    return this.live.size;
+    return this.sessions.size;
+  }
+
+  /** Forgets idle sessions here and in the database. */
+  sweep(now: number = Date.now()): Promise<void> {
+    return this.sessions.sweep(now);
+  }
+
+  /** Closes this instance's transports; sessions stay in the database for the other instances. */
+  async closeAll(): Promise<void> {
+    this.pool.clear();
+    await this.sessions.closeAll();
   }
 
   async handle(request: Request, info: McpRequestInfo): Promise<Response> {
@@ -89,57 +89,11 @@ export class McpEndpoint {
   }
 
   private async handlePost(request: Request, info: McpRequestInfo): Promise<Response> {
-    const contentType = request.headers.get("content-type") ?? "";
-    if (!contentType.toLowerCase().includes("application/json")) {
-      return jsonRpcErrorResponse(
-        415,
-        -32000,
-        "Unsupported Media Type: send the JSON-RPC message as application/json.",
-      );
-    }
-    const mode = chooseResponseMode(request.headers.get("accept"));
-    if (!mode) {
-      return jsonRpcErrorResponse(
-        406,
-        -32000,
-        "Not Acceptable: accept application/json or text/event-stream.",
-      );
-    }
-    let text: string;
-    try {
-      text = await request.text();
-    } catch {
-      // Bun aborts a streamed (chunked) body past maxRequestBodySize; the client already got its 413.
-      return jsonRpcErrorResponse(
-        413,
-        -32000,
-        `Request body too large (or the upload was cut off): the limit is ${this.options.maxBodyBytes} bytes.`,
-      );
-    }
-    if (Buffer.byteLength(text) > this.options.maxBodyBytes) {
-      return jsonRpcErrorResponse(
-        413,
-        -32000,
-        `Request body too large: the limit is ${this.options.maxBodyBytes} bytes.`,
-      );
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return jsonRpcErrorResponse(400, -32700, "Parse error: the body is not valid JSON.");
-    }
+    const post = await readMcpPost(request, this.options.maxBodyBytes);
+    if (!post.ok) return post.response;
+    const { body, mode, sdkRequest } = post;
     info.rpc = summarizeRpc(body);
-    if (Array.isArray(body)) {
-      // One HTTP request must stay one message: batches would multiply work past the rate limit.
-      return jsonRpcErrorResponse(
-        400,
-        -32600,
-        "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them). Send one message per POST.",
-      );
-    }
-    const sdkRequest = withFullAccept(request, text);
-    const authInfo = toAuthInfo(info);
+    const authInfo = toAuthInfo(info.principal, info.requestId);
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
@@ -156,7 +110,7 @@ export class McpEndpoint {
       setResponseMode(transport, mode);
       return transport.handleRequest(sdkRequest, { parsedBody: body, authInfo });
     }
-    const session = await this.resolve(sessionId, info.principal);
+    const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
     const denied = this.deniedTool(session.server, info);
     if (denied) return denied;
@@ -208,9 +162,9 @@ export class McpEndpoint {
         "Bad Request: the Mcp-Session-Id header is required for GET and DELETE.",
       );
     }
-    const session = await this.resolve(sessionId, info.principal);
+    const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
-    return session.transport.handleRequest(request, { authInfo: toAuthInfo(info) });
+    return session.transport.handleRequest(request, { authInfo: toAuthInfo(info.principal, info.requestId) });
   }
 
   private newSessionTransport(
@@ -237,7 +191,7 @@ export class McpEndpoint {
           lastSeenAt: now,
         });
         const protocolVersion = negotiatedVersion(params.protocolVersion);
-        this.live.set(id, {
+        this.sessions.add(id, {
           transport,
           server,
           principal: info.principal.id,
@@ -274,7 +228,7 @@ export class McpEndpoint {
       onsessionclosed: async (id) => {
         await this.options.store.delete(id);
         await events?.forgetSession(id);
-        this.dropLive(id);
+        this.sessions.drop(id);
       },
     });
     streams.attach(transport);
@@ -298,42 +252,12 @@ export class McpEndpoint {
     );
   }
 
-  /** Finds a session for this caller, rebuilding it from the database if another instance made it. */
-  private async resolve(id: string, principal: Principal): Promise<LiveSession | undefined> {
-    const record = await this.options.store.get(id);
-    const now = Date.now();
-    if (!record || now - record.lastSeenAt > this.options.sessionTtlMs) {
-      if (record) await this.options.store.delete(id);
-      this.dropLive(id);
-      return undefined;
-    }
-    // Another caller's session id is answered exactly like an unknown one.
-    if (record.principal !== principal.id) return undefined;
-    let session = this.live.get(id);
-    if (!session) {
-      let pending = this.rebuilding.get(id);
-      if (!pending) {
-        pending = this.rebuild(record, principal).finally(() => this.rebuilding.delete(id));
-        this.rebuilding.set(id, pending);
-      }
-      session = await pending;
-    }
-    if (now - record.lastSeenAt > this.options.sessionTtlMs / 10) await this.options.store.touch(id, now);
-    session.lastTouchedAt = now;
-    // Scopes are re-derived from each request's credentials, so a narrowed key narrows tools/list too.
-    applyToolScopes(session.server, principal);
-    return session;
-  }
-
   private async rebuild(record: SessionRecord, principal: Principal): Promise<LiveSession> {
     const transport = this.transport(() => record.id);
-    transport.sessionId = record.id;
-    (transport as unknown as TransportInternals)._initialized = true;
+    markInitialized(transport, record.id);
     const server = this.serverFor(principal);
     await server.connect(transport);
-    const internals = server.server as unknown as ServerInternals;
-    internals._clientCapabilities = record.clientCapabilities;
-    internals._clientVersion = record.clientInfo;
+    restoreClient(server, record.clientCapabilities, record.clientInfo);
     const session: LiveSession = {
       transport,
       server,
@@ -341,62 +265,6 @@ export class McpEndpoint {
       lastTouchedAt: Date.now(),
       protocolVersion: negotiatedVersion(record.protocolVersion),
     };
-    this.live.set(record.id, session);
-    this.options.log.debug("session rebuilt from database", { session: record.id });
     return session;
   }
-
-  private dropLive(id: string): void {
-    const session = this.live.get(id);
-    if (!session) return;
-    this.live.delete(id);
-    void session.server.close().catch(() => undefined);
-  }
-
-  /** Forgets idle sessions here and in the database; open streams count as activity. */
-  async sweep(now: number = Date.now()): Promise<void> {
-    const cutoff = now - this.options.sessionTtlMs;
-    for (const [id, session] of this.live) {
-      const streams = (session.transport as unknown as TransportInternals)._streamMapping.size;
-      if (streams > 0) {
-        session.lastTouchedAt = now;
-        await this.options.store.touch(id, now);
-      } else if (session.lastTouchedAt < cutoff) {
-        this.dropLive(id);
-      }
-    }
-    const removed = await this.options.store.deleteIdleSince(cutoff);
-    if (removed > 0) this.options.log.info("expired idle MCP sessions", { removed });
-  }
-
-  /** Closes this instance's transports; sessions stay in the database for the other instances. */
-  async closeAll(): Promise<void> {
-    this.pool.clear();
-    const sessions = [...this.live.values()];
-    this.live.clear();
-    await Promise.all(sessions.map((session) => session.server.close().catch(() => undefined)));
-  }
-}
-
-function setResponseMode(transport: WebStandardStreamableHTTPServerTransport, mode: ResponseMode): void {
-  // The SDK reads this flag synchronously when it dispatches a POST, so setting it right before
-  // handleRequest answers each request in the mode its Accept header asked for.
-  (transport as unknown as TransportInternals)._enableJsonResponse = mode === "json";
-}
-
-function withFullAccept(request: Request, body: string): Request {
-  const accept = request.headers.get("accept") ?? "";
-  if (accept.includes("application/json") && accept.includes("text/event-stream")) return request;
-  const headers = new Headers(request.headers);
-  headers.set("accept", FULL_ACCEPT);
-  return new Request(request.url, { method: request.method, headers, body });
-}
-
-function toAuthInfo(info: McpRequestInfo): AuthInfo {
-  return {
-    token: "",
-    clientId: info.principal.id,
-    scopes: [...info.principal.scopes],
-    extra: { principal: info.principal.id, requestId: info.requestId, via: info.principal.via },
-  };
 }

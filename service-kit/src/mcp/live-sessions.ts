@@ -1,0 +1,107 @@
+/**
+ * The sessions this instance holds in memory, checked against the database (the truth) on every
+ * request: a session deleted or expired anywhere is gone here too, and one made on another instance
+ * is rebuilt here on first use.
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { Principal } from "../auth/principal.ts";
+import type { Logger } from "../log.ts";
+import { openStreamCount } from "./sdk-internals.ts";
+import type { SessionRecord, SessionStore } from "./session-store.ts";
+import { applyToolScopes } from "./tools.ts";
+
+export interface LiveSession {
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: McpServer;
+  principal: string;
+  lastTouchedAt: number;
+  protocolVersion: string;
+}
+
+export interface LiveSessionsOptions {
+  store: SessionStore;
+  log: Logger;
+  ttlMs: number;
+  /** Builds transport and server for a session that another instance initialized. */
+  rebuild(record: SessionRecord, principal: Principal): Promise<LiveSession>;
+}
+
+export class LiveSessions {
+  private readonly live = new Map<string, LiveSession>();
+  private readonly rebuilding = new Map<string, Promise<LiveSession>>();
+
+  constructor(private readonly options: LiveSessionsOptions) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  add(id: string, session: LiveSession): void {
+    this.live.set(id, session);
+  }
+
+  /** Finds a session for this caller, rebuilding it from the database if another instance made it. */
+  async resolve(id: string, principal: Principal): Promise<LiveSession | undefined> {
+    const { store, ttlMs } = this.options;
+    const record = await store.get(id);
+    const now = Date.now();
+    if (!record || now - record.lastSeenAt > ttlMs) {
+      if (record) await store.delete(id);
+      this.drop(id);
+      return undefined;
+    }
+    // Another caller's session id is answered exactly like an unknown one.
+    if (record.principal !== principal.id) return undefined;
+    let session = this.live.get(id);
+    if (!session) {
+      let pending = this.rebuilding.get(id);
+      if (!pending) {
+        pending = this.options
+          .rebuild(record, principal)
+          .then((rebuilt) => {
+            this.live.set(id, rebuilt);
+            this.options.log.debug("session rebuilt from database", { session: id });
+            return rebuilt;
+          })
+          .finally(() => this.rebuilding.delete(id));
+        this.rebuilding.set(id, pending);
+      }
+      session = await pending;
+    }
+    if (now - record.lastSeenAt > ttlMs / 10) await store.touch(id, now);
+    session.lastTouchedAt = now;
+    // Scopes are re-derived from each request's credentials, so a narrowed key narrows tools/list too.
+    applyToolScopes(session.server, principal);
+    return session;
+  }
+
+  drop(id: string): void {
+    const session = this.live.get(id);
+    if (!session) return;
+    this.live.delete(id);
+    void session.server.close().catch(() => undefined);
+  }
+
+  /** Forgets idle sessions here and in the database; open streams count as activity. */
+  async sweep(now: number = Date.now()): Promise<void> {
+    const cutoff = now - this.options.ttlMs;
+    for (const [id, session] of this.live) {
+      if (openStreamCount(session.transport) > 0) {
+        session.lastTouchedAt = now;
+        await this.options.store.touch(id, now);
+      } else if (session.lastTouchedAt < cutoff) {
+        this.drop(id);
+      }
+    }
+    const removed = await this.options.store.deleteIdleSince(cutoff);
+    if (removed > 0) this.options.log.info("expired idle MCP sessions", { removed });
+  }
+
+  /** Closes this instance's transports; sessions stay in the database for the other instances. */
+  async closeAll(): Promise<void> {
+    const sessions = [...this.live.values()];
+    this.live.clear();
+    await Promise.all(sessions.map((session) => session.server.close().catch(() => undefined)));
+  }
+}

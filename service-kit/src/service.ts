@@ -20,6 +20,7 @@ import { corsHeaders, preflightResponse } from "./http/cors.ts";
 import { checkOriginAndHost, type OriginPolicy } from "./http/origin-guard.ts";
 import { RateLimiter, rateLimitResponse } from "./http/rate-limit.ts";
 import { newRequestContext, type RequestContext } from "./http/request-context.ts";
+import { writeRequestLog } from "./http/request-log.ts";
 import type { Logger } from "./log.ts";
 import { DatabaseEventStore, EVENT_TTL_MS, eventMigrations } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse } from "./mcp/json-rpc.ts";
@@ -283,33 +284,4 @@ export async function startService<C extends KitConfig>(
     return shuttingDown;
   };
   return { url: `http://${hostForUrl}:${port}${base}/mcp`, port, endpoint, shutdown };
-}
-
-function writeRequestLog(
-  log: Logger,
-  metrics: Metrics,
-  request: Request,
-  status: number,
-  context: RequestContext,
-): void {
-  const durationMs = Math.round((performance.now() - context.startedAt) * 100) / 100;
-  const path = new URL(request.url).pathname;
-  const tool = context.rpc?.tool;
-  log.info("request", {
-    ...metrics.fields({
-      Requests: 1,
-      RequestLatency: durationMs,
-      ...(status >= 500 ? { Http5xx: 1 } : {}),
-      ...(tool ? { ToolCalls: 1 } : {}),
-    }),
-    requestId: context.requestId,
-    httpMethod: request.method,
-    path,
-    status,
-    durationMs,
-    mcpMethod: context.rpc?.method,
-    tool: context.rpc?.tool,
-    principal: context.principal?.id,
-    ...context.fields,
-  });
 }

@@ -4,7 +4,7 @@
  *   bun run build:release              → dist/<service>-linux-x64 and dist/<service>-linux-arm64
  *   bun scripts/build.ts --service product-service   (one service only)
  */
-import { statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const SERVICES = ["product-service", "order-service"] as const;
@@ -50,6 +50,40 @@ export async function buildService(options: BuildOptions): Promise<string> {
   ]);
   if (code !== 0) throw new Error(`bun build failed for ${options.service}${suffix}:\n${stdout}${stderr}`);
   return outfile;
+}
+
+function newestMtime(dirs: string[]): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const dir of dirs) walk(dir);
+  return newest;
+}
+
+function mtimeOrZero(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** dist/<service>, compiled first when it is missing or older than service-kit's or the service's sources. */
+export async function ensureBuilt(
+  service: ServiceName,
+  log: (line: string) => void = () => undefined,
+): Promise<string> {
+  const binary = join(root, "dist", service);
+  const sources = newestMtime([join(root, "service-kit", "src"), join(root, service)]);
+  if (mtimeOrZero(binary) >= sources) return binary;
+  log(`building ${service} (its sources are newer than ${binary})`);
+  return buildService({ service });
 }
 
 function parseArgs(argv: string[]): { release: boolean; services: ServiceName[] } {

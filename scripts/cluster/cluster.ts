@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { ensureBinary } from "./binaries.ts";
+import { ensureBuilt } from "../build.ts";
 import { ServiceInstance, type ServiceKind } from "./instance.ts";
 import { type NginxHandle, startNginx } from "./nginx.ts";
 import { freePort } from "./ports.ts";
@@ -116,8 +116,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       dbUrl = await createDatabase(postgres.url, "retail");
     }
     const binaries = {
-      product: options.binaries?.product ?? ensureBinary("product-service", log),
-      order: options.binaries?.order ?? ensureBinary("order-service", log),
+      product: options.binaries?.product ?? (await ensureBuilt("product-service", log)),
+      order: options.binaries?.order ?? (await ensureBuilt("order-service", log)),
     };
     const internalToken = randomToken();
     const proxyPort = options.port ?? (await freePort());

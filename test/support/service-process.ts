@@ -2,56 +2,21 @@
  * Starts compiled service binaries for black-box tests: a free loopback port, a temporary SQLite
  * file unless told otherwise, and a wait for /ready. Logs are captured for assertions.
  */
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { ensureBuilt } from "../../scripts/build.ts";
 
 export type ServiceName = "product-service" | "order-service";
 
-const root = join(import.meta.dir, "..", "..");
 const builds = new Map<ServiceName, Promise<string>>();
-
-function newestSourceMtime(dirs: string[]): number {
-  let newest = 0;
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const dir of dirs) walk(dir);
-  return newest;
-}
 
 /** Path to dist/<service>, compiled again if any source is newer than the binary. */
 export function binaryPath(service: ServiceName): Promise<string> {
   let build = builds.get(service);
   if (!build) {
-    build = (async () => {
-      const binary = join(root, "dist", service);
-      const sources = newestSourceMtime([join(root, "service-kit", "src"), join(root, service)]);
-      let builtAt = 0;
-      try {
-        builtAt = statSync(binary).mtimeMs;
-      } catch {
-        builtAt = 0;
-      }
-      if (builtAt < sources) {
-        const proc = Bun.spawnSync(
-          [process.execPath, join(root, "scripts", "build.ts"), "--service", service],
-          {
-            cwd: root,
-            stdout: "pipe",
-            stderr: "pipe",
-          },
-        );
-        if (proc.exitCode !== 0) throw new Error(`building ${service} failed: ${proc.stderr.toString()}`);
-      }
-      return binary;
-    })();
+    build = ensureBuilt(service);
     builds.set(service, build);
   }
   return build;

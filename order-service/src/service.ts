@@ -1,5 +1,5 @@
 /** order-service as a kit service definition: migrations, the order saga, its reconciler, MCP server. */
-import { resolveOptionalSecret } from "service-kit/auth/secrets";
+import { resolveInternalToken } from "service-kit/auth/secrets";
 import type { ServiceDefinition } from "service-kit/service";
 import ordersMigration from "../migrations/001_orders.sql" with { type: "text" };
 import packageJson from "../package.json" with { type: "json" };
@@ -18,14 +18,7 @@ export const orderService: ServiceDefinition<OrderConfig> = {
   },
   migrations: [{ id: "001_orders", sql: ordersMigration }],
   async setup({ config, db, log, metrics, info }) {
-    // From SSM in the cloud (INTERNAL_TOKEN_SSM_PARAMETER), from INTERNAL_TOKEN locally; read once at start.
-    const internalToken = await resolveOptionalSecret({
-      name: "INTERNAL_TOKEN",
-      value: config.INTERNAL_TOKEN,
-      ssmParameter: config.INTERNAL_TOKEN_SSM_PARAMETER,
-      region: config.AWS_REGION,
-      endpoint: config.SSM_ENDPOINT,
-    });
+    const internalToken = await resolveInternalToken(config);
     const repository = new OrderRepository(db.sql);
     const products = new ProductClient({
       baseUrl: config.PRODUCT_SERVICE_URL,

@@ -1,6 +1,6 @@
 /** product-service as a kit service definition: migrations, demo seed, MCP server. */
 
-import { resolveOptionalSecret } from "service-kit/auth/secrets";
+import { resolveInternalToken } from "service-kit/auth/secrets";
 import { isLoopbackHost } from "service-kit/config";
 import type { ServiceDefinition } from "service-kit/service";
 import demoCatalog from "../data/demo-catalog.json" with { type: "json" };
@@ -24,14 +24,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
     { id: "002_reservations", sql: reservationsMigration },
   ],
   async setup({ config, db, log, metrics, info }) {
-    // From SSM in the cloud (INTERNAL_TOKEN_SSM_PARAMETER), from INTERNAL_TOKEN locally; read once at start.
-    const internalToken = await resolveOptionalSecret({
-      name: "INTERNAL_TOKEN",
-      value: config.INTERNAL_TOKEN,
-      ssmParameter: config.INTERNAL_TOKEN_SSM_PARAMETER,
-      region: config.AWS_REGION,
-      endpoint: config.SSM_ENDPOINT,
-    });
+    const internalToken = await resolveInternalToken(config);
     const catalog = new Catalog(db.sql);
     if (config.SEED_DEMO_DATA === "true") {
       const seeded = await catalog.seedIfEmpty(demoCatalog);

@@ -29,6 +29,27 @@ export async function resolveOptionalSecret(source: SecretSource): Promise<strin
   return resolveSecret(source);
 }
 
+export interface InternalTokenConfig {
+  INTERNAL_TOKEN?: string | undefined;
+  INTERNAL_TOKEN_SSM_PARAMETER?: string | undefined;
+  AWS_REGION?: string | undefined;
+  SSM_ENDPOINT?: string | undefined;
+}
+
+/**
+ * The service token between order-service and product-service: from SSM in the cloud
+ * (INTERNAL_TOKEN_SSM_PARAMETER), from INTERNAL_TOKEN locally; read once at start.
+ */
+export function resolveInternalToken(config: InternalTokenConfig): Promise<string | undefined> {
+  return resolveOptionalSecret({
+    name: "INTERNAL_TOKEN",
+    value: config.INTERNAL_TOKEN,
+    ssmParameter: config.INTERNAL_TOKEN_SSM_PARAMETER,
+    region: config.AWS_REGION,
+    endpoint: config.SSM_ENDPOINT,
+  });
+}
+
 /** Does the request carry `Authorization: Bearer <expected>`? Compared in constant time. */
 export function hasBearerToken(request: Request, expected: string): boolean {
   const presented = bearerTokenOf(request);

@@ -1,6 +1,6 @@
 /** The order tools: thin adapters that validate input, call the Orders use cases and shape output. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { registerTool, type ToolKit } from "service-kit/mcp/tools";
+import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";
 import type { Orders } from "./orders/orders.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./orders/types.ts";
@@ -17,12 +17,6 @@ const orderId = z
   .min(1)
   .max(100)
   .describe("Order id as returned by create_order or list_orders");
-const READ_ONLY = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-} as const;
 
 export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orders): void {
   registerTool(server, kit, {
@@ -72,7 +66,7 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
     description: "One of your orders by id: status, lines with unit prices, total and, if rejected, why.",
     input: { order_id: orderId },
     output: orderOutput.shape,
-    annotations: READ_ONLY,
+    annotations: READ_ONLY_TOOL,
     scope: "orders:read",
     handler: async (input, call) => presentOrder(await orders.get(call.principal, input.order_id)),
   });
@@ -89,7 +83,7 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
       cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
     },
     output: { orders: z.array(orderOutput), next_cursor: z.string().nullable() },
-    annotations: READ_ONLY,
+    annotations: READ_ONLY_TOOL,
     scope: "orders:read",
     handler: async (input, call) => {
       const page = await orders.list(call.principal, {

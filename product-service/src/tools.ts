@@ -1,17 +1,11 @@
 /** The catalogue's MCP tools: thin adapters that validate input, call the domain and shape output. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { registerTool, type ToolKit } from "service-kit/mcp/tools";
+import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import { toCents } from "./catalog/money.ts";
 import { categoryOutput, presentCategory, presentProduct, productOutput } from "./presenters.ts";
 
-const READ_ONLY = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-} as const;
 const productId = z.string().trim().min(1).max(64).describe('Product id, e.g. "p002"');
 const price = z.number().min(0).max(1_000_000);
 
@@ -38,7 +32,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       next_cursor: z.string().nullable(),
       total: z.number().int(),
     },
-    annotations: READ_ONLY,
+    annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async (input) => {
       const page = await catalog.search({
@@ -61,7 +55,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     description: "Full details of one product by id: price in currency units, stock, attributes and image.",
     input: { product_id: productId },
     output: productOutput.shape,
-    annotations: READ_ONLY,
+    annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async (input) => presentProduct(await catalog.getProduct(input.product_id)),
   });
@@ -73,7 +67,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       "All product categories with how many products each has. Use the ids to filter search_products.",
     input: {},
     output: { categories: z.array(categoryOutput) },
-    annotations: READ_ONLY,
+    annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async () => ({ categories: (await catalog.categories()).map(presentCategory) }),
   });
@@ -94,7 +88,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       ),
       unknown_ids: z.array(z.string()),
     },
-    annotations: READ_ONLY,
+    annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async (input) => {
       const report = await catalog.inventory(input.product_ids);

@@ -39,6 +39,14 @@ export interface ToolKit {
   metrics: Metrics;
 }
 
+/** Annotations of a tool that only reads: safe to call again, touches nothing outside the shop. */
+export const READ_ONLY_TOOL: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
 export function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text }] };
 }

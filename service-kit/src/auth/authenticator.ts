@@ -61,7 +61,7 @@ export async function createAuthenticator(
       auth.keys.kind === "local"
         ? staticKeySource(new ApiKeySet(parseLocalApiKeys(auth.keys.value)))
         : await SsmKeySource.start({
-            client: createSsmClient({ region: config.AWS_REGION, endpoint: config.SSM_ENDPOINT }),
+            client: await createSsmClient({ region: config.AWS_REGION, endpoint: config.SSM_ENDPOINT }),
             parameter: auth.keys.parameter,
             ttlSeconds: config.API_KEYS_CACHE_SECONDS,
             log: deps.log,

@@ -15,7 +15,7 @@ export interface SecretSource extends SsmOptions {
 /** The SSM parameter wins when both are set, so a stray local value cannot shadow the cloud one. */
 export async function resolveSecret(source: SecretSource): Promise<string> {
   if (source.ssmParameter) {
-    return readSecureString(createSsmClient(source), source.ssmParameter);
+    return readSecureString(await createSsmClient(source), source.ssmParameter);
   }
   if (source.value) return source.value;
   throw new Error(

@@ -3,14 +3,24 @@
  * internal token. `SSM_ENDPOINT` points the real client at a local fake in tests; in the cloud the
  * task role's credentials and AWS_REGION come from the environment as usual.
  */
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+
+type SsmModule = typeof import("@aws-sdk/client-ssm");
+let ssmModule: Promise<SsmModule> | undefined;
+
+/** The AWS SDK is loaded on first use: most starts never read SSM, and loading it costs start-up time. */
+function loadSsm(): Promise<SsmModule> {
+  ssmModule ??= import("@aws-sdk/client-ssm");
+  return ssmModule;
+}
 
 export interface SsmOptions {
   region?: string | undefined;
   endpoint?: string | undefined;
 }
 
-export function createSsmClient(options: SsmOptions): SSMClient {
+export async function createSsmClient(options: SsmOptions): Promise<SSMClient> {
+  const { SSMClient } = await loadSsm();
   return new SSMClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -21,6 +31,7 @@ export function createSsmClient(options: SsmOptions): SSMClient {
 
 /** Reads and decrypts one parameter; errors name the parameter and the AWS error, never the value. */
 export async function readSecureString(client: SSMClient, name: string, timeoutMs = 5000): Promise<string> {
+  const { GetParameterCommand } = await loadSsm();
   let value: string | undefined;
   try {
     const result = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }), {

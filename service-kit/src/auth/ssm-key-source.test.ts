@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import { type FakeSsm, startFakeSsm } from "../../../test/support/fake-ssm.ts";
 import { createLogger } from "../log.ts";
 import { createApiKey } from "./api-keys.ts";
@@ -16,8 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => ssm.stop());
 
-const client = (): ReturnType<typeof createSsmClient> =>
-  createSsmClient({ region: "us-east-1", endpoint: ssm.endpoint });
+const client = (): Promise<SSMClient> => createSsmClient({ region: "us-east-1", endpoint: ssm.endpoint });
 
 describe("SsmKeySource", () => {
   test("rotation: add a key, both work, remove the old one, it stops working on the next refresh", async () => {
@@ -25,7 +25,7 @@ describe("SsmKeySource", () => {
     const newKey = createApiKey("alice", ["orders:read"]);
     ssm.put("/keys/rotate", JSON.stringify([oldKey.record]));
     const source = await SsmKeySource.start({
-      client: client(),
+      client: await client(),
       parameter: "/keys/rotate",
       ttlSeconds: 3600,
       log,
@@ -50,7 +50,7 @@ describe("SsmKeySource", () => {
     const key = createApiKey("bob", ["products:read"]);
     ssm.put("/keys/timer", "[]");
     const source = await SsmKeySource.start({
-      client: client(),
+      client: await client(),
       parameter: "/keys/timer",
       ttlSeconds: 0.2,
       log,
@@ -69,7 +69,7 @@ describe("SsmKeySource", () => {
     const key = createApiKey("carol", ["products:read"]);
     ssm.put("/keys/down", JSON.stringify([key.record]));
     const source = await SsmKeySource.start({
-      client: client(),
+      client: await client(),
       parameter: "/keys/down",
       ttlSeconds: 3600,
       log,
@@ -87,8 +87,8 @@ describe("SsmKeySource", () => {
   });
 
   test("fails closed at start: missing parameter, SSM down, bad JSON, bad records", async () => {
-    const start = (parameter: string): Promise<SsmKeySource> =>
-      SsmKeySource.start({ client: client(), parameter, ttlSeconds: 60, log });
+    const start = async (parameter: string): Promise<SsmKeySource> =>
+      SsmKeySource.start({ client: await client(), parameter, ttlSeconds: 60, log });
     await expect(start("/keys/missing")).rejects.toThrow(
       "cannot read SSM parameter /keys/missing: ParameterNotFound",
     );

@@ -1,5 +1,5 @@
 /** order-service configuration: the kit's variables plus how to reach product-service and reconcile. */
-import { internalTokenShape, kitConfigShape } from "service-kit/config";
+import { internalTokenShape, KIT_CLOUD_REQUIRED_VARIABLES, kitConfigShape } from "service-kit/config";
 import { z } from "zod";
 
 function wholeNumber(what: string, min: number, max: number): z.ZodCoercedNumber<unknown> {
@@ -31,10 +31,6 @@ export type OrderConfig = z.infer<typeof configSchema>;
 
 /** What a deployed task must be given (checked against the Copilot manifests in test/deploy). */
 export const cloudRequiredVariables: readonly string[] = [
-  "PORT",
-  "HOST",
-  "BASE_PATH",
-  "DB_SECRET",
-  "DATABASE_SCHEMA",
+  ...KIT_CLOUD_REQUIRED_VARIABLES,
   "PRODUCT_SERVICE_URL",
 ];

@@ -1,5 +1,10 @@
 /** product-service configuration: the kit's variables plus the internal reservation API's token. */
-import { internalTokenShape, isLoopbackHost, kitConfigShape } from "service-kit/config";
+import {
+  internalTokenShape,
+  isLoopbackHost,
+  KIT_CLOUD_REQUIRED_VARIABLES,
+  kitConfigShape,
+} from "service-kit/config";
 import { z } from "zod";
 
 export const configSchema = z
@@ -23,10 +28,4 @@ export const configSchema = z
 export type ProductConfig = z.infer<typeof configSchema>;
 
 /** What a deployed task must be given (checked against the Copilot manifests in test/deploy). */
-export const cloudRequiredVariables: readonly string[] = [
-  "PORT",
-  "HOST",
-  "BASE_PATH",
-  "DB_SECRET",
-  "DATABASE_SCHEMA",
-];
+export const cloudRequiredVariables: readonly string[] = KIT_CLOUD_REQUIRED_VARIABLES;

@@ -68,6 +68,15 @@ export const internalTokenShape = {
     .optional(),
 } as const;
 
+/** What every deployed task must be given (services add their own; checked against the manifests). */
+export const KIT_CLOUD_REQUIRED_VARIABLES: readonly string[] = [
+  "PORT",
+  "HOST",
+  "BASE_PATH",
+  "DB_SECRET",
+  "DATABASE_SCHEMA",
+];
+
 export type KitConfigShape = typeof kitConfigShape;
 export type KitConfig = z.infer<z.ZodObject<KitConfigShape>>;
 

@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeSsm, startFakeSsm } from "../support/fake-ssm.ts";
 import { type JwksServer, startJwksServer, tamper } from "../support/jwks-server.ts";
 import { callTool, connectClient } from "../support/mcp-client.ts";
-import { binaryPath, freePort, type ServiceHandle, startService } from "../support/service-process.ts";
+import {
+  binaryPath,
+  type ExitResult,
+  freePort,
+  runToExit as runProductToExit,
+  type ServiceHandle,
+  startService,
+} from "../support/service-process.ts";
 
 const INIT = {
   jsonrpc: "2.0",
@@ -49,22 +56,8 @@ async function createKey(principal: string, scopes: string): Promise<{ key: stri
   return { key: lines[1] ?? "", record: JSON.parse(lines[4] ?? "") };
 }
 
-async function runToExit(
-  env: Record<string, string>,
-): Promise<{ code: number; stderr: string; stdout: string }> {
-  const proc = Bun.spawn([await binaryPath("product-service"), "serve"], {
-    env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-  const [code, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+function runToExit(env: Record<string, string>): Promise<ExitResult> {
+  return runProductToExit("product-service", env, 15_000);
 }
 
 describe("start-up rules", () => {

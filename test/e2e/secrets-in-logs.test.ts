@@ -10,7 +10,13 @@ import { join } from "node:path";
 import { type FakeSsm, startFakeSsm } from "../support/fake-ssm.ts";
 import { type JwksServer, startJwksServer } from "../support/jwks-server.ts";
 import { callTool, connectClient } from "../support/mcp-client.ts";
-import { binaryPath, freePort, type ServiceHandle, startService } from "../support/service-process.ts";
+import {
+  binaryPath,
+  freePort,
+  runToExit,
+  type ServiceHandle,
+  startService,
+} from "../support/service-process.ts";
 
 const withOrders = existsSync(join(import.meta.dir, "..", "..", "order-service", "src", "main.ts"));
 const INTERNAL_TOKEN = "internal-token-from-ssm-3f9a1c7e5b2d4680";
@@ -141,8 +147,7 @@ beforeAll(async () => {
 
   // Database URLs with a password, against a port where nothing listens: start-up fails and logs why.
   const closed = await freePort();
-  const binary = await binaryPath("product-service");
-  for (const env of [
+  const badDatabases: Record<string, string>[] = [
     { DATABASE_URL: `postgres://retail:${DB_PASSWORD}@127.0.0.1:${closed}/retail` },
     {
       DB_SECRET: JSON.stringify({
@@ -153,19 +158,9 @@ beforeAll(async () => {
         password: DB_PASSWORD,
       }),
     },
-  ]) {
-    const proc = Bun.spawn([binary, "serve"], {
-      env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), LOG_LEVEL: "debug", ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    const [code, stdout, stderr] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-    ]);
-    clearTimeout(timer);
+  ];
+  for (const env of badDatabases) {
+    const { code, stdout, stderr } = await runToExit("product-service", { LOG_LEVEL: "debug", ...env });
     expect(code).not.toBe(0);
     outputs.push(stdout + stderr);
   }

@@ -132,3 +132,30 @@ async function waitForReady(handle: ServiceHandle, timeoutMs: number): Promise<v
   await handle.kill();
   throw new Error(`${handle.service} was not ready within ${timeoutMs} ms:\n${handle.output()}`);
 }
+
+export interface ExitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `<service> serve` expecting it to stop by itself (a refused start); killed after `timeoutMs`. */
+export async function runToExit(
+  service: ServiceName,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ExitResult> {
+  const proc = Bun.spawn([await binaryPath(service), "serve"], {
+    env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

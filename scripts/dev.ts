@@ -49,6 +49,11 @@ function stopAll(code: number): never {
 
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+// If the launcher above us dies without passing a signal on (npm's shell can), stop the servers too.
+const launcher = process.ppid;
+setInterval(() => {
+  if (process.ppid !== launcher) stopAll(0);
+}, 1000).unref();
 
 for (const service of services) {
   const child = Bun.spawn([process.execPath, join(root, service.name, "src", "main.ts"), "serve"], {

@@ -7,12 +7,17 @@
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { JSONRPCMessage, JSONRPCRequest, RequestInfo } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "./auth/principal.ts";
 import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
-import { jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
+import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
-import { negotiatedVersion, withSessionProtocolVersion } from "./mcp/protocol-version.ts";
+import {
+  hasSupportedProtocolHeader,
+  negotiatedVersion,
+  withSessionProtocolVersion,
+} from "./mcp/protocol-version.ts";
 import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
 import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
@@ -97,8 +102,9 @@ export class McpEndpoint {
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
-      if (mode === "json" && !info.rpc.isInitialize && leavesNoState(info.rpc.method)) {
-        return this.handlePooled(sdkRequest, body, authInfo, info);
+      const plain = mode === "json" && leavesNoState(info.rpc.method) ? asPlainRequest(body) : undefined;
+      if (plain && hasSupportedProtocolHeader(request)) {
+        return this.handleInProcess(request, plain, authInfo, info);
       }
       const server = this.serverFor(info.principal);
       const denied = this.deniedTool(server, info);
@@ -108,44 +114,41 @@ export class McpEndpoint {
         : this.statelessTransport();
       await server.connect(transport);
       setResponseMode(transport, mode);
-      return transport.handleRequest(sdkRequest, { parsedBody: body, authInfo });
+      return transport.handleRequest(sdkRequest(), { parsedBody: body, authInfo });
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
     const denied = this.deniedTool(session.server, info);
     if (denied) return denied;
     setResponseMode(session.transport, mode);
-    const versioned = withSessionProtocolVersion(sdkRequest, session.protocolVersion);
+    const versioned = withSessionProtocolVersion(sdkRequest(), session.protocolVersion);
     return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
   }
 
-  /** A stateless JSON request on a borrowed server (see mcp/server-pool.ts), with its own transport. */
-  private async handlePooled(
+  /**
+   * A stateless request answered in JSON, on a borrowed server that stays connected to its in-process
+   * transport (see mcp/server-pool.ts): no transport, stream or server is built for it.
+   */
+  private async handleInProcess(
     request: Request,
-    body: unknown,
+    message: JSONRPCRequest,
     authInfo: AuthInfo,
     info: McpRequestInfo,
   ): Promise<Response> {
-    const server = this.pool.acquire(info.principal);
-    applyToolScopes(server, info.principal);
-    const denied = this.deniedTool(server, info);
-    if (denied) {
-      this.pool.release(info.principal, server);
-      return denied;
-    }
-    const transport = this.statelessTransport();
-    await server.connect(transport);
-    setResponseMode(transport, "json");
+    const pooled = await this.pool.acquire(info.principal);
+    let answer: JSONRPCMessage;
     try {
-      // In JSON mode the answer is complete when handleRequest resolves, so the server is idle after.
-      return await transport.handleRequest(request, { parsedBody: body, authInfo });
+      applyToolScopes(pooled.server, info.principal);
+      const denied = this.deniedTool(pooled.server, info);
+      if (denied) return denied;
+      answer = await pooled.transport.request(message, { authInfo, requestInfo: lazyRequestInfo(request) });
     } finally {
-      // Closed on the next turn: the SDK forgets a finished call's AbortController a few microtasks
-      // after answering, and closing before that would abort it, building an AbortError for nothing.
-      setImmediate(() => {
-        void transport.close().then(() => this.pool.release(info.principal, server));
-      });
+      this.pool.release(info.principal, pooled);
     }
+    return new Response(JSON.stringify(answer), {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
   }
 
   private async handleSessionRequest(request: Request, info: McpRequestInfo): Promise<Response> {
@@ -267,4 +270,20 @@ export class McpEndpoint {
     };
     return session;
   }
+}
+
+/** What the SDK's transport gives handlers as requestInfo, built only if a handler looks. */
+function lazyRequestInfo(request: Request): RequestInfo {
+  let headers: RequestInfo["headers"] | undefined;
+  let url: URL | undefined;
+  return {
+    get headers() {
+      headers ??= Object.fromEntries(request.headers.entries());
+      return headers;
+    },
+    get url() {
+      url ??= new URL(request.url);
+      return url;
+    },
+  };
 }

@@ -1,4 +1,6 @@
 /** Small helpers for answering at the HTTP layer in JSON-RPC's shape, before the SDK is involved. */
+import type { JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+
 export function jsonRpcErrorResponse(
   status: number,
   code: number,
@@ -43,4 +45,22 @@ export function summarizeRpc(body: unknown): RpcSummary {
     isInitialize: method === "initialize",
     hasProgressToken: meta?.progressToken !== undefined,
   };
+}
+
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+
+/**
+ * The body as a JSON-RPC request when it plainly is one: the fields the SDK's JSONRPCRequestSchema
+ * allows, an id that is a string or a safe integer, params an object without `_meta`. Anything else
+ * (notifications, responses, `_meta`, odd shapes) is left to the SDK's transport, whose own checks and
+ * error messages then apply unchanged.
+ */
+export function asPlainRequest(body: unknown): JSONRPCRequest | undefined {
+  if (!isObject(body)) return undefined;
+  for (const key in body) if (!REQUEST_KEYS.has(key)) return undefined;
+  const { jsonrpc, id, method, params } = body;
+  if (jsonrpc !== "2.0" || typeof method !== "string") return undefined;
+  if (typeof id !== "string" && !Number.isSafeInteger(id)) return undefined;
+  if (params !== undefined && (!isObject(params) || "_meta" in params)) return undefined;
+  return body as JSONRPCRequest;
 }

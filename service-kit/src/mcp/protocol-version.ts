@@ -22,3 +22,9 @@ export function withSessionProtocolVersion(request: Request, negotiated: string)
   // The SDK gets the already parsed body, so the copy needs none.
   return new Request(request.url, { method: request.method, headers });
 }
+
+/** False when the request names a protocol revision the SDK does not speak (its transport answers 400). */
+export function hasSupportedProtocolHeader(request: Request): boolean {
+  const header = request.headers.get("mcp-protocol-version");
+  return header === null || SUPPORTED_PROTOCOL_VERSIONS.includes(header);
+}

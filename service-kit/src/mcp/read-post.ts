@@ -8,7 +8,13 @@ import { chooseResponseMode, FULL_ACCEPT, type ResponseMode } from "../http/acce
 import { jsonRpcErrorResponse } from "./json-rpc.ts";
 
 export type McpPost =
-  | { ok: true; body: unknown; mode: ResponseMode; sdkRequest: Request }
+  | {
+      ok: true;
+      body: unknown;
+      mode: ResponseMode;
+      /** The request as the SDK's transport wants it; built only for the requests that go there. */
+      sdkRequest: () => Request;
+    }
   | { ok: false; response: Response };
 
 export async function readMcpPost(request: Request, maxBodyBytes: number): Promise<McpPost> {
@@ -50,7 +56,7 @@ export async function readMcpPost(request: Request, maxBodyBytes: number): Promi
       "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them). Send one message per POST.",
     );
   }
-  return { ok: true, body, mode, sdkRequest: withFullAccept(request, text) };
+  return { ok: true, body, mode, sdkRequest: () => withFullAccept(request, text) };
 }
 
 /** The SDK insists on both types in Accept; clients that list one are served in that one. */

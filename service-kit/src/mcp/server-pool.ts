@@ -1,16 +1,17 @@
 /**
  * Idle McpServers for stateless requests. Building a server costs far more than answering a call
  * (the SDK makes a new Ajv instance per server, and every tool's zod schemas are built and compiled
- * again), so a stateless request borrows an idle server, connects it to its own new transport, and
- * gives it back once that transport is closed. The SDK supports this: a Protocol may connect to a new
- * transport after close(). A server serves one request at a time, never two callers at once, and
- * only servers of the same principal are reused, since a service may build a caller-specific server.
+ * again), so a stateless request borrows an idle server that stays connected to its own
+ * InProcessTransport, and gives it back when the answer is out. A server serves one request at a
+ * time, never two callers at once, and only servers of the same principal are reused, since a service
+ * may build a caller-specific server.
  *
- * A server goes back only after methods that leave no state in it; after anything else
- * (logging/setLevel, resources/subscribe, batches, initialize) it is dropped.
+ * Only methods that leave no state in the server come here; anything else (logging/setLevel,
+ * resources/subscribe, initialize) is served on a server of its own.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Principal } from "../auth/principal.ts";
+import { InProcessTransport } from "./in-process-transport.ts";
 
 const STATELESS_SAFE = new Set([
   "tools/call",
@@ -29,13 +30,18 @@ export function leavesNoState(method: string | undefined): boolean {
   return method !== undefined && STATELESS_SAFE.has(method);
 }
 
+export interface PooledServer {
+  server: McpServer;
+  transport: InProcessTransport;
+}
+
 export class StatelessServerPool {
-  private readonly idle = new Map<string, McpServer[]>();
+  private readonly idle = new Map<string, PooledServer[]>();
   private idleCount = 0;
 
   constructor(
     private readonly create: (principal: Principal) => McpServer,
-    /** Idle servers kept across all principals; more are built under load and dropped after. */
+    /** Idle servers kept across all principals; more are built under load and closed after. */
     private readonly maxIdle = 64,
   ) {}
 
@@ -43,25 +49,34 @@ export class StatelessServerPool {
     return this.idleCount;
   }
 
-  acquire(principal: Principal): McpServer {
+  async acquire(principal: Principal): Promise<PooledServer> {
     const list = this.idle.get(principal.id);
-    const server = list?.pop();
-    if (!server) return this.create(principal);
-    this.idleCount--;
-    if (list?.length === 0) this.idle.delete(principal.id);
-    return server;
+    const pooled = list?.pop();
+    if (pooled) {
+      this.idleCount--;
+      if (list?.length === 0) this.idle.delete(principal.id);
+      return pooled;
+    }
+    const server = this.create(principal);
+    const transport = new InProcessTransport();
+    await server.connect(transport);
+    return { server, transport };
   }
 
-  /** Takes a server back once its transport has closed; it must no longer be connected. */
-  release(principal: Principal, server: McpServer): void {
-    if (server.isConnected() || this.idleCount >= this.maxIdle) return;
+  /** Takes a server back once its answer is out; past the bound it is closed instead. */
+  release(principal: Principal, pooled: PooledServer): void {
+    if (this.idleCount >= this.maxIdle) {
+      void pooled.server.close();
+      return;
+    }
     const list = this.idle.get(principal.id) ?? [];
-    list.push(server);
+    list.push(pooled);
     this.idle.set(principal.id, list);
     this.idleCount++;
   }
 
   clear(): void {
+    for (const list of this.idle.values()) for (const pooled of list) void pooled.server.close();
     this.idle.clear();
     this.idleCount = 0;
   }

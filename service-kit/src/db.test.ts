@@ -111,6 +111,23 @@ describe("PostgreSQL through the same code path", () => {
       (await db.sql`SELECT table_name FROM information_schema.tables WHERE table_name = 'b'`) as unknown[];
     expect(tables).toHaveLength(0);
   }, 60_000);
+
+  test("concurrent writes all land; a failing one undoes only its own work", async () => {
+    const { createTestDatabase } = await import("../../test/support/postgres.ts");
+    db = await openDatabase(await createTestDatabase("kit_db_writes"), { schema: "writes" });
+    const database = db;
+    await database.sql`CREATE TABLE w (v TEXT PRIMARY KEY)`;
+    const values = Array.from({ length: 40 }, (_, index) => `v${String(index).padStart(2, "0")}`);
+    const failing = database.write(async (sql) => {
+      await sql`INSERT INTO w (v) VALUES ('failed')`;
+      throw new Error("changed its mind");
+    });
+    const writes = values.map((value) => database.write((sql) => sql`INSERT INTO w (v) VALUES (${value})`));
+    await expect(failing).rejects.toThrow("changed its mind");
+    await Promise.all(writes);
+    const rows = (await database.sql`SELECT v FROM w ORDER BY v`) as { v: string }[];
+    expect(rows.map((row) => row.v)).toEqual(values);
+  }, 60_000);
 });
 
 test("SQLite: a write made while another transaction rolls back survives when it goes through write()", async () => {

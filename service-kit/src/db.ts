@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SQL } from "bun";
+import { GroupCommit } from "./db/group-commit.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -12,14 +13,37 @@ export interface Database {
   readonly sql: SQL;
   readonly dialect: Dialect;
   /**
-   * Runs writes in a transaction. Always write through this (or `sql.begin`): Bun's SQLite adapter
-   * has one connection, so a statement sent while another transaction is open runs inside it and is
-   * rolled back with it; a transaction waits its turn instead.
+   * Runs `work` in a transaction and resolves once it is committed (durable). Always write through this:
+   * Bun's SQLite adapter has one connection, so a statement sent while another transaction is open runs
+   * inside it and is rolled back with it; a write waits its turn instead.
+   *
+   * On SQLite, writes that arrive while one runs share the next COMMIT (group commit, see
+   * db/group-commit.ts), each in its own savepoint. Hence the rules for `work`:
+   * - run its statements on the `sql` it receives, and nothing slow (no network calls): the writes of a
+   *   batch run one after another;
+   * - never call `write()` again from inside it (that write would wait for its own batch); it is refused;
+   * - it may run more than once only if the caller retries it: a rejected write left nothing behind.
+   * On PostgreSQL each write is its own transaction on a pooled connection.
    */
   write<T>(work: (sql: SQL) => Promise<T>): Promise<T>;
   /** Cheap round trip used by `/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a repository needs to read and write. */
+export type DatabaseHandle = Pick<Database, "sql" | "write">;
+
+/** The databases openDatabase made, by their SQL client, for code that was only handed the client. */
+const openedBy = new WeakMap<SQL, Database>();
+
+/**
+ * The Database whose client `sql` is, so that writes made through code handed only `db.sql` still go
+ * through `db.write` (on SQLite: the one group-commit queue). A client made elsewhere gets plain
+ * transactions.
+ */
+export function databaseHandleFor(sql: SQL): DatabaseHandle {
+  return openedBy.get(sql) ?? { sql, write: (work) => sql.begin((tx) => work(tx as unknown as SQL)) };
 }
 
 export interface DatabaseSecret {
@@ -84,15 +108,18 @@ export interface OpenOptions {
   /** PostgreSQL schema owned by this service; created if missing and put first on the search path. */
   schema?: string;
   maxConnections?: number;
+  /** SQLite: most writes that share one COMMIT (see db/group-commit.ts). */
+  maxWriteBatch?: number;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const dialect = dialectOf(url);
-  if (dialect === "sqlite") return openSqlite(url);
-  return openPostgres(url, options);
+  const db = dialect === "sqlite" ? await openSqlite(url, options) : await openPostgres(url, options);
+  openedBy.set(db.sql, db);
+  return db;
 }
 
-async function openSqlite(url: string): Promise<Database> {
+async function openSqlite(url: string, options: OpenOptions): Promise<Database> {
   const filename = url.slice("sqlite://".length);
   if (filename !== ":memory:" && filename !== "") mkdirSync(dirname(filename), { recursive: true });
   const sql = new SQL({ adapter: "sqlite", filename: filename || ":memory:" });
@@ -102,14 +129,18 @@ async function openSqlite(url: string): Promise<Database> {
   await sql.unsafe("PRAGMA busy_timeout = 5000");
   await sql.unsafe("PRAGMA synchronous = FULL");
   await sql.unsafe("PRAGMA foreign_keys = ON");
+  const commits = new GroupCommit(sql, options.maxWriteBatch);
   return {
     sql,
     dialect: "sqlite",
-    write: (work) => sql.begin((tx) => work(tx as unknown as SQL)),
+    write: (work) => commits.write(work),
     ping: async () => {
       await sql`SELECT 1`;
     },
-    close: () => sql.close(),
+    close: async () => {
+      await commits.settled();
+      await sql.close();
+    },
   };
 }
 

@@ -19,7 +19,7 @@ export const orderService: ServiceDefinition<OrderConfig> = {
   migrations: [{ id: "001_orders", sql: ordersMigration }],
   async setup({ config, db, log, metrics, info }) {
     const internalToken = await resolveInternalToken(config);
-    const repository = new OrderRepository(db.sql);
+    const repository = new OrderRepository(db);
     const products = new ProductClient({
       baseUrl: config.PRODUCT_SERVICE_URL,
       token: () => internalToken,

@@ -1,9 +1,10 @@
 /**
  * SQL for orders and their lines, for SQLite and PostgreSQL through Bun's SQL client. Every read that
- * serves a caller is scoped by principal. Every write runs in a transaction: on SQLite, Bun queues
- * transactions on its one connection, so writes never interleave with another open transaction.
+ * serves a caller is scoped by principal. Every write goes through `db.write`: on SQLite it shares a
+ * group commit with the writes that arrive beside it, and resolves only once it is durable.
  */
 import type { SQL } from "bun";
+import type { Database } from "service-kit/db";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
 
@@ -72,15 +73,58 @@ function toOrder(row: OrderRow, lines: LineRow[]): Order {
   };
 }
 
+/** The order exactly as insertPending stores it, so that it need not be read back. */
+function pendingAsStored(order: PendingOrder): Order {
+  return {
+    id: order.id,
+    principal: order.principal,
+    idempotencyKey: order.idempotencyKey,
+    itemsFingerprint: order.itemsFingerprint,
+    status: "pending",
+    note: order.note,
+    totalCents: null,
+    currency: null,
+    rejectionReason: null,
+    createdAt: order.createdAt,
+    updatedAt: order.createdAt,
+    lines: order.items.map((item) => ({
+      productId: item.productId,
+      quantity: item.quantity,
+      name: null,
+      unitPriceCents: null,
+    })),
+  };
+}
+
+/** A pending order as `confirm` leaves it, so that it need not be read back. */
+export function confirmedAsStored(order: Order, confirmation: Confirmation, at: string): Order {
+  const priced = new Map(confirmation.lines.map((line) => [line.productId, line]));
+  return {
+    ...order,
+    status: "confirmed",
+    totalCents: confirmation.totalCents,
+    currency: confirmation.currency,
+    updatedAt: at,
+    lines: order.lines.map((line) => {
+      const price = priced.get(line.productId);
+      return price ? { ...line, name: price.name, unitPriceCents: price.unitPriceCents } : line;
+    }),
+  };
+}
+
 export class OrderRepository {
-  constructor(private readonly sql: SQL) {}
+  private readonly sql: SQL;
+
+  constructor(private readonly db: Pick<Database, "sql" | "write">) {
+    this.sql = db.sql;
+  }
 
   /**
    * Inserts a pending order unless the principal already used its idempotency key. Returns the stored
    * order either way; `created` says which. The unique index decides races: the loser inserts nothing.
    */
   async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
-    const created = await this.sql.begin(async (tx) => {
+    const created = await this.db.write(async (tx) => {
       const inserted = await tx.unsafe(
         `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $6)
          ON CONFLICT DO NOTHING`,
@@ -100,10 +144,9 @@ export class OrderRepository {
       }
       return true;
     });
-    const stored = created
-      ? await this.find(order.principal, order.id)
-      : await this.findByKey(order.principal, order.idempotencyKey ?? "");
-    if (!stored) throw new Error(`order ${order.id} vanished right after it was written`);
+    if (created) return { order: pendingAsStored(order), created };
+    const stored = await this.findByKey(order.principal, order.idempotencyKey ?? "");
+    if (!stored) throw new Error(`order ${order.id} was neither inserted nor found by its idempotency key`);
     return { order: stored, created };
   }
 
@@ -155,10 +198,12 @@ export class OrderRepository {
     return this.withLines(rows);
   }
 
-  /** pending → confirmed with the catalogue's prices; false when the order was no longer pending. */
-  async confirm(id: string, confirmation: Confirmation): Promise<boolean> {
-    const now = new Date().toISOString();
-    return this.sql.begin(async (tx) => {
+  /**
+   * pending → confirmed with the catalogue's prices, at `now`; false when the order was no longer
+   * pending. When true, the order is stored as confirmedAsStored(order, confirmation, now) describes.
+   */
+  async confirm(id: string, confirmation: Confirmation, now: string): Promise<boolean> {
+    return this.db.write(async (tx) => {
       const updated = await tx`UPDATE orders
         SET status = 'confirmed', total_cents = ${confirmation.totalCents}, currency = ${confirmation.currency},
             updated_at = ${now}
@@ -176,7 +221,7 @@ export class OrderRepository {
   async finish(id: string, to: "rejected" | "cancelled", reason: string | null): Promise<boolean> {
     const now = new Date().toISOString();
     const from = statusesAllowing(to);
-    return this.sql.begin(async (tx) => {
+    return this.db.write(async (tx) => {
       const updated = await tx`UPDATE orders
         SET status = ${to}, rejection_reason = COALESCE(${reason}, rejection_reason), updated_at = ${now}
         WHERE id = ${id} AND status IN ${tx(from)}`;

@@ -50,7 +50,7 @@ beforeEach(async () => {
   db = await openDatabase(`sqlite://${join(tempDir(), "orders.sqlite")}`);
   await migrate(db, orderService.migrations);
   catalogue = await InProcessCatalogue.open();
-  repository = new OrderRepository(db.sql);
+  repository = new OrderRepository(db);
   orders = new Orders(repository, catalogue, recorder, log);
   events.confirmed = [];
   events.rejected = [];

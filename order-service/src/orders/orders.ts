@@ -10,7 +10,7 @@ import { DomainError, isDomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
 import { decodeListCursor, encodeListCursor } from "./cursor.ts";
 import { itemsFingerprint, mergeItems } from "./items.ts";
-import type { OrderRepository } from "./order-repository.ts";
+import { confirmedAsStored, type OrderRepository } from "./order-repository.ts";
 import { describeShortfalls, type ReservationGateway } from "./reservation-gateway.ts";
 import type { NewOrder, Order, OrderPage, OrderStatus } from "./types.ts";
 
@@ -89,13 +89,16 @@ export class Orders {
     switch (result.kind) {
       case "reserved": {
         const totalCents = result.lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
-        const confirmed = await this.repository.confirm(order.id, {
+        const confirmation = {
           lines: result.lines,
           totalCents,
           currency: result.lines[0]?.currency ?? "USD",
-        });
-        const stored = await this.reread(order);
-        if (confirmed) this.events.confirmed(stored);
+        };
+        const now = new Date().toISOString();
+        // Someone else moved the order on first (a cancel, or another settle): report what is stored.
+        if (!(await this.repository.confirm(order.id, confirmation, now))) return this.reread(order);
+        const stored = confirmedAsStored(order, confirmation, now);
+        this.events.confirmed(stored);
         return stored;
       }
       case "short":

@@ -25,7 +25,7 @@ export class InProcessCatalogue implements ReservationGateway {
     const db = await openDatabase(`sqlite://${join(tempDir(), "catalogue.sqlite")}`);
     await migrate(db, productService.migrations);
     await new Catalog(db.sql).import(demoCatalog);
-    return new InProcessCatalogue(db, new Reservations(db.sql));
+    return new InProcessCatalogue(db, new Reservations(db));
   }
 
   async stock(productId: string): Promise<number> {

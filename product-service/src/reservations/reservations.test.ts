@@ -49,7 +49,7 @@ function describeReservations(dialect: "sqlite" | "postgres"): void {
       db = await openDatabase(url);
       await migrate(db, productService.migrations);
       await new Catalog(db.sql).import(demoCatalog);
-      reservations = new Reservations(db.sql);
+      reservations = new Reservations(db);
     }, 60_000);
 
     afterEach(async () => {

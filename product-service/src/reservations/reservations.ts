@@ -2,12 +2,14 @@
  * Stock reservations for orders, all items or none, idempotent on the order id. Stock only moves
  * through conditional updates (`stock >= q`), so it never goes below zero whatever runs in parallel.
  *
- * Why the shortage check comes before any write: Bun's SQLite adapter runs every query of the process
- * on one connection, so a statement issued elsewhere while this transaction is open lands inside it.
- * A business "no" therefore never rolls back; only a lost race (possible on PostgreSQL) does, and then
- * the whole attempt runs again and sees the new stock.
+ * Every write goes through `db.write`: on SQLite, reservations that arrive together share one group
+ * commit (each in its own savepoint) and are answered only once it is durable.
+ *
+ * Why the shortage check comes before any write: a business "no" then never needs a rollback; only a
+ * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
  */
 import type { SQL } from "bun";
+import { type DatabaseHandle, databaseHandleFor } from "service-kit/db";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -63,13 +65,22 @@ function toLine(row: LineRow): ReservedLine {
 }
 
 export class Reservations {
-  constructor(private readonly sql: SQL) {}
+  private readonly db: DatabaseHandle;
+
+  /** Takes the database; a bare `db.sql` is accepted and its writes still go through its `db.write`. */
+  constructor(database: DatabaseHandle | SQL) {
+    this.db = typeof database === "function" ? databaseHandleFor(database) : database;
+  }
+
+  private get sql(): SQL {
+    return this.db.sql;
+  }
 
   async reserve(orderId: string, requested: readonly RequestedItem[]): Promise<ReserveOutcome> {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sql.begin((tx) => this.tryReserve(tx, orderId, items));
+        return await this.db.write((tx) => this.tryReserve(tx, orderId, items));
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -79,7 +90,7 @@ export class Reservations {
   async release(orderId: string): Promise<ReleaseOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sql.begin((tx) => this.tryRelease(tx, orderId));
+        return await this.db.write((tx) => this.tryRelease(tx, orderId));
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
       }

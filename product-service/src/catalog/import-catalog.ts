@@ -27,17 +27,43 @@ export async function importCatalog(sql: SQL, data: unknown): Promise<ImportRepo
   return { categories: validation.catalog.categories.length, products: validation.catalog.products.length };
 }
 
+/**
+ * Rows per INSERT: one statement per batch instead of one per row (the demo seed runs at first
+ * start), while 500 rows × 11 columns stays far below SQLite's and PostgreSQL's parameter limits.
+ */
+const ROWS_PER_INSERT = 500;
+
+function batches<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < rows.length; index += ROWS_PER_INSERT) {
+    out.push(rows.slice(index, index + ROWS_PER_INSERT));
+  }
+  return out;
+}
+
 async function writeCatalog(sql: SQL, catalog: CatalogFile): Promise<void> {
   const now = new Date().toISOString();
+  const products = catalog.products.map((product) => ({
+    id: product.id,
+    name: product.name,
+    description: product.description,
+    category_id: product.category,
+    price_cents: toCents(product.price),
+    currency: product.currency,
+    stock: product.stock,
+    image_url: product.image_url,
+    attributes: JSON.stringify(product.attributes),
+    created_at: now,
+    updated_at: now,
+  }));
+  // Ids are unique within a file (validated), so no batch updates the same row twice.
   await sql.begin(async (tx) => {
-    for (const category of catalog.categories) {
-      await tx`INSERT INTO categories (id, name, description) VALUES (${category.id}, ${category.name}, ${category.description})
+    for (const rows of batches(catalog.categories)) {
+      await tx`INSERT INTO categories ${tx(rows, "id", "name", "description")}
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description`;
     }
-    for (const product of catalog.products) {
-      await tx`INSERT INTO products (id, name, description, category_id, price_cents, currency, stock, image_url, attributes, created_at, updated_at)
-        VALUES (${product.id}, ${product.name}, ${product.description}, ${product.category}, ${toCents(product.price)},
-                ${product.currency}, ${product.stock}, ${product.image_url}, ${JSON.stringify(product.attributes)}, ${now}, ${now})
+    for (const rows of batches(products)) {
+      await tx`INSERT INTO products ${tx(rows, "id", "name", "description", "category_id", "price_cents", "currency", "stock", "image_url", "attributes", "created_at", "updated_at")}
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
           category_id = excluded.category_id, price_cents = excluded.price_cents, currency = excluded.currency,
           stock = excluded.stock, image_url = excluded.image_url, attributes = excluded.attributes,

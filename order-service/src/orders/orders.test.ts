@@ -79,6 +79,29 @@ describe("create", () => {
     expect(events.confirmed).toEqual([order.id]);
   });
 
+  test("the order answered without reading it back is exactly the order stored", async () => {
+    const items = [
+      { productId: "p003", quantity: 1 },
+      { productId: "p002", quantity: 2 },
+      { productId: "p003", quantity: 2 },
+    ];
+    const confirmed = await orders.create("alice", { items, note: "two lines", idempotencyKey: "k-s" }, "r1");
+    expect(confirmed.status).toBe("confirmed");
+    expect(confirmed).toEqual(await orders.get("alice", confirmed.id));
+
+    const { order: pending, created } = await repository.insertPending({
+      id: "ord-written-not-read",
+      principal: "alice",
+      idempotencyKey: null,
+      itemsFingerprint: "p002:1",
+      note: null,
+      items: [{ productId: "p002", quantity: 1 }],
+      createdAt: new Date().toISOString(),
+    });
+    expect(created).toBe(true);
+    expect(pending).toEqual((await repository.find("alice", "ord-written-not-read")) as Order);
+  });
+
   test("a short item rejects the order, names every short item and takes nothing", async () => {
     const order = await orders.create(
       "alice",

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SQL } from "bun";
 import { GroupCommit } from "./db/group-commit.ts";
+import { withCachedReads } from "./db/sqlite-reads.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -130,8 +131,11 @@ async function openSqlite(url: string, options: OpenOptions): Promise<Database> 
   await sql.unsafe("PRAGMA synchronous = FULL");
   await sql.unsafe("PRAGMA foreign_keys = ON");
   const commits = new GroupCommit(sql, options.maxWriteBatch);
+  // Plain SELECTs go to a second connection with cached statements (see db/sqlite-reads.ts). An
+  // in-memory database belongs to one connection, so it keeps Bun's client for everything.
+  const reads = filename === "" || filename === ":memory:" ? undefined : withCachedReads(sql, filename);
   return {
-    sql,
+    sql: reads?.sql ?? sql,
     dialect: "sqlite",
     write: (work) => commits.write(work),
     ping: async () => {
@@ -139,6 +143,7 @@ async function openSqlite(url: string, options: OpenOptions): Promise<Database> 
     },
     close: async () => {
       await commits.settled();
+      reads?.close();
       await sql.close();
     },
   };

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SQL } from "bun";
+import { withCachedReads } from "./sqlite-reads.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<{ raw: SQL; sql: SQL; close: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), "sqlite-reads-"));
+  dirs.push(dir);
+  const file = join(dir, "db.sqlite");
+  const raw = new SQL({ adapter: "sqlite", filename: file });
+  await raw.unsafe("PRAGMA journal_mode = WAL");
+  await raw`CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, f REAL, b BLOB, flag INTEGER)`;
+  const reads = withCachedReads(raw, file);
+  return { raw, ...reads };
+}
+
+describe("withCachedReads", () => {
+  test("a SELECT answers the same rows, with the same types, as Bun's client", async () => {
+    const { raw, sql } = await open();
+    await sql`INSERT INTO t ${sql({ id: "a", n: 1, f: 1.5, b: new Uint8Array([1, 2]), flag: true })}`;
+    const cached = await sql`SELECT * FROM t WHERE id = ${"a"} AND flag = ${true}`;
+    const direct = await raw`SELECT * FROM t WHERE id = ${"a"} AND flag = ${true}`;
+    expect([...cached]).toEqual([...direct]);
+    expect(cached[0]).toEqual({ id: "a", n: 1, f: 1.5, b: new Uint8Array([1, 2]), flag: 1 });
+  });
+
+  test("reads see what is committed, not a transaction still open", async () => {
+    const { sql } = await open();
+    await sql`INSERT INTO t (id, n) VALUES (${"a"}, ${1})`;
+    const read = () => sql`SELECT n FROM t WHERE id = ${"a"}`;
+    await sql.begin(async (tx) => {
+      await tx`UPDATE t SET n = 2 WHERE id = ${"a"}`;
+      expect((await tx`SELECT n FROM t WHERE id = ${"a"}`)[0]).toEqual({ n: 2 });
+      expect((await read())[0]).toEqual({ n: 1 });
+    });
+    expect((await read())[0]).toEqual({ n: 2 });
+  });
+
+  test("helpers, fragments and writes still go to Bun's client", async () => {
+    const { sql } = await open();
+    await sql`INSERT INTO t (id, n) VALUES (${"a"}, ${1}), (${"b"}, ${2})`;
+    const inList = await sql`SELECT id FROM t WHERE id IN ${sql(["a", "b"])} ORDER BY id`;
+    expect([...inList]).toEqual([{ id: "a" }, { id: "b" }]);
+    const where = sql`n > ${1}`;
+    expect([...(await sql`SELECT id FROM t WHERE ${where}`)]).toEqual([{ id: "b" }]);
+    const deleted = await sql`DELETE FROM t WHERE id = ${"a"}`;
+    expect(deleted.count).toBe(1);
+  });
+
+  test("a bad query rejects with SQLite's message", async () => {
+    const { sql } = await open();
+    await expect(sql`SELECT * FROM missing WHERE id = ${1}`).rejects.toThrow("no such table: missing");
+  });
+});

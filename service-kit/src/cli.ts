@@ -137,6 +137,9 @@ async function serve<C extends KitConfig>(options: CliOptions<C>): Promise<numbe
     log.error("could not start", { error: error instanceof Error ? error.message : String(error) });
     return 1;
   }
+  // The compiled binary starts with the JIT held back for run-once start-up code (scripts/build.ts,
+  // --compile-jit-policy); from here on code runs per request and is compiled as usual.
+  Bun.unsafe.setJITPolicy(1);
   log.info("listening", { url: running.url, version: definition.info.version });
   return new Promise<number>((resolve) => {
     onShutdownSignal((signal) => {

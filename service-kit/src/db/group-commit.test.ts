@@ -172,6 +172,13 @@ describe("SQLite group commit", () => {
     expect(committedValues(path)).toEqual(["outer"]);
   });
 
+  test("when the transaction cannot start, the queued writes are rejected instead of left waiting", async () => {
+    const { db } = await openFile();
+    await db.sql.close();
+    const writes = ["a", "b"].map((value) => insert(db, value));
+    for (const outcome of await Promise.all(writes.map(outcomeOf))) expect(outcome).not.toBe("ok");
+  });
+
   test("close() waits for queued writes to commit", async () => {
     const { db, path } = await openFile();
     const writes = ["p", "q", "r"].map((value) => insert(db, value));

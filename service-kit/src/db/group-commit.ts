@@ -128,6 +128,9 @@ export class GroupCommit {
       // The first job failed (and only it had run), or BEGIN, a savepoint or the COMMIT failed: nothing of
       // this batch is durable, so nobody is told yes. A job that failed by itself hears its own error.
       const batchError = error instanceof FirstJobFailed ? undefined : error;
+      // The transaction could not even start (a closed client, say): the writes that would have formed
+      // this batch hear why, rather than wait for a retry that would fail the same way.
+      if (taken.length === 0) taken.push(...this.queue.splice(0, this.maxBatch));
       taken.forEach((job, index) => {
         const outcome = outcomes[index];
         job.reject(outcome && !outcome.ok ? outcome.error : batchError);

@@ -98,6 +98,9 @@ async function seed<C extends KitConfig>(options: CliOptions<C>, file: string | 
     return 2;
   }
   const config = loadConfigOrExit(options.configSchema);
+  // A catalogue file may hold many thousand rows: its validation loop should be JIT-compiled as usual
+  // (the binary starts with the JIT held back, see serve).
+  Bun.unsafe.setJITPolicy(1);
   let data: unknown;
   try {
     data = JSON.parse(await Bun.file(file).text());

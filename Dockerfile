@@ -49,7 +49,8 @@ RUN test -n "${SERVICE}" && test -f "${SERVICE}/src/main.ts" \
       arm64) BUN_TARGET=bun-linux-arm64 ;; \
       *) echo "Unsupported TARGETARCH ${TARGETARCH}: use linux/amd64 or linux/arm64" >&2; exit 1 ;; \
     esac \
- && bun build --compile --minify --sourcemap --bytecode --format=esm --target="${BUN_TARGET}" \
+ && bun build --compile --minify --sourcemap --bytecode --format=esm --splitting --compile-jit-policy=16 \
+      --target="${BUN_TARGET}" \
       "${SERVICE}/src/main.ts" --outfile out/service \
  && mkdir -p out/data
 

@@ -3,6 +3,8 @@
  * non-root final stage with nothing but the binary, a self-probing exec-form HEALTHCHECK, port
  * 8080, and a reproducible build (frozen lockfile, ARG SERVICE). One line per broken rule.
  */
+
+import { BUILD_FLAGS } from "../../scripts/build.ts";
 import { type Instruction, parseDockerfile, parseImageRef, type Stage } from "./dockerfile.ts";
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -89,8 +91,9 @@ function buildProblems(build: Stage[]): string[] {
   const compile = runs.find((run) => /\bbun build\b.*--compile/.test(run));
   if (!compile) problems.push("no RUN bun build --compile in the build stages");
   else {
-    for (const flag of ["--minify", "--sourcemap"]) {
-      if (!compile.includes(flag)) problems.push(`bun build --compile without ${flag}`);
+    // The image's binary must be built as `bun run build` builds the one the tests and the bench run.
+    for (const flag of BUILD_FLAGS) {
+      if (!compile.split(/\s+/).includes(flag)) problems.push(`bun build --compile without ${flag}`);
     }
     if (!/\$\{?SERVICE\}?\/src\/main\.ts/.test(compile))
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile ${} syntax, not a JS template

@@ -130,6 +130,13 @@ describe("the image rules reject broken Dockerfiles", () => {
     expect(broken("EXPOSE 8080", "EXPOSE 3000").join()).toMatch(/EXPOSE 8080/);
   });
 
+  test("a compile with other flags than bun run build's", () => {
+    expect(broken(" --splitting", "").join()).toMatch(/without --splitting/);
+    expect(broken("--compile-jit-policy=16", "--compile-jit-policy=4").join()).toMatch(
+      /without --compile-jit-policy=16/,
+    );
+  });
+
   test("an install without the frozen lockfile and an unused SERVICE", () => {
     expect(broken("bun install --frozen-lockfile", "bun install").join()).toMatch(/--frozen-lockfile/);
     const noService = dockerfile

@@ -31,7 +31,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
       if (seeded) log.info("seeded the demo catalogue into an empty database", { ...seeded });
     }
     const routes = internalRoutes({
-      reservations: new Reservations(db.sql),
+      reservations: new Reservations(db),
       log,
       token: () => internalToken,
       requireToken: !isLoopbackHost(config.HOST),

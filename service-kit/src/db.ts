@@ -35,18 +35,6 @@ export interface Database {
 /** What a repository needs to read and write. */
 export type DatabaseHandle = Pick<Database, "sql" | "write">;
 
-/** The databases openDatabase made, by their SQL client, for code that was only handed the client. */
-const openedBy = new WeakMap<SQL, Database>();
-
-/**
- * The Database whose client `sql` is, so that writes made through code handed only `db.sql` still go
- * through `db.write` (on SQLite: the one group-commit queue). A client made elsewhere gets plain
- * transactions.
- */
-export function databaseHandleFor(sql: SQL): DatabaseHandle {
-  return openedBy.get(sql) ?? { sql, write: (work) => sql.begin((tx) => work(tx as unknown as SQL)) };
-}
-
 export interface DatabaseSecret {
   host: string;
   port: number | string;
@@ -114,10 +102,7 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
-  const dialect = dialectOf(url);
-  const db = dialect === "sqlite" ? await openSqlite(url, options) : await openPostgres(url, options);
-  openedBy.set(db.sql, db);
-  return db;
+  return dialectOf(url) === "sqlite" ? openSqlite(url, options) : openPostgres(url, options);
 }
 
 async function openSqlite(url: string, options: OpenOptions): Promise<Database> {

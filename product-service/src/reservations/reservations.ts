@@ -9,7 +9,7 @@
  * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
  */
 import type { SQL } from "bun";
-import { type DatabaseHandle, databaseHandleFor } from "service-kit/db";
+import type { DatabaseHandle } from "service-kit/db";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -65,12 +65,7 @@ function toLine(row: LineRow): ReservedLine {
 }
 
 export class Reservations {
-  private readonly db: DatabaseHandle;
-
-  /** Takes the database; a bare `db.sql` is accepted and its writes still go through its `db.write`. */
-  constructor(database: DatabaseHandle | SQL) {
-    this.db = typeof database === "function" ? databaseHandleFor(database) : database;
-  }
+  constructor(private readonly db: DatabaseHandle) {}
 
   private get sql(): SQL {
     return this.db.sql;

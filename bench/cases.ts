@@ -20,6 +20,9 @@ export type Progress = (message: string) => void;
 
 const GET_PRODUCT = toolCallBody("get_product", { product_id: BENCH_PRODUCT_ID });
 const GET_EXPECT = `"id":"${BENCH_PRODUCT_ID}"`;
+// The floor under every call: HTTP checks, auth, the log line and the SDK's dispatch, with no tool or query.
+const PING = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
+const PING_EXPECT = '"result":{}';
 const SEARCH_PRODUCTS = toolCallBody("search_products", { query: "wireless headphones", limit: 10 });
 const SEARCH_EXPECT = '"total":';
 const JSON_ONLY = { Accept: "application/json" };
@@ -95,6 +98,14 @@ export async function runProductCases(settings: RunSettings, progress: Progress)
       return { path: "/mcp", body, headers: { ...JSON_ONLY, ...opened.headers }, expect };
     };
   return [
+    await single(
+      "product-ping-stateless",
+      "MCP ping, stateless JSON (no tool, no query)",
+      start,
+      stateless(PING, PING_EXPECT),
+      settings,
+      progress,
+    ),
     await single(
       "product-get-stateless",
       "get_product, stateless JSON",

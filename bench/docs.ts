@@ -4,6 +4,7 @@ import { type BenchReport, verdict } from "./report.ts";
 export const CASE_LABELS: Record<string, string> = {
   ceiling: "ceiling: raw Bun.serve, canned answer",
   peer: "peer: Node 20 + Express 5 + SDK",
+  "product-ping-stateless": "ping, stateless (floor: no tool, no query)",
   "product-get-stateless": "get_product, stateless",
   "product-search-stateless": "search_products, stateless",
   "product-get-session": "get_product, session",

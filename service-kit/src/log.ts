@@ -43,27 +43,39 @@ const stdoutSink: LogSink = (line) => {
   }
 };
 
-function redact(fields: LogFields): LogFields {
-  const out: LogFields = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    out[key] = SECRET_FIELD.test(key) ? "[redacted]" : value;
+// Field names come from code, so a few dozen at most; the cap only guards against a caller that
+// builds names from input.
+const secretByName = new Map<string, boolean>();
+
+function isSecretName(key: string): boolean {
+  let secret = secretByName.get(key);
+  if (secret === undefined) {
+    secret = SECRET_FIELD.test(key);
+    if (secretByName.size < 1000) secretByName.set(key, secret);
   }
-  return out;
+  return secret;
+}
+
+/** Copies `fields` into `into`, leaving out undefined values and replacing secret-looking ones. */
+function redactInto(into: LogFields, fields: LogFields): LogFields {
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    into[key] = isSecretName(key) ? "[redacted]" : value;
+  }
+  return into;
+}
+
+function redact(fields: LogFields): LogFields {
+  return redactInto({}, fields);
 }
 
 export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSink = stdoutSink): Logger {
   const threshold = LEVEL_RANK[level];
   const write = (lineLevel: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_RANK[lineLevel] < threshold) return;
-    const record = {
-      time: new Date().toISOString(),
-      level: lineLevel,
-      msg: message,
-      ...base,
-      ...(fields ? redact(fields) : {}),
-    };
-    sink(JSON.stringify(record));
+    const record: LogFields = { time: new Date().toISOString(), level: lineLevel, msg: message, ...base };
+    sink(JSON.stringify(fields ? redactInto(record, fields) : record));
   };
   return {
     debug: (message, fields) => write("debug", message, fields),

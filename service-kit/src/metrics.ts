@@ -36,23 +36,28 @@ export function createMetrics(
   service: string,
   sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Metrics {
-  const fields = (values: MetricValues): Record<string, unknown> => {
-    const names = Object.keys(values) as MetricName[];
-    return {
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [
-          {
-            Namespace: METRIC_NAMESPACE,
-            Dimensions: [["Service"]],
-            Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
-          },
-        ],
-      },
-      Service: service,
-      ...values,
-    };
+  // The directive depends only on which metrics a line carries, and lines repeat a few combinations.
+  const directives = new Map<string, unknown[]>();
+  const directiveFor = (names: MetricName[]): unknown[] => {
+    const key = names.join(",");
+    let directive = directives.get(key);
+    if (!directive) {
+      directive = [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [["Service"]],
+          Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
+        },
+      ];
+      directives.set(key, directive);
+    }
+    return directive;
   };
+  const fields = (values: MetricValues): Record<string, unknown> => ({
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: directiveFor(Object.keys(values) as MetricName[]) },
+    Service: service,
+    ...values,
+  });
   return {
     fields,
     emit(values, properties = {}) {

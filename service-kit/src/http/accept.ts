@@ -23,9 +23,20 @@ function preferenceFor(accept: string, type: string): Preference | undefined {
   return best;
 }
 
+// A client sends the same Accept header on every request: remember the answer for a few of them.
+const modeByAccept = new Map<string, ResponseMode | undefined>();
+
 /** Returns the mode to answer in, or undefined when the client accepts neither type. */
 export function chooseResponseMode(accept: string | null): ResponseMode | undefined {
-  if (accept === null || accept.trim() === "") return "json";
+  if (accept === null) return "json";
+  if (modeByAccept.has(accept)) return modeByAccept.get(accept);
+  const mode = modeFor(accept);
+  if (modeByAccept.size < 64 && accept.length <= 256) modeByAccept.set(accept, mode);
+  return mode;
+}
+
+function modeFor(accept: string): ResponseMode | undefined {
+  if (accept.trim() === "") return "json";
   const json = preferenceFor(accept, "application/json");
   const sse = preferenceFor(accept, "text/event-stream");
   if (!json && !sse) return undefined;

@@ -19,7 +19,7 @@ function floorSentence(report: BenchReport): string {
   const ceiling = report.cases.find((item) => item.id === "ceiling");
   if (!ping || !ceiling || ceiling.requestsPerSecond === 0) return "";
   const percent = ((ping.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1);
-  return `Even the ping row, with no tool and no query, reached ${percent}% of the ceiling in this run.`;
+  return `The ping row, every step of a call except a tool and a query, reached ${percent}% of the ceiling in this run (${ping.cpuMsPerRequest} ms of CPU per request): that is the floor, and get_product adds its tool and query on top.`;
 }
 
 export function renderPerformanceDoc(report: BenchReport): string {
@@ -158,7 +158,7 @@ savepoints, or waiting more than one event-loop turn before a write batch.
 
 - **get_product at 40% of the ceiling.** ${floorSentence(report)} The ceiling answers a canned string; a
   call also runs the Origin/Host check, auth and rate limit, body and JSON-RPC checks, the SDK's
-  dispatch and one JSON log line (about 0.05 ms of CPU in all). A tool call adds the SDK's validation
+  dispatch and one JSON log line. A tool call adds the SDK's validation
   (it parses the tools/call request twice, the input, the output and the whole result with zod) and the
   SQLite query (about 7 µs of it are SQLite's file locking, 3 system calls per read transaction in WAL
   mode). Skipping any of these checks would be faster and is not allowed.

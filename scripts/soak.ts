@@ -174,7 +174,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
     const kinds = [...errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
     for (const [error, count] of kinds) console.log(`  error ×${count}: ${error}`);
     for (const criterion of criteria) {
-      const verdict = criterion.skipped ? "SKIP" : criterion.ok ? "PASS" : "FAIL";
+      const verdict = criterion.notJudged ? "N/A " : criterion.ok ? "PASS" : "FAIL";
       console.log(`  ${verdict}  ${criterion.name}: ${criterion.detail}`);
     }
     if (stopping) console.log("  (interrupted: criteria judged on the part that ran)");

@@ -101,7 +101,7 @@ export interface Criterion {
   ok: boolean;
   detail: string;
   /** True when the run was too short to judge this; it then does not fail the soak. */
-  skipped?: boolean;
+  notJudged?: boolean;
 }
 
 export interface CriteriaInput {
@@ -134,7 +134,7 @@ export function evaluate(input: CriteriaInput): Criterion[] {
     criteria.push({
       name: "rss flat",
       ok: true,
-      skipped: true,
+      notJudged: true,
       detail:
         `not judged: ${steadySpanS}s of samples after a ${warmupS}s warm-up; RSS is judged on at least ` +
         "60 s after warm-up (run 3 minutes or more)",

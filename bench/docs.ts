@@ -107,7 +107,9 @@ ${targets.join("\n")}
 - **create_order** runs the whole saga: order-service inserts the order, reserves stock through
   product-service's internal API over HTTP, and confirms it. Each request carries a fresh idempotency
   key; the catalogue is seeded with a stock of a million per product (the catalogue file's maximum) through \`product-service seed\`.
-  PostgreSQL runs only when \`BENCH_DATABASE_URL\` is a \`postgres://\` URL.
+  For PostgreSQL the benchmark starts a throwaway server from Debian's package (initdb into a temporary
+  folder, default settings, so every commit waits for fsync) unless \`BENCH_DATABASE_URL\` names one;
+  the two services use their own schemas on it, as in the cluster.
 - **Why ratios:** this machine is shared and noisy, so absolute figures move from run to run. The
   ceiling and the peer are measured in the same run, on the same machine, a few seconds apart, and the
   targets are stated as ratios against them.

@@ -6,6 +6,7 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { type ClusterPostgres, startClusterPostgres } from "../scripts/cluster/postgres.ts";
 import {
   postgresOrderDatabase,
   runCeiling,
@@ -46,6 +47,17 @@ function barKind(id: string): Bar["kind"] {
   return id === "peer" ? "peer" : "ours";
 }
 
+/** A throwaway PostgreSQL from Debian's package, when one is installed; otherwise a note says why not. */
+async function startOwnPostgres(notes: string[]): Promise<ClusterPostgres | undefined> {
+  try {
+    progress("postgres: starting a throwaway server (set BENCH_DATABASE_URL to use your own)");
+    return await startClusterPostgres();
+  } catch (error) {
+    notes.push(`postgres: not run (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const loadAtStart = oneMinuteLoad();
@@ -72,11 +84,19 @@ async function main(): Promise<void> {
   cases.push(...(await runProductCases(settings, progress)));
   if (withOrders) {
     cases.push(await runOrderCase(sqliteOrderDatabase(), settings, progress));
-    const postgres = postgresOrderDatabase(process.env.BENCH_DATABASE_URL);
-    if (typeof postgres === "string") notes.push(postgres);
-    else {
-      notes.push(`postgres: ${new URL(postgres.orderUrl).host}, schemas bench_product and bench_orders`);
-      cases.push(await runOrderCase(postgres, settings, progress));
+    const own = process.env.BENCH_DATABASE_URL ? undefined : await startOwnPostgres(notes);
+    try {
+      const postgres = postgresOrderDatabase(process.env.BENCH_DATABASE_URL ?? own?.url);
+      if (typeof postgres === "string") notes.push(postgres);
+      else {
+        const whose = own ? "started by the benchmark (initdb, default settings)" : "BENCH_DATABASE_URL";
+        notes.push(
+          `postgres: ${new URL(postgres.orderUrl).host}, ${whose}, schemas bench_product and bench_orders`,
+        );
+        cases.push(await runOrderCase(postgres, settings, progress));
+      }
+    } finally {
+      await own?.destroy();
     }
   } else {
     notes.push(

@@ -34,7 +34,8 @@ function flushStdout(): void {
 
 process.on("exit", flushStdout);
 
-const stdoutSink: LogSink = (line) => {
+/** Batched stdout, shared by log lines and metric lines so that they keep their order. */
+export const stdoutSink: LogSink = (line) => {
   pending.push(`${line}\n`);
   if (pending.length >= 512) flushStdout();
   else if (!flushScheduled) {

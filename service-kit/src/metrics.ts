@@ -2,6 +2,8 @@
  * CloudWatch Embedded Metric Format: a metric is a JSON log line with an `_aws` block, so the
  * service needs neither the CloudWatch agent nor an SDK call. Lines go to the same stdout as logs.
  */
+import { stdoutSink } from "./log.ts";
+
 export const METRIC_NAMESPACE = "RetailMcp";
 
 export type MetricName =
@@ -32,10 +34,7 @@ export interface Metrics {
   fields(values: MetricValues): Record<string, unknown>;
 }
 
-export function createMetrics(
-  service: string,
-  sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): Metrics {
+export function createMetrics(service: string, sink: (line: string) => void = stdoutSink): Metrics {
   // The directive depends only on which metrics a line carries, and lines repeat a few combinations.
   const directives = new Map<string, unknown[]>();
   const directiveFor = (names: MetricName[]): unknown[] => {

@@ -2,6 +2,9 @@
 // Runs the pinned Bun (from npm) with the given arguments, so a fresh machine with only Node and
 // npm can use every root script. On first use it installs Bun into .tools/ and the workspace
 // packages from bun.lock; later runs reuse both unless the lockfile changed.
+// Both installs write their progress to stderr (fd 2), never stdout: a caller that captures the
+// script's output, e.g. `deploys="$(bun run release:plan --json …)"` in a workflow, must get the
+// script's output and nothing else (test/release/workflow-steps.test.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,7 +29,7 @@ function pinnedBun() {
     const npm = spawnSync(
       "npm",
       ["install", "--prefix", toolDir, "--no-save", "--no-audit", "--no-fund", `bun@${pinned}`],
-      { stdio: ["ignore", "inherit", "inherit"] },
+      { stdio: ["ignore", 2, 2] },
     );
     if (npm.status !== 0 || !existsSync(binary)) fail(`could not install bun@${pinned} with npm`);
   }
@@ -55,7 +58,7 @@ function ensureWorkspaceInstalled(bun) {
   const frozen = existsSync(join(root, "bun.lock")) ? ["--frozen-lockfile"] : [];
   const install = spawnSync(bun, ["install", ...frozen], {
     cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", 2, 2],
   });
   if (install.status !== 0) fail("bun install failed; see the output above");
   writeFileSync(stamp, digest);

@@ -1,12 +1,14 @@
 /**
  * Release rehearsal: the real changesets CLI on a throwaway git repository shaped like ours, then the
- * real release plan and deploy script, with only `copilot` faked. It shows what a merge of the
- * Version Packages pull request deploys.
+ * workflows' own step scripts (release.yml "Plan the deploys", deploy-service.yml's check and deploy
+ * steps, run as written by test/release/workflow-steps.ts), with only `copilot` faked. It shows what a
+ * merge of the Version Packages pull request deploys.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Fixture, fakeCopilot, makeFixture, repoRoot } from "./fixture.ts";
+import { parseOutputFile, runnerPath, runStep, workflowStep } from "./workflow-steps.ts";
 
 const changesetBin = join(repoRoot, "node_modules", "@changesets", "cli", "bin.js");
 
@@ -44,6 +46,11 @@ function releasedRepo(): Fixture {
   const { dir } = fixture;
   writeFileSync(join(dir, "bun.lock"), readFileSync(join(repoRoot, "bun.lock")));
   symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+  // The scripts the workflow steps call, as committed in this repository.
+  mkdirSync(join(dir, "scripts"));
+  for (const script of ["release-plan.ts", "deploy.ts"]) {
+    copyFileSync(join(repoRoot, "scripts", script), join(dir, "scripts", script));
+  }
   writeFileSync(join(dir, ".gitignore"), "node_modules\nfake-bin\n*.log\n*.ndjson\n");
   git(dir, "init", "-q", "-b", "main");
   git(dir, "add", ".");
@@ -62,7 +69,7 @@ interface Rehearsal {
 }
 
 /** Pull request with one changeset → Version Packages → merge → git-tag → plan → deploy to staging. */
-function rehearse(dir: string, changesetText: string): Rehearsal {
+async function rehearse(dir: string, changesetText: string): Promise<Rehearsal> {
   writeFileSync(join(dir, ".changeset", "rehearsal-change.md"), changesetText);
   git(dir, "add", ".");
   git(dir, "commit", "-q", "-m", "a change with its changeset");
@@ -89,34 +96,33 @@ function rehearse(dir: string, changesetText: string): Rehearsal {
     published.map((p) => `${p.name}@${p.version}`).sort(),
   );
 
-  const planOut = sh(repoRoot, [
-    process.execPath,
-    join(repoRoot, "scripts", "release-plan.ts"),
-    "--json",
-    "--copilot-dir",
-    join(dir, "copilot"),
-    JSON.stringify(published),
-  ]);
+  // What the Release workflow does next, with its own step scripts: plan the deploys from
+  // published-packages, then, per matrix entry, deploy-service.yml's checks and its deploy step.
+  const path = runnerPath();
+  const planned = await runStep(workflowStep("release.yml", "release", "Plan the deploys"), {
+    cwd: dir,
+    path,
+    expressions: { "steps.changesets.outputs.published-packages": JSON.stringify(published) },
+  });
+  if (planned.exitCode !== 0) throw new Error(`Plan the deploys failed:\n${planned.stderr}`);
+  const planOut = parseOutputFile(planned.outputFile).deploys ?? "";
   const plan = JSON.parse(planOut) as Array<{ service: string; version: string }>;
 
   const fake = fakeCopilot(dir);
   for (const deploy of plan) {
-    sh(
-      repoRoot,
-      [
-        process.execPath,
-        join(repoRoot, "scripts", "deploy.ts"),
-        "--copilot-dir",
-        join(dir, "copilot"),
-        "--service",
-        deploy.service,
-        "--env",
-        "staging",
-        "--version",
-        deploy.version,
-      ],
-      { PATH: `${fake.binDir}:${process.env.PATH}` },
-    );
+    const expressions = {
+      "inputs.service": deploy.service,
+      "inputs.version": deploy.version,
+      "inputs.environment": "staging",
+    };
+    for (const name of ["Check the service, environment and version", "copilot svc deploy"]) {
+      const result = await runStep(workflowStep("deploy-service.yml", "deploy", name), {
+        cwd: dir,
+        path: `${fake.binDir}:${path}`,
+        expressions,
+      });
+      if (result.exitCode !== 0) throw new Error(`${name} failed:\n${result.stdout}${result.stderr}`);
+    }
   }
   const copilotCalls = plan.length === 0 ? [] : readFileSync(fake.log, "utf8").trim().split("\n");
   console.log(`published-packages: ${JSON.stringify(published)}`);
@@ -134,9 +140,12 @@ afterEach(() => fixture?.cleanup());
 describe("release rehearsal with the real changesets CLI", () => {
   test(
     "a product-service changeset releases and deploys product-service only",
-    () => {
+    async () => {
       fixture = releasedRepo();
-      const result = rehearse(fixture.dir, '---\n"product-service": minor\n---\n\nAdd a catalogue filter.\n');
+      const result = await rehearse(
+        fixture.dir,
+        '---\n"product-service": minor\n---\n\nAdd a catalogue filter.\n',
+      );
       expect(result.versions).toEqual({
         "service-kit": "0.1.0",
         "product-service": "0.2.0",
@@ -156,9 +165,12 @@ describe("release rehearsal with the real changesets CLI", () => {
 
   test(
     "a service-kit changeset alone releases and deploys both services",
-    () => {
+    async () => {
       fixture = releasedRepo();
-      const result = rehearse(fixture.dir, '---\n"service-kit": patch\n---\n\nSafer request-id parsing.\n');
+      const result = await rehearse(
+        fixture.dir,
+        '---\n"service-kit": patch\n---\n\nSafer request-id parsing.\n',
+      );
       expect(result.versions).toEqual({
         "service-kit": "0.1.1",
         "product-service": "0.1.1",

@@ -132,6 +132,20 @@ export function deployProblems(files: WorkflowFiles): string[] {
       problems.push("every deploy must go through ./.github/workflows/deploy-service.yml");
     }
   }
+  // A workflow-level group would also hold the production approval wait, so a newer push could
+  // cancel a queued run before its release job tagged anything.
+  if (workflows["release.yml"]?.concurrency !== undefined) {
+    problems.push("release.yml: concurrency belongs on the release job, not the whole workflow");
+  }
+  const releaseConcurrency = release.release?.concurrency;
+  if (
+    releaseConcurrency?.group !== `release-${expr("github.ref")}` ||
+    releaseConcurrency["cancel-in-progress"] !== false
+  ) {
+    problems.push(
+      "release.yml#release: needs concurrency release-<ref> that never cancels a running release",
+    );
+  }
   const changesets = release.release?.steps?.find((s) => s.uses?.startsWith("changesets/action@"));
   const inputs = Object.keys(changesets?.with ?? {});
   const v1 = inputs.filter((input) => V1_CHANGESETS_INPUTS.includes(input));

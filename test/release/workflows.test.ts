@@ -149,6 +149,24 @@ describe("repository rules", () => {
     ]);
   });
 
+  test("release concurrency is on the release job, so a newer push cannot cancel a run waiting for approval", () => {
+    const job = "    concurrency:\n      group: release-${{ github.ref }}\n      cancel-in-progress: false\n";
+    const text = workflows["release.yml"] ?? "";
+    const start = text.indexOf("    # One release job at a time");
+    const end = text.indexOf(job) + job.length;
+    const workflowLevel = {
+      ...workflows,
+      "release.yml": `${text.slice(0, start)}${text.slice(end)}`.replace(
+        "permissions: {}\n",
+        "permissions: {}\n\nconcurrency:\n  group: release-${{ github.ref }}\n  cancel-in-progress: false\n",
+      ),
+    };
+    expect(deployProblems(workflowLevel)).toEqual([
+      "release.yml: concurrency belongs on the release job, not the whole workflow",
+      "release.yml#release: needs concurrency release-<ref> that never cancels a running release",
+    ]);
+  });
+
   test("changesets/action uses its v2 input names and the git-tag publish script", () => {
     const v1 = broken(
       "release.yml",

@@ -105,11 +105,43 @@ test("every service carries the same observability and SSM addons (one definitio
 });
 
 describe("the database addon", () => {
-  const template = loadCfnYaml(join(copilotDir, "environments", "addons", "database.yml")) as Template;
+  const envAddons = join(copilotDir, "environments", "addons");
+  const template = loadCfnYaml(join(envAddons, "database.yml")) as Template;
+  const operatorParams = (
+    loadCfnYaml(join(envAddons, PARAMETERS_FILE)) as { Parameters: Record<string, unknown> }
+  ).Parameters;
   const props = (env: string): Record<string, unknown> =>
     evaluate(template, template.Resources?.DatabaseCluster?.Properties, {
-      parameters: { App: applicationName(), Env: env, VpcId: "vpc-1", PrivateSubnets: "subnet-a,subnet-b" },
+      parameters: {
+        App: applicationName(),
+        Env: env,
+        VpcId: "vpc-1",
+        PrivateSubnets: "subnet-a,subnet-b",
+        EngineVersion: String(operatorParams.EngineVersion),
+      },
     }) as Record<string, unknown>;
+
+  test("the engine version is the operator's choice: a parameter with a default, set in addons.parameters.yml", () => {
+    const param = template.Parameters?.EngineVersion as {
+      Type: string;
+      Default: string;
+      AllowedPattern: string;
+    };
+    expect(param.Type).toBe("String");
+    const pattern = new RegExp(param.AllowedPattern);
+    expect([param.Default, String(operatorParams.EngineVersion)].every((v) => pattern.test(v))).toBe(true);
+    expect(["16.6", "16.10"].map((v) => pattern.test(v))).toEqual([true, true]);
+    expect(["17.2", "16", "16.6 ", "15.10"].map((v) => pattern.test(v))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(props("staging").EngineVersion).toBe(String(operatorParams.EngineVersion));
+    const docs = readFileSync(join(copilotDir, "..", "docs", "deploy.md"), "utf8");
+    expect(docs).toContain("aws rds describe-db-engine-versions --engine aurora-postgresql");
+    expect(docs).toContain("copilot/environments/addons/addons.parameters.yml");
+  });
 
   test("protects production: deletion protection, two weeks of backups, warm capacity and a reader", () => {
     expect(props("production")).toMatchObject({ DeletionProtection: true, BackupRetentionPeriod: 14 });

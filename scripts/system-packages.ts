@@ -1,9 +1,10 @@
 /**
  * The Debian packages the test suite runs for real: PostgreSQL (the cloud database), nginx (the load
- * balancer stand-in) and wrk (the benchmark's load generator). `npm test` installs any that are
+ * balancer stand-in), wrk (the benchmark's load generator) and jq (the workflows' release plan step
+ * checks its JSON with it, as on GitHub's runners; test/release/workflow-steps.test.ts runs that step). `npm test` installs any that are
  * missing when it runs as root on Debian, so a fresh machine needs nothing beyond Node and npm.
  */
-export const TEST_PACKAGES = ["postgresql", "nginx", "wrk"] as const;
+export const TEST_PACKAGES = ["postgresql", "nginx", "wrk", "jq"] as const;
 
 function installed(pkg: string): boolean {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not JavaScript.

@@ -56,10 +56,11 @@ beforeAll(() => {
   clone = freshClone();
   path = runnerPath();
 });
+// Removing the clone (node_modules and .tools/, some 400 MB) can take seconds on a busy disk.
 afterAll(() => {
   for (const server of servers) server.stop(true);
   clone?.cleanup();
-});
+}, 120_000);
 
 // Each step starts Bun at least once; the first `bun run` on a fresh clone also installs Bun with npm.
 setDefaultTimeout(60_000);

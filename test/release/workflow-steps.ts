@@ -168,13 +168,15 @@ export async function runStep(step: WorkflowStep, options: RunOptions): Promise<
     new Response(child.stderr).text(),
     child.exited,
   ]);
-  return {
+  const result = {
     exitCode,
     stdout,
     stderr,
     outputFile: readFileSync(files.output, "utf8"),
     summary: readFileSync(files.summary, "utf8"),
   };
+  rmSync(dir, { recursive: true, force: true });
+  return result;
 }
 
 /**

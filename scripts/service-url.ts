@@ -23,20 +23,28 @@ type Node = Record<string, unknown>;
 const isMap = (value: unknown): value is Node =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** The alias names of an `http.alias` value: a string, a list of strings, or a list of {name, hosted_zone}. */
-export function aliasNames(alias: unknown): string[] {
+export interface AliasEntry {
+  name: string;
+  hostedZone?: string;
+}
+
+/** An `http.alias` value in any form Copilot accepts: a string, a list of strings, a list of {name, hosted_zone}. */
+export function aliasEntries(alias: unknown): AliasEntry[] {
   if (alias === undefined || alias === null) return [];
-  if (typeof alias === "string") return [alias];
+  if (typeof alias === "string") return [{ name: alias }];
   if (!Array.isArray(alias))
     throw new ServiceUrlError(`http.alias must be a string or a list, got ${JSON.stringify(alias)}.`);
-  return alias.map((entry) => {
-    const name = isMap(entry) ? entry.name : entry;
+  return alias.map((entry): AliasEntry => {
+    if (typeof entry === "string") return { name: entry };
+    const { name, hosted_zone } = (isMap(entry) ? entry : {}) as { name?: unknown; hosted_zone?: unknown };
     if (typeof name !== "string") {
       throw new ServiceUrlError(`every http.alias entry needs a host name, got ${JSON.stringify(entry)}.`);
     }
-    return name;
+    return typeof hosted_zone === "string" ? { name, hostedZone: hosted_zone } : { name };
   });
 }
+
+export const aliasNames = (alias: unknown): string[] => aliasEntries(alias).map((entry) => entry.name);
 
 /** `https://<first alias><http.path>` for `service` in `env`. Throws ServiceUrlError with the fix. */
 export function serviceUrl(service: string, env: string, copilotDir: string): string {
@@ -56,7 +64,7 @@ export function serviceUrl(service: string, env: string, copilotDir: string): st
   const [host] = aliasNames(http.alias);
   if (host === undefined) {
     throw new ServiceUrlError(
-      `${path} has no http.alias for "${env}". Set environments.${env}.http.alias to the host the environment's certificate covers (docs/deploy.md, "Host names").`,
+      `${path} has no http.alias for "${env}". Set environments.${env}.http.alias to the host the environment's certificate covers (docs/deploy.md, step 2).`,
     );
   }
   if (!HOSTNAME.test(host)) {

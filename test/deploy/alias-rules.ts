@@ -9,26 +9,8 @@
  * The certificate's names are checked against the aliases by Copilot through ACM at deploy time;
  * that part needs AWS and is not repeated here.
  */
+import { aliasEntries } from "../../scripts/service-url.ts";
 import { at, type Manifest, mergedForEnvironment } from "./copilot-workspace.ts";
-
-export interface AliasEntry {
-  name: string;
-  hostedZone?: string;
-}
-
-/** An `alias` value in any of the forms Copilot accepts: a string, a list of strings, a list of {name, hosted_zone}. */
-export function aliasEntries(alias: unknown): AliasEntry[] {
-  if (alias === undefined || alias === null) return [];
-  if (typeof alias === "string") return [{ name: alias }];
-  if (!Array.isArray(alias))
-    throw new Error(`alias must be a string or a list, got ${JSON.stringify(alias)}`);
-  return alias.map((entry) => {
-    if (typeof entry === "string") return { name: entry };
-    const { name, hosted_zone } = entry as { name?: unknown; hosted_zone?: unknown };
-    if (typeof name !== "string") throw new Error(`alias entry without a name: ${JSON.stringify(entry)}`);
-    return typeof hosted_zone === "string" ? { name, hostedZone: hosted_zone } : { name };
-  });
-}
 
 /** Every ALB routing rule of a merged service manifest: `http` itself, then its additional rules. */
 export function routingRules(merged: Manifest): Array<{ label: string; rule: Record<string, unknown> }> {

@@ -7,8 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { serviceUrl } from "../../scripts/service-url.ts";
-import { aliasEntries, aliasProblems, aliasRecords, importsCertificate } from "./alias-rules.ts";
+import { aliasEntries, serviceUrl } from "../../scripts/service-url.ts";
+import { aliasProblems, aliasRecords, importsCertificate } from "./alias-rules.ts";
 import {
   copilotDir,
   environmentManifestPath,

@@ -6,11 +6,7 @@
 import { z } from "zod";
 import { authConfigShape } from "./auth/auth-config.ts";
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
-}
+export { isLoopbackHost } from "./http/loopback.ts";
 
 const port = z.coerce
   .number({ error: "must be a whole number from 1 to 65535" })

@@ -51,6 +51,13 @@ export const kitConfigShape = {
   SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds", 600_000).default(25_000),
   SSE_KEEPALIVE_MS: positiveInt("milliseconds", 300_000).default(10_000),
+  /** Proxies in front that append to X-Forwarded-For (1 behind the ALB); 0 ignores the header. */
+  TRUSTED_PROXY_HOPS: z.coerce
+    .number({ error: "must be a whole number from 0 to 5" })
+    .int("must be a whole number from 0 to 5")
+    .min(0, "must be a whole number from 0 to 5")
+    .max(5, "must be a whole number from 0 to 5")
+    .default(0),
   ...authConfigShape,
 } as const;
 

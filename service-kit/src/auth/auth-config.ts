@@ -135,3 +135,13 @@ export function rateLimitSettings(config: AuthConfig, mode: ResolvedAuth["mode"]
   const burst = config.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(perMinute / 10));
   return { perMinute, burst: perMinute === 0 ? 0 : burst };
 }
+
+/**
+ * Failed authentication per client address (no or wrong credentials on /mcp, a wrong service token on
+ * /internal): a burst of 20, then one a second. Unlike the per-principal limit it is on in every auth
+ * mode, because the internal API has a token even when /mcp has none; RATE_LIMIT_PER_MINUTE=0 turns
+ * it off with every other limit.
+ */
+export function failedAuthLimitSettings(config: AuthConfig): RateLimitSettings {
+  return config.RATE_LIMIT_PER_MINUTE === 0 ? { perMinute: 0, burst: 0 } : { perMinute: 60, burst: 20 };
+}

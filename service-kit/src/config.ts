@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { authConfigShape } from "./auth/auth-config.ts";
+import { redactUrlCredentials } from "./redact.ts";
 
 export { isLoopbackHost } from "./http/loopback.ts";
 
@@ -109,8 +110,9 @@ export function parseConfig<S extends z.ZodType>(
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|KEYS?)$/;
 
+/** Secret variables are never shown; any other value is shown without the credentials of its URLs. */
 function redactIfSecret(name: string, value: string): string {
-  return SECRET_NAME.test(name) ? "<redacted>" : value;
+  return SECRET_NAME.test(name) ? "<redacted>" : redactUrlCredentials(value);
 }
 
 /** Parses the environment or exits with status 2, printing one line per bad variable. */

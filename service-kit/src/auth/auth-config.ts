@@ -4,6 +4,7 @@
  * that a server reachable from the network never runs without auth unless told so explicitly.
  */
 import { z } from "zod";
+import { insecureUrlProblem } from "./oauth.ts";
 
 const url = z.url({ error: "must be an absolute URL such as https://mcp.example.com" });
 
@@ -99,6 +100,10 @@ export function resolveAuth(config: AuthConfig, loopback: boolean): AuthCheck {
   }
   if (!config.OAUTH_ISSUER)
     return { ok: false, problem: "AUTH_MODE=oauth needs OAUTH_ISSUER (the authorization server)" };
+  const insecure =
+    insecureUrlProblem("OAUTH_ISSUER", config.OAUTH_ISSUER) ??
+    (config.OAUTH_JWKS_URL ? insecureUrlProblem("OAUTH_JWKS_URL", config.OAUTH_JWKS_URL) : undefined);
+  if (insecure !== undefined) return { ok: false, problem: insecure };
   const publicUrl = publicUrlOf(config, loopback);
   if (!publicUrl) {
     return {

@@ -127,6 +127,7 @@ export async function startService<C extends KitConfig>(
     service: definition.info.name,
     version: definition.info.version,
     db,
+    log,
     draining: () => draining,
   };
 

@@ -4,6 +4,7 @@
  * that a server reachable from the network never runs without auth unless told so explicitly.
  */
 import { z } from "zod";
+import { parseLocalApiKeys } from "./api-keys.ts";
 import { insecureUrlProblem } from "./oauth.ts";
 
 const url = z.url({ error: "must be an absolute URL such as https://mcp.example.com" });
@@ -91,7 +92,15 @@ export function resolveAuth(config: AuthConfig, loopback: boolean): AuthCheck {
     if (config.API_KEYS_SSM_PARAMETER) {
       return { ok: true, auth: { mode, keys: { kind: "ssm", parameter: config.API_KEYS_SSM_PARAMETER } } };
     }
-    if (config.API_KEYS) return { ok: true, auth: { mode, keys: { kind: "local", value: config.API_KEYS } } };
+    if (config.API_KEYS) {
+      // Checked here, so a bad key stops the start with exit 2 and one line, like any config error.
+      try {
+        parseLocalApiKeys(config.API_KEYS);
+      } catch (error) {
+        return { ok: false, problem: (error as Error).message };
+      }
+      return { ok: true, auth: { mode, keys: { kind: "local", value: config.API_KEYS } } };
+    }
     return {
       ok: false,
       problem:

@@ -184,12 +184,15 @@ export async function startService<C extends KitConfig>(
     const wait = address === "" ? undefined : failures.blockedFor(address);
     if (wait !== undefined) {
       context.fields.rateLimited = true;
+      context.fields.clientAddress = address;
       return failedAuthLimitResponse(wait);
     }
     const outcome = await auth.authenticate(request);
     if (!outcome.ok) {
       if (address !== "") failures.take(address);
       context.fields.authFailure = outcome.reason;
+      // Who is failing: lets an operator see a guessing address (never the credential itself).
+      context.fields.clientAddress = address;
       return outcome.response;
     }
     context.principal = outcome.principal;

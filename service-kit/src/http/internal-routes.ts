@@ -83,6 +83,7 @@ export function guardInternalRequest(
   const wait = guard.failures.blockedFor(address);
   if (wait !== undefined) {
     context.fields.rateLimited = true;
+    context.fields.clientAddress = address;
     return problem(
       429,
       "rate_limited",
@@ -94,6 +95,7 @@ export function guardInternalRequest(
   if (given === undefined || !sameToken(given, expected)) {
     guard.failures.take(address);
     context.fields.authFailure = given === undefined ? "no service token" : "wrong service token";
+    context.fields.clientAddress = address;
     return problem(
       401,
       "unauthorized",

@@ -18,9 +18,17 @@ interface DevService {
 
 const productPort = Number(process.env.PRODUCT_PORT ?? 3001);
 const orderPort = Number(process.env.ORDER_PORT ?? 3002);
+// The internal reservation API always needs a service token: a fresh random one per run, given to both
+// services and never printed, so no web page can guess it (an INTERNAL_TOKEN already set wins).
+const internalToken =
+  process.env.INTERNAL_TOKEN || Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 const services: DevService[] = [
-  { name: "product-service", port: productPort, env: {} },
-  { name: "order-service", port: orderPort, env: { PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}` } },
+  { name: "product-service", port: productPort, env: { INTERNAL_TOKEN: internalToken } },
+  {
+    name: "order-service",
+    port: orderPort,
+    env: { INTERNAL_TOKEN: internalToken, PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}` },
+  },
 ].filter((service) => existsSync(join(root, service.name, "src", "main.ts"))) as DevService[];
 
 const children: Subprocess[] = [];

@@ -19,6 +19,13 @@ export const orderService: ServiceDefinition<OrderConfig> = {
   migrations: [{ id: "001_orders", sql: ordersMigration }],
   async setup({ config, db, log, metrics, info }) {
     const internalToken = await resolveInternalToken(config);
+    if (internalToken === undefined) {
+      // product-service refuses every reservation without it, so every order would fail later.
+      throw new Error(
+        "INTERNAL_TOKEN is not set: order-service needs product-service's service token to reserve stock. " +
+          "Set INTERNAL_TOKEN to the value product-service has (npm run dev does this), or INTERNAL_TOKEN_SSM_PARAMETER in the cloud.",
+      );
+    }
     const repository = new OrderRepository(db);
     const products = new ProductClient({
       baseUrl: config.PRODUCT_SERVICE_URL,

@@ -2,10 +2,10 @@
  * The internal reservation API that order-service calls (not an MCP tool):
  *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}]}
  *   DELETE /internal/reservations/{order_id}
- * Thin adapter: service token, zod validation, then the Reservations domain. Errors are JSON
+ * Thin adapter: zod validation, then the Reservations domain. The kit guards these routes (root only,
+ * Origin/Host, the service token, JSON only; service-kit/src/http/internal-routes.ts). Errors are JSON
  * `{error, message}` with a message that says what to do.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "service-kit/log";
 import type { KitRoute } from "service-kit/service";
 import { z } from "zod";
@@ -39,10 +39,6 @@ const reservationBody = z.object({
 export interface InternalApiOptions {
   reservations: Reservations;
   log: Logger;
-  /** The current service token; a function so a token read later (from SSM) is picked up. */
-  token: () => string | undefined;
-  /** True when the server listens beyond loopback: then a token is always required. */
-  requireToken: boolean;
 }
 
 function problem(
@@ -52,40 +48,6 @@ function problem(
   extra: Record<string, unknown> = {},
 ): Response {
   return Response.json({ error, message, ...extra }, { status });
-}
-
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
-}
-
-/** Compares hashes so the time taken says nothing about how much of the token was right. */
-function sameToken(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-function presentedToken(request: Request): string | undefined {
-  const header = request.headers.get("authorization");
-  if (header?.toLowerCase().startsWith("bearer ")) return header.slice(7).trim();
-  return request.headers.get("x-internal-token") ?? undefined;
-}
-
-function checkToken(request: Request, options: InternalApiOptions): Response | undefined {
-  const expected = options.token();
-  if (expected === undefined) {
-    if (!options.requireToken) return undefined;
-    return problem(
-      503,
-      "not_configured",
-      "The internal service token is not loaded yet; retry in a few seconds.",
-    );
-  }
-  const given = presentedToken(request);
-  if (given !== undefined && sameToken(given, expected)) return undefined;
-  return problem(
-    401,
-    "unauthorized",
-    "This internal API needs the service token: send Authorization: Bearer <INTERNAL_TOKEN> or X-Internal-Token.",
-  );
 }
 
 function presentLine(line: ReservedLine): Record<string, unknown> {
@@ -114,8 +76,6 @@ async function readJson(request: Request): Promise<unknown> {
 }
 
 async function reserve(request: Request, options: InternalApiOptions): Promise<Response> {
-  const denied = checkToken(request, options);
-  if (denied) return denied;
   const body = await readJson(request);
   if (body === undefined)
     return problem(
@@ -181,10 +141,19 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
   }
 }
 
+/** The order id at the end of the path, or undefined when its percent-encoding is broken. */
+function orderIdInPath(request: Request): string | undefined {
+  try {
+    return decodeURIComponent(new URL(request.url).pathname.split("/").pop() ?? "");
+  } catch {
+    return undefined;
+  }
+}
+
 async function release(request: Request, options: InternalApiOptions): Promise<Response> {
-  const denied = checkToken(request, options);
-  if (denied) return denied;
-  const raw = decodeURIComponent(new URL(request.url).pathname.split("/").pop() ?? "");
+  const raw = orderIdInPath(request);
+  if (raw === undefined)
+    return problem(400, "invalid_request", "The order id in the path is not valid percent-encoding.");
   const parsed = orderId.safeParse(raw);
   if (!parsed.success)
     return problem(400, "invalid_request", `${parsed.error.issues[0]?.message ?? "bad order_id"}.`);

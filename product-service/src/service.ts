@@ -1,7 +1,6 @@
 /** product-service as a kit service definition: migrations, demo seed, MCP server. */
 
 import { resolveInternalToken } from "service-kit/auth/secrets";
-import { isLoopbackHost } from "service-kit/config";
 import type { ServiceDefinition } from "service-kit/service";
 import demoCatalog from "../data/demo-catalog.json" with { type: "json" };
 import catalogMigration from "../migrations/001_catalog.sql" with { type: "text" };
@@ -30,13 +29,17 @@ export const productService: ServiceDefinition<ProductConfig> = {
       const seeded = await catalog.seedIfEmpty(demoCatalog);
       if (seeded) log.info("seeded the demo catalogue into an empty database", { ...seeded });
     }
-    const routes = internalRoutes({
-      reservations: new Reservations(db),
-      log,
-      token: () => internalToken,
-      requireToken: !isLoopbackHost(config.HOST),
-    });
-    return { createMcpServer: () => createProductMcpServer(catalog, { log, metrics }, info.version), routes };
+    if (internalToken === undefined) {
+      // Only on loopback (the config refuses it elsewhere): the catalogue works, orders cannot reserve.
+      log.warn("the internal reservation API is off: INTERNAL_TOKEN is not set", {
+        advice: "set the same INTERNAL_TOKEN on product-service and order-service; npm run dev does this",
+      });
+    }
+    const routes = internalRoutes({ reservations: new Reservations(db), log });
+    return {
+      createMcpServer: () => createProductMcpServer(catalog, { log, metrics }, info.version),
+      internal: { token: () => internalToken, routes },
+    };
   },
 };
 

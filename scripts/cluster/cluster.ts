@@ -1,8 +1,8 @@
 /**
  * A local copy of the cloud topology: one PostgreSQL (Aurora), nginx routing `/product/*` and
  * `/order/*` round-robin (the ALB rules), N tasks of each compiled service with BASE_PATH and their own
- * schema, and order tasks reaching product-service through the proxy (as Service Connect load-balances
- * across product tasks). The fault tests drive it through this API.
+ * schema, and order tasks reaching product-service's root-only internal API through a second nginx
+ * listener that load-balances across product tasks, as Service Connect does. The fault tests drive it through this API.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -122,6 +122,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const internalToken = randomToken();
     const proxyPort = options.port ?? (await freePort());
     const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+    const serviceConnectPort = await freePort();
     const envFor = (kind: ServiceKind, port: number): Record<string, string> => ({
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",
@@ -131,8 +132,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       DATABASE_URL: dbUrl as string,
       DATABASE_SCHEMA: SCHEMAS[kind],
       INTERNAL_TOKEN: internalToken,
+      // nginx appends the caller to X-Forwarded-For as the ALB does (docs/security.md).
+      TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "info",
-      ...(kind === "order" ? { PRODUCT_SERVICE_URL: `${proxyUrl}/product` } : {}),
+      ...(kind === "order" ? { PRODUCT_SERVICE_URL: `http://127.0.0.1:${serviceConnectPort}` } : {}),
       ...options.env,
       ...(kind === "product" ? options.productEnv : options.orderEnv),
     });
@@ -173,6 +176,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         prefix: BASE_PATHS[kind],
         ports: instances.filter((instance) => instance.spec.kind === kind).map((instance) => instance.port),
       })),
+      serviceConnect: { port: serviceConnectPort, prefix: BASE_PATHS.product },
     });
     log(`starting ${instances.map((instance) => instance.name).join(", ")}`);
     await Promise.all(instances.map((instance) => instance.start()));

@@ -29,6 +29,12 @@ export interface NginxOptions {
   /** Folder for the config, pid, logs and temp files. */
   dir: string;
   readTimeoutSeconds?: number;
+  /**
+   * A second listener standing in for Copilot Service Connect: every path, unchanged, to the upstream
+   * of the route with this prefix. order-service reaches product-service's root-only internal API
+   * through it, never through the ALB listener (which only routes `/product/*`).
+   */
+  serviceConnect?: { port: number; prefix: string };
 }
 
 function upstreamName(prefix: string): string {
@@ -84,7 +90,22 @@ ${locations.join("\n")}
       return 404 '{"error":"not_found","message":"No service here: use ${options.routes.map((r) => `${r.prefix}/mcp`).join(" or ")}."}';
     }
   }
+${options.serviceConnect ? serviceConnectServer(options.serviceConnect, timeout) : ""}}
+`;
 }
+
+function serviceConnectServer(connect: { port: number; prefix: string }, timeout: number): string {
+  return `  server {
+    listen 127.0.0.1:${connect.port};
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $http_host;
+    proxy_read_timeout ${timeout}s;
+    proxy_connect_timeout 2s;
+    proxy_next_upstream error timeout;
+    proxy_next_upstream_tries 2;
+    location / { proxy_pass http://${upstreamName(connect.prefix)}; }
+  }
 `;
 }
 

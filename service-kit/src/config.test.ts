@@ -64,3 +64,16 @@ test("isLoopbackHost", () => {
     expect(isLoopbackHost(host)).toBe(true);
   for (const host of ["0.0.0.0", "10.0.0.1", "example.com", "::"]) expect(isLoopbackHost(host)).toBe(false);
 });
+
+test("a bad URL is reported without its password", () => {
+  const result = parseConfig(schema, {
+    DATABASE_URL: "mysql://shop:s3cret-db-pass@db.internal:3306/shop",
+    OAUTH_ISSUER: "not a url with user:t0ken-pass@host",
+  });
+  expect(result.ok).toBe(false);
+  if (result.ok) return;
+  const printed = result.problems.join("\n");
+  expect(printed).toContain("mysql://shop:***@db.internal:3306/shop");
+  expect(printed).not.toContain("s3cret-db-pass");
+  expect(printed).not.toContain("t0ken-pass");
+});

@@ -5,12 +5,9 @@
  */
 import { z } from "zod";
 import { authConfigShape } from "./auth/auth-config.ts";
+import { redactUrlCredentials } from "./redact.ts";
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
-}
+export { isLoopbackHost } from "./http/loopback.ts";
 
 const port = z.coerce
   .number({ error: "must be a whole number from 1 to 65535" })
@@ -55,6 +52,13 @@ export const kitConfigShape = {
   SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds", 600_000).default(25_000),
   SSE_KEEPALIVE_MS: positiveInt("milliseconds", 300_000).default(10_000),
+  /** Proxies in front that append to X-Forwarded-For (1 behind the ALB); 0 ignores the header. */
+  TRUSTED_PROXY_HOPS: z.coerce
+    .number({ error: "must be a whole number from 0 to 5" })
+    .int("must be a whole number from 0 to 5")
+    .min(0, "must be a whole number from 0 to 5")
+    .max(5, "must be a whole number from 0 to 5")
+    .default(0),
   ...authConfigShape,
 } as const;
 
@@ -106,8 +110,9 @@ export function parseConfig<S extends z.ZodType>(
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|KEYS?)$/;
 
+/** Secret variables are never shown; any other value is shown without the credentials of its URLs. */
 function redactIfSecret(name: string, value: string): string {
-  return SECRET_NAME.test(name) ? "<redacted>" : value;
+  return SECRET_NAME.test(name) ? "<redacted>" : redactUrlCredentials(value);
 }
 
 /** Parses the environment or exits with status 2, printing one line per bad variable. */

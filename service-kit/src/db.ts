@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { SQL } from "bun";
 import { GroupCommit } from "./db/group-commit.ts";
 import { withCachedReads } from "./db/sqlite-reads.ts";
+import { redactUrlCredentials } from "./redact.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -90,7 +91,7 @@ export function dialectOf(url: string): Dialect {
 
 /** Hides the password of a database URL so that it can be logged. */
 export function redactDatabaseUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+  return redactUrlCredentials(url);
 }
 
 export interface OpenOptions {

@@ -3,6 +3,7 @@
  * load balancer kill healthy tasks; `/ready` says whether this task can do useful work right now.
  */
 import type { Database } from "./db.ts";
+import type { Logger } from "./log.ts";
 
 export interface HealthState {
   service: string;
@@ -11,6 +12,8 @@ export interface HealthState {
   /** Set while draining on SIGTERM so the load balancer stops sending new work. */
   draining: () => boolean;
   readyTimeoutMs?: number;
+  /** Where the database's own error goes: the log, never the (unauthenticated) answer. */
+  log?: Logger;
 }
 
 function json(status: number, body: unknown): Response {
@@ -35,8 +38,10 @@ export async function readinessResponse(state: HealthState): Promise<Response> {
     await Promise.race([state.db.ping(), timeout]);
     return json(200, { status: "ready", service: state.service, database: state.db.dialect });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return json(503, { status: "unavailable", service: state.service, reason: `database: ${reason}` });
+    state.log?.warn("not ready: the database did not answer", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return json(503, { status: "unavailable", service: state.service, reason: "database unavailable" });
   } finally {
     clearTimeout(timer);
   }

@@ -31,3 +31,18 @@ test("a child logger redacts its own fields, and a call's fields win over the ba
   child.debug("x", { component: "override" });
   expect(lines[0]).toMatchObject({ token: "[redacted]", component: "override", service: "s" });
 });
+
+test("URL credentials in messages and text fields are hidden, e-mail principals are not", () => {
+  const { lines, sink } = capture();
+  const log = createLogger("info", {}, sink);
+  log.error("could not connect to postgres://app:s3cret@db/shop", {
+    error: "connect ECONNREFUSED postgres://app:s3cret@db:5432/shop",
+    principal: "alice@example.com",
+  });
+  const text = JSON.stringify(lines);
+  expect(text).not.toContain("s3cret");
+  expect(lines[0]).toMatchObject({
+    principal: "alice@example.com",
+    error: expect.stringContaining("app:***@db"),
+  });
+});

@@ -1,7 +1,10 @@
 /**
  * JSON lines to stdout, which Copilot ships to CloudWatch Logs. Fields whose names look like
- * secrets are replaced before a line is written, so a careless call site cannot leak a key.
+ * secrets are replaced before a line is written, and URL credentials in text fields are hidden (a
+ * database error or a start-up line may carry a URL), so a careless call site cannot leak a key.
  */
+import { redactUrlCredentials } from "./redact.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -62,7 +65,8 @@ function redactInto(into: LogFields, fields: LogFields): LogFields {
   for (const key in fields) {
     const value = fields[key];
     if (value === undefined) continue;
-    into[key] = isSecretName(key) ? "[redacted]" : value;
+    if (isSecretName(key)) into[key] = "[redacted]";
+    else into[key] = typeof value === "string" ? redactUrlCredentials(value) : value;
   }
   return into;
 }
@@ -75,7 +79,12 @@ export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSin
   const threshold = LEVEL_RANK[level];
   const write = (lineLevel: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_RANK[lineLevel] < threshold) return;
-    const record: LogFields = { time: new Date().toISOString(), level: lineLevel, msg: message, ...base };
+    const record: LogFields = {
+      time: new Date().toISOString(),
+      level: lineLevel,
+      msg: redactUrlCredentials(message),
+      ...base,
+    };
     sink(JSON.stringify(fields ? redactInto(record, fields) : record));
   };
   return {

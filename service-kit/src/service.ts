@@ -4,7 +4,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { Elysia } from "elysia";
-import { rateLimitSettings, resolveAuth } from "./auth/auth-config.ts";
+import { failedAuthLimitSettings, rateLimitSettings, resolveAuth } from "./auth/auth-config.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import type { Principal } from "./auth/principal.ts";
 import { isLoopbackHost, type KitConfig } from "./config.ts";
@@ -16,9 +16,12 @@ import {
   openDatabase,
 } from "./db.ts";
 import { livenessResponse, readinessResponse } from "./health.ts";
+import { clientAddress } from "./http/client-address.ts";
 import { corsHeaders, preflightResponse } from "./http/cors.ts";
+import { fallbackResponse } from "./http/fallback.ts";
+import { guardInternalRequest, type InternalApi, type KitRoute } from "./http/internal-routes.ts";
 import { checkOriginAndHost, type OriginPolicy } from "./http/origin-guard.ts";
-import { RateLimiter, rateLimitResponse } from "./http/rate-limit.ts";
+import { failedAuthLimitResponse, RateLimiter, rateLimitResponse } from "./http/rate-limit.ts";
 import { newRequestContext, type RequestContext } from "./http/request-context.ts";
 import { writeRequestLog } from "./http/request-log.ts";
 import type { Logger } from "./log.ts";
@@ -44,17 +47,13 @@ export interface ServiceDeps<C extends KitConfig> {
   metrics: Metrics;
 }
 
-export interface KitRoute {
-  method: "GET" | "POST" | "DELETE";
-  /** Served at this path and under BASE_PATH. */
-  path: string;
-  handle(request: Request, context: RequestContext): Promise<Response>;
-}
+export type { InternalApi, KitRoute };
 
 export interface ServiceRuntime {
   /** Builds the MCP server for one session (or one stateless request) of this caller. */
   createMcpServer(principal: Principal): McpServer;
-  routes?: KitRoute[];
+  /** Service-to-service routes: root only, behind the service token (see http/internal-routes.ts). */
+  internal?: InternalApi;
   /** Stops background work (reconcilers); called during shutdown, before the database closes. */
   stop?(): Promise<void>;
 }
@@ -101,6 +100,7 @@ export async function startService<C extends KitConfig>(
   const auth = await createAuthenticator(authCheck.auth, config, { log, serviceName: definition.info.name });
   const limits = rateLimitSettings(config, authCheck.auth.mode);
   const limiter = new RateLimiter(limits);
+  const failures = new RateLimiter(failedAuthLimitSettings(config));
   const db = await openServiceDatabase(definition, config);
   const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
   const events = new DatabaseEventStore(db);
@@ -118,12 +118,16 @@ export async function startService<C extends KitConfig>(
     allowedOrigins: config.ALLOWED_ORIGINS,
     loopbackBind: isLoopbackHost(config.HOST),
   };
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  const addressOf = (request: Request): string =>
+    clientAddress(request, server?.requestIP(request)?.address, config.TRUSTED_PROXY_HOPS);
   const inFlight = new InFlightTracker();
   let draining = false;
   const health = {
     service: definition.info.name,
     version: definition.info.version,
     db,
+    log,
     draining: () => draining,
   };
 
@@ -174,9 +178,21 @@ export async function startService<C extends KitConfig>(
   const mcp = instrument(async (request, context) => {
     const verdict = checkOriginAndHost(request, policy);
     if (!verdict.ok) return jsonRpcErrorResponse(verdict.status, -32000, verdict.message);
+    // Callers without valid credentials are limited per address, and refused before their credentials
+    // are checked, so keys and tokens cannot be guessed at speed (AUTH_MODE=none never fails).
+    const address = auth.mode === "none" ? "" : addressOf(request);
+    const wait = address === "" ? undefined : failures.blockedFor(address);
+    if (wait !== undefined) {
+      context.fields.rateLimited = true;
+      context.fields.clientAddress = address;
+      return failedAuthLimitResponse(wait);
+    }
     const outcome = await auth.authenticate(request);
     if (!outcome.ok) {
+      if (address !== "") failures.take(address);
       context.fields.authFailure = outcome.reason;
+      // Who is failing: lets an operator see a guessing address (never the credential itself).
+      context.fields.clientAddress = address;
       return outcome.response;
     }
     context.principal = outcome.principal;
@@ -218,29 +234,22 @@ export async function startService<C extends KitConfig>(
     const ready = instrument(() => readinessResponse(health));
     app.get(`${prefix}/health`, ({ request }) => live(request));
     app.get(`${prefix}/ready`, ({ request }) => ready(request));
-    for (const route of runtime.routes ?? []) {
-      const handle = instrument(route.handle);
-      app.route(route.method, `${prefix}${route.path}`, ({ request }) => handle(request), { parse: "none" });
-    }
   }
-  app.onError(({ code }) => {
-    if (code === "NOT_FOUND") {
-      return Response.json(
-        {
-          error: "not_found",
-          message: `No such route. The MCP endpoint is ${mcpPath}; health is at ${base}/health.`,
-        },
-        { status: 404 },
-      );
-    }
-    return Response.json(
-      { error: "bad_request", message: "The request could not be processed." },
-      { status: 400 },
-    );
-  });
+  const internal = runtime.internal;
+  // Root only: under BASE_PATH the load balancer would route the internet to them.
+  for (const route of internal?.routes ?? []) {
+    const guard = { token: internal?.token ?? (() => undefined), policy, failures };
+    const handle = instrument((request, context) => {
+      const refused = guardInternalRequest(request, addressOf(request), guard, context);
+      return refused ?? route.handle(request, context);
+    });
+    app.route(route.method, route.path, ({ request }) => handle(request), { parse: "none" });
+  }
+  app.onError(({ code }) => fallbackResponse(code, mcpPath, base));
   app.listen({ port: config.PORT, hostname: config.HOST });
-  const server = app.server;
+  server = app.server ?? undefined;
   if (!server) throw new Error(`could not listen on ${config.HOST}:${config.PORT}`);
+  const listening = server;
   const port = server.port ?? config.PORT;
   const sweepMs = Math.min(60_000, Math.max(1000, (config.SESSION_TTL_SECONDS * 1000) / 4));
   let liveSessions = 0;
@@ -249,6 +258,7 @@ export async function startService<C extends KitConfig>(
     const sweep = async (): Promise<void> => {
       await endpoint.sweep(now);
       limiter.sweep(now);
+      failures.sweep(now);
       await events.prune(now - Math.min(EVENT_TTL_MS, config.SESSION_TTL_SECONDS * 1000));
       // Logged on change only: lets operators (and the abandoned-session test) see memory being released.
       if (endpoint.liveSessionCount !== liveSessions) {
@@ -271,11 +281,11 @@ export async function startService<C extends KitConfig>(
       log.info("shutting down", { reason, inFlight: inFlight.count });
       clearInterval(sweeper);
       auth.stop();
-      const stopped = server.stop(false);
+      const stopped = listening.stop(false);
       const drained = await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.warn("drain timed out; closing remaining requests", { inFlight: inFlight.count });
       await endpoint.closeAll();
-      await server.stop(true);
+      await listening.stop(true);
       await stopped;
       await runtime.stop?.();
       await db.close();

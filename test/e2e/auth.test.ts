@@ -358,7 +358,7 @@ describe("rate limiting per principal", () => {
     service = await startService("product-service", {
       env: {
         AUTH_MODE: "api-key",
-        API_KEYS: "alice=rmcp_alice_dev_key,bob=rmcp_bob_dev_key",
+        API_KEYS: "alice=rmcp_alice_dev_key_0123456789,bob=rmcp_bob_dev_key_0123456789ab",
         RATE_LIMIT_PER_MINUTE: "60",
         RATE_LIMIT_BURST: "3",
       },
@@ -370,7 +370,7 @@ describe("rate limiting per principal", () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i < 5; i++) {
-      const response = await post(service.mcpUrl, INIT, bearer("rmcp_alice_dev_key"));
+      const response = await post(service.mcpUrl, INIT, bearer("rmcp_alice_dev_key_0123456789"));
       statuses.push(response.status);
       if (response.status === 429) limited = response;
       else await response.text();
@@ -382,8 +382,8 @@ describe("rate limiting per principal", () => {
     expect(body.error.message).toMatch(
       /^Rate limit exceeded: at most 60 requests per minute per caller\. Retry after \d+ seconds\.$/,
     );
-    expect((await post(service.mcpUrl, INIT, bearer("rmcp_bob_dev_key"))).status).toBe(200);
+    expect((await post(service.mcpUrl, INIT, bearer("rmcp_bob_dev_key_0123456789ab"))).status).toBe(200);
     await Bun.sleep(1100);
-    expect((await post(service.mcpUrl, INIT, bearer("rmcp_alice_dev_key"))).status).toBe(200);
+    expect((await post(service.mcpUrl, INIT, bearer("rmcp_alice_dev_key_0123456789"))).status).toBe(200);
   });
 });

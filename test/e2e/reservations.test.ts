@@ -1,11 +1,18 @@
 /**
  * product-service's internal reservation API, black box: the compiled binary, raw HTTP, a service
- * token, and BASE_PATH=/product so both the internal and the public path are exercised.
+ * token, and BASE_PATH=/product to show the API is served at the root only (the load balancer routes
+ * only `/product/*`, so the internet never reaches it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { type ConnectedClient, callTool, connectClient } from "../support/mcp-client.ts";
-import { binaryPath, type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
+import {
+  binaryPath,
+  runToExit,
+  type ServiceHandle,
+  startService,
+  tempDir,
+} from "../support/service-process.ts";
 
 const TOKEN = "reservations-e2e-token-0123456789";
 
@@ -45,9 +52,9 @@ describe("product-service internal reservations", () => {
     });
   }
 
-  test("without the token, both the internal and the public path answer 401 and take no stock", async () => {
+  test("without the token the API answers 401 and takes no stock; under BASE_PATH it does not exist", async () => {
     const body = JSON.stringify({ order_id: "e2e-noauth", items: [{ product_id: "p002", quantity: 1 }] });
-    for (const url of [`${root}/internal/reservations`, `${product.baseUrl}/internal/reservations`]) {
+    for (const url of [`${root}/internal/reservations`]) {
       const attempts: Record<string, string>[] = [
         {},
         { authorization: "Bearer wrong-token-wrong-token" },
@@ -63,8 +70,19 @@ describe("product-service internal reservations", () => {
         expect(((await response.json()) as { error: string }).error).toBe("unauthorized");
       }
     }
-    const release = await fetch(`${product.baseUrl}/internal/reservations/e2e-noauth`, { method: "DELETE" });
+    const release = await fetch(`${root}/internal/reservations/e2e-noauth`, { method: "DELETE" });
     expect(release.status).toBe(401);
+    for (const [method, path] of [
+      ["POST", "/internal/reservations"],
+      ["DELETE", "/internal/reservations/e2e-noauth"],
+    ] as const) {
+      const response = await fetch(`${product.baseUrl}${path}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        ...(method === "POST" ? { body } : {}),
+      });
+      expect(response.status).toBe(404);
+    }
     expect(await stock("p002")).toBe(100);
   });
 
@@ -124,11 +142,11 @@ describe("product-service internal reservations", () => {
     expect(await stock("p003")).toBe(35);
   });
 
-  test("release restores the stock, idempotently, through the public path too", async () => {
+  test("release restores the stock, idempotently", async () => {
     await reserve({ order_id: "e2e-rel", items: [{ product_id: "p005", quantity: 4 }] });
     expect(await stock("p005")).toBe(71);
     const headers = { authorization: `Bearer ${TOKEN}` };
-    const first = await fetch(`${product.baseUrl}/internal/reservations/e2e-rel`, {
+    const first = await fetch(`${root}/internal/reservations/e2e-rel`, {
       method: "DELETE",
       headers,
     });
@@ -193,4 +211,13 @@ test("a product-service bound beyond loopback without INTERNAL_TOKEN refuses to 
   expect(lines).toEqual([
     "config error: INTERNAL_TOKEN must be set when HOST (0.0.0.0) is not a loopback address, or INTERNAL_TOKEN_SSM_PARAMETER must name it (it is not set)",
   ]);
+});
+
+test("an order-service without INTERNAL_TOKEN refuses to start, naming the variable", async () => {
+  const result = await runToExit("order-service", {
+    HOST: "127.0.0.1",
+    DATABASE_URL: `sqlite://${join(tempDir(), "orders.sqlite")}`,
+  });
+  expect(result.code).toBe(1);
+  expect(`${result.stdout}${result.stderr}`).toContain("INTERNAL_TOKEN is not set");
 });

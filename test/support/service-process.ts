@@ -10,6 +10,9 @@ import { ensureBuilt } from "../../scripts/build.ts";
 
 export type ServiceName = "product-service" | "order-service";
 
+/** The service token every started service gets unless a test passes its own INTERNAL_TOKEN. */
+export const TEST_INTERNAL_TOKEN = "test-internal-token-0123456789abcdef";
+
 const builds = new Map<ServiceName, Promise<string>>();
 
 /** Path to dist/<service>, compiled again if any source is newer than the binary. */
@@ -69,6 +72,9 @@ export async function startService(service: ServiceName, options: StartOptions =
     PORT: String(port),
     LOG_LEVEL: "info",
     DATABASE_URL: options.databaseUrl ?? `sqlite://${join(tempDir(), `${service}.sqlite`)}`,
+    // The internal API always needs a token; both services started by a test share this one unless
+    // the test sets its own (or INTERNAL_TOKEN: "" to start without).
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     ...options.env,
   };
   const child = Bun.spawn([binary, "serve"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });

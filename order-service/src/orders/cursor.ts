@@ -10,10 +10,14 @@ export function encodeListCursor(lastId: string, status: string | null): string 
   return encodeCursor({ b: lastId, s: status });
 }
 
+// What an order id can look like (ids are `ord-<UUIDv7>`); a forged cursor carrying anything else,
+// such as a NUL that PostgreSQL cannot store in text, is refused before it reaches SQL.
+const ORDER_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
 export function decodeListCursor(cursor: string, status: string | null): string {
   return decodeCursor<ListCursor>(
     cursor,
-    (payload) => typeof payload.b === "string" && payload.b.length > 0 && (payload.s ?? null) === status,
+    (payload) => typeof payload.b === "string" && ORDER_ID.test(payload.b) && (payload.s ?? null) === status,
     "The cursor does not belong to this listing. Call list_orders without a cursor (same status filter), then pass the next_cursor it returns.",
   ).b;
 }

@@ -249,6 +249,14 @@ describe("get, list and cancel", () => {
     expect(misuse.message).toContain("without a cursor");
   });
 
+  test("a forged list cursor whose order id no order can have is refused before SQL", async () => {
+    for (const b of ["ord-1\u0000", "x".repeat(101), "' OR 1=1 --"]) {
+      const cursor = Buffer.from(JSON.stringify({ b, s: null })).toString("base64url");
+      const refused = await rejectionOf(orders.list("alice", { limit: 2, cursor }));
+      expect(refused.message).toContain("without a cursor");
+    }
+  });
+
   test("cancel releases the stock once; a second cancel changes nothing; rejected orders refuse", async () => {
     const order = await orders.create("alice", { items: [{ productId: "p002", quantity: 5 }] }, "r1");
     expect(await catalogue.stock("p002")).toBe(95);

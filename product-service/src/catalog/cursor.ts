@@ -19,13 +19,20 @@ export function encodeSearchCursor(offset: number, fingerprint: string): string 
   return encodeCursor({ o: offset, f: fingerprint });
 }
 
+/**
+ * Far beyond any catalogue page; a forged cursor with a larger (or unsafe) offset is refused here
+ * rather than by the database ("datatype mismatch" for an OFFSET beyond 64 bits).
+ */
+const MAX_OFFSET = 10_000_000;
+
 export function decodeSearchCursor(cursor: string, fingerprint: string): number {
   return decodeCursor<SearchCursor>(
     cursor,
     (payload) =>
       typeof payload.o === "number" &&
-      Number.isInteger(payload.o) &&
+      Number.isSafeInteger(payload.o) &&
       payload.o >= 0 &&
+      payload.o <= MAX_OFFSET &&
       payload.f === fingerprint,
     "The cursor is not valid for this search. Repeat the search without a cursor, then pass the next_cursor it returns.",
   ).o;

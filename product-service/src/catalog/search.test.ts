@@ -80,6 +80,17 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await expect(catalog.search({ limit: 2, cursor: forged })).rejects.toThrow(/cursor/);
     });
 
+    test("a real cursor with a forged huge offset is a DomainError, not a database error", async () => {
+      const page = await catalog.search({ limit: 2 });
+      const { f } = JSON.parse(Buffer.from(page.nextCursor as string, "base64url").toString()) as {
+        f: string;
+      };
+      for (const o of [1e20, 2 ** 53 + 2, 1e308, 10_000_001]) {
+        const forged = Buffer.from(JSON.stringify({ o, f })).toString("base64url");
+        await expect(catalog.search({ limit: 2, cursor: forged })).rejects.toBeInstanceOf(DomainError);
+      }
+    });
+
     test("filters by category, price and stock", async () => {
       const page = await catalog.search({
         category: "electronics",

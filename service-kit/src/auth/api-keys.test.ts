@@ -29,17 +29,31 @@ describe("createApiKey", () => {
 });
 
 describe("parseLocalApiKeys", () => {
+  test("a key shorter than 24 characters is refused, naming the entry but not the key", () => {
+    expect(() => parseLocalApiKeys("alice=rmcp_alice_dev_key_0123456789,bob=short-key-123")).toThrow(
+      "API_KEYS entry 2 (bob) has a key shorter than 24 characters",
+    );
+    try {
+      parseLocalApiKeys("bob=short-key-123");
+    } catch (error) {
+      expect(String(error)).not.toContain("short-key-123");
+    }
+    expect(parseLocalApiKeys(`alice=${"x".repeat(24)}`)).toHaveLength(1);
+  });
+
   test("reads principal=key pairs with every scope", () => {
-    const records = parseLocalApiKeys(" alice=k1 , bob=k=2,");
+    const records = parseLocalApiKeys(
+      " alice=k1-0123456789abcdefghijklmn , bob=k=2-0123456789abcdefghijklm,",
+    );
     expect(records.map((r) => [r.principal, r.sha256])).toEqual([
-      ["alice", sha256Hex("k1")],
-      ["bob", sha256Hex("k=2")],
+      ["alice", sha256Hex("k1-0123456789abcdefghijklmn")],
+      ["bob", sha256Hex("k=2-0123456789abcdefghijklm")],
     ]);
     expect(records[0]?.scopes).toEqual(["products:read", "orders:read", "orders:write"]);
   });
 
   test("a malformed entry is named by position, never by its text", () => {
-    expect(() => parseLocalApiKeys("alice=k1,secretwithoutequals")).toThrow(
+    expect(() => parseLocalApiKeys("alice=k1-0123456789abcdefghijklmn,secretwithoutequals")).toThrow(
       "API_KEYS entry 2 is not principal=key",
     );
     try {

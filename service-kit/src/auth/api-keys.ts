@@ -9,6 +9,9 @@ import { ALL_SCOPES, type Principal } from "./principal.ts";
 
 export const API_KEY_PREFIX = "rmcp_";
 
+/** Shorter keys can be guessed; `keys create` makes 48 characters. */
+export const MIN_LOCAL_KEY_LENGTH = 24;
+
 export const keyRecordSchema = z.object({
   id: z.string().min(1).max(128),
   principal: z.string().min(1).max(256),
@@ -59,6 +62,11 @@ export function parseLocalApiKeys(value: string): KeyRecord[] {
       // The message names the position, never the text, because the text holds a key.
       throw new Error(
         `API_KEYS entry ${index + 1} is not principal=key; write e.g. API_KEYS=alice=<key>,bob=<key>`,
+      );
+    }
+    if (key.length < MIN_LOCAL_KEY_LENGTH) {
+      throw new Error(
+        `API_KEYS entry ${index + 1} (${principal}) has a key shorter than ${MIN_LOCAL_KEY_LENGTH} characters; use a long random key, e.g. from "keys create"`,
       );
     }
     records.push({ id: `local-${index + 1}`, principal, sha256: sha256Hex(key), scopes: [...ALL_SCOPES] });

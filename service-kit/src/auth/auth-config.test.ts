@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type AuthConfig, rateLimitSettings, resolveAuth } from "./auth-config.ts";
+import { type AuthConfig, failedAuthLimitSettings, rateLimitSettings, resolveAuth } from "./auth-config.ts";
 
 const base: AuthConfig = { HOST: "0.0.0.0", PORT: 8080, BASE_PATH: "/product", API_KEYS_CACHE_SECONDS: 60 };
 
@@ -63,4 +63,27 @@ test("rate limits default to 600/min (burst 60) with auth, off without, and 0 di
     perMinute: 0,
     burst: 0,
   });
+});
+
+test("failed authentication is limited in every mode, off only with RATE_LIMIT_PER_MINUTE=0", () => {
+  expect(failedAuthLimitSettings(base)).toEqual({ perMinute: 60, burst: 20 });
+  expect(failedAuthLimitSettings({ ...base, RATE_LIMIT_PER_MINUTE: 30 })).toEqual({
+    perMinute: 60,
+    burst: 20,
+  });
+  expect(failedAuthLimitSettings({ ...base, RATE_LIMIT_PER_MINUTE: 0 })).toEqual({ perMinute: 0, burst: 0 });
+});
+
+test("oauth refuses http issuers and JWKS URLs off loopback at start", () => {
+  const oauth = { ...base, AUTH_MODE: "oauth" as const, PUBLIC_URL: "https://mcp.example.com" };
+  const issuer = resolveAuth({ ...oauth, OAUTH_ISSUER: "http://auth.example.com" }, false);
+  expect(issuer.ok).toBe(false);
+  if (!issuer.ok) expect(issuer.problem).toContain("OAUTH_ISSUER must be an https:// URL");
+  const jwks = resolveAuth(
+    { ...oauth, OAUTH_ISSUER: "https://auth.example.com", OAUTH_JWKS_URL: "http://auth.example.com/jwks" },
+    false,
+  );
+  expect(jwks.ok).toBe(false);
+  if (!jwks.ok) expect(jwks.problem).toContain("OAUTH_JWKS_URL must be an https:// URL");
+  expect(resolveAuth({ ...oauth, OAUTH_ISSUER: "http://127.0.0.1:9000" }, false).ok).toBe(true);
 });

@@ -4,6 +4,8 @@
  * that a server reachable from the network never runs without auth unless told so explicitly.
  */
 import { z } from "zod";
+import { parseLocalApiKeys } from "./api-keys.ts";
+import { insecureUrlProblem } from "./oauth.ts";
 
 const url = z.url({ error: "must be an absolute URL such as https://mcp.example.com" });
 
@@ -90,7 +92,15 @@ export function resolveAuth(config: AuthConfig, loopback: boolean): AuthCheck {
     if (config.API_KEYS_SSM_PARAMETER) {
       return { ok: true, auth: { mode, keys: { kind: "ssm", parameter: config.API_KEYS_SSM_PARAMETER } } };
     }
-    if (config.API_KEYS) return { ok: true, auth: { mode, keys: { kind: "local", value: config.API_KEYS } } };
+    if (config.API_KEYS) {
+      // Checked here, so a bad key stops the start with exit 2 and one line, like any config error.
+      try {
+        parseLocalApiKeys(config.API_KEYS);
+      } catch (error) {
+        return { ok: false, problem: (error as Error).message };
+      }
+      return { ok: true, auth: { mode, keys: { kind: "local", value: config.API_KEYS } } };
+    }
     return {
       ok: false,
       problem:
@@ -99,6 +109,10 @@ export function resolveAuth(config: AuthConfig, loopback: boolean): AuthCheck {
   }
   if (!config.OAUTH_ISSUER)
     return { ok: false, problem: "AUTH_MODE=oauth needs OAUTH_ISSUER (the authorization server)" };
+  const insecure =
+    insecureUrlProblem("OAUTH_ISSUER", config.OAUTH_ISSUER) ??
+    (config.OAUTH_JWKS_URL ? insecureUrlProblem("OAUTH_JWKS_URL", config.OAUTH_JWKS_URL) : undefined);
+  if (insecure !== undefined) return { ok: false, problem: insecure };
   const publicUrl = publicUrlOf(config, loopback);
   if (!publicUrl) {
     return {
@@ -134,4 +148,14 @@ export function rateLimitSettings(config: AuthConfig, mode: ResolvedAuth["mode"]
   const perMinute = config.RATE_LIMIT_PER_MINUTE ?? (mode === "none" ? 0 : 600);
   const burst = config.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(perMinute / 10));
   return { perMinute, burst: perMinute === 0 ? 0 : burst };
+}
+
+/**
+ * Failed authentication per client address (no or wrong credentials on /mcp, a wrong service token on
+ * /internal): a burst of 20, then one a second. Unlike the per-principal limit it is on in every auth
+ * mode, because the internal API has a token even when /mcp has none; RATE_LIMIT_PER_MINUTE=0 turns
+ * it off with every other limit.
+ */
+export function failedAuthLimitSettings(config: AuthConfig): RateLimitSettings {
+  return config.RATE_LIMIT_PER_MINUTE === 0 ? { perMinute: 0, burst: 0 } : { perMinute: 60, burst: 20 };
 }

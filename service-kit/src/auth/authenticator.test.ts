@@ -41,8 +41,12 @@ describe("api-key mode", () => {
   afterAll(() => ssm.stop());
 
   test("local keys: a valid key is the principal with every scope", async () => {
-    const auth = await build({ ...base, AUTH_MODE: "api-key", API_KEYS: "alice=rmcp_alice,bob=rmcp_bob" });
-    const outcome = await auth.authenticate(request("bearer rmcp_bob"));
+    const auth = await build({
+      ...base,
+      AUTH_MODE: "api-key",
+      API_KEYS: "alice=rmcp_alice_dev_key_0123456789,bob=rmcp_bob_dev_key_0123456789ab",
+    });
+    const outcome = await auth.authenticate(request("bearer rmcp_bob_dev_key_0123456789ab"));
     expect(outcome).toEqual({
       ok: true,
       principal: { id: "bob", scopes: ["products:read", "orders:read", "orders:write"], via: "api-key" },
@@ -50,7 +54,11 @@ describe("api-key mode", () => {
   });
 
   test("missing, malformed and wrong keys get 401 with a Bearer challenge", async () => {
-    const auth = await build({ ...base, AUTH_MODE: "api-key", API_KEYS: "alice=rmcp_alice" });
+    const auth = await build({
+      ...base,
+      AUTH_MODE: "api-key",
+      API_KEYS: "alice=rmcp_alice_dev_key_0123456789",
+    });
     expect(await failure(auth)).toEqual([
       401,
       'Bearer realm="retail-mcp"',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { type JwksServer, startJwksServer, tamper } from "../../../test/support/jwks-server.ts";
-import { discoverJwksUrl, discoveryUrls, OAuthVerifier, scopesOf } from "./oauth.ts";
+import { discoverJwksUrl, discoveryUrls, insecureUrlProblem, OAuthVerifier, scopesOf } from "./oauth.ts";
 
 const AUDIENCE = "https://mcp.example.com/order/mcp";
 let as: JwksServer;
@@ -71,13 +71,43 @@ describe("OAuthVerifier", () => {
   test("a token without sub is refused", async () => {
     expect(await rejected(await as.sign({ sub: null, scope: "orders:read" }))).toContain('"sub" claim');
   });
+
+  test("sub must be a non-empty string: blank or object subjects would share one principal", async () => {
+    for (const sub of ["", "   "])
+      expect(await rejected(await as.sign({ sub, scope: "orders:read" }))).toContain("non-empty string");
+    const objectSub = await as.sign({
+      sub: null,
+      scope: "orders:read",
+      extra: { sub: { id: "alice" } } as never,
+    });
+    expect(await rejected(objectSub)).toContain('"sub"');
+  });
+
+  test("ID tokens are refused; token_use absent or access is accepted", async () => {
+    const id = await as.sign({ sub: "alice", scope: "orders:read", extra: { token_use: "id" } });
+    expect(await rejected(id)).toContain("not an access token");
+    const access = await as.sign({ sub: "alice", scope: "orders:read", extra: { token_use: "access" } });
+    expect((await verifier.verify(access)).ok).toBe(true);
+  });
+
+  test("with a scope prefix only prefixed scopes count", async () => {
+    const prefixed = new OAuthVerifier({
+      issuer: as.issuer,
+      audience: AUDIENCE,
+      jwksUrl: as.jwksUrl,
+      scopePrefix: "https://mcp.example.com/order/mcp/",
+    });
+    const verdict = await prefixed.verify(
+      await as.sign({ sub: "alice", scope: "orders:write https://mcp.example.com/order/mcp/orders:read" }),
+    );
+    expect(verdict).toEqual({ ok: true, principal: { id: "alice", scopes: ["orders:read"], via: "oauth" } });
+  });
 });
 
 describe("scopes and discovery", () => {
   test("scopesOf strips a Cognito-style prefix and ignores other shapes", () => {
-    expect(scopesOf({ scope: "https://api/orders:read openid" }, "https://api/")).toEqual([
+    expect(scopesOf({ scope: "https://api/orders:read openid orders:write" }, "https://api/")).toEqual([
       "orders:read",
-      "openid",
     ]);
     expect(scopesOf({ scp: ["a", "b"] })).toEqual(["a", "b"]);
     expect(scopesOf({ scope: 42 })).toEqual([]);
@@ -89,6 +119,16 @@ describe("scopes and discovery", () => {
       "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/openid-configuration",
       "https://cognito-idp.eu-west-1.amazonaws.com/.well-known/openid-configuration/eu-west-1_abc",
     ]);
+  });
+
+  test("http issuers and JWKS URLs are accepted on loopback only", () => {
+    expect(
+      insecureUrlProblem("OAUTH_ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/x"),
+    ).toBeUndefined();
+    expect(insecureUrlProblem("OAUTH_ISSUER", "http://127.0.0.1:9000")).toBeUndefined();
+    expect(insecureUrlProblem("OAUTH_JWKS_URL", "http://[::1]:9000/jwks.json")).toBeUndefined();
+    for (const url of ["http://auth.example.com", "http://127.0.0.1.nip.io/jwks.json", "ftp://127.0.0.1/x"])
+      expect(insecureUrlProblem("OAUTH_JWKS_URL", url)).toContain("https://");
   });
 
   test("discovery finds jwks_uri and fails with one line naming what was tried", async () => {

@@ -2,9 +2,13 @@
  * OAuth resource server: verifies JWT access tokens against the authorization server's JWKS with
  * `jose`. Only asymmetric algorithms are accepted (never `none`, never HS*: an HMAC "key" taken from
  * a JWKS would let anyone who can read the JWKS mint tokens). Issuer, audience (this server's resource
- * URL, RFC 8707), expiry and not-before are checked; scopes come from `scope` or `scp`.
+ * URL, RFC 8707), expiry and not-before are checked; scopes come from `scope` or `scp`. The principal
+ * is `sub`, so it must be a non-empty string (tokens sharing a blank or odd `sub` would share orders),
+ * and only access tokens are accepted: a Cognito ID token (`token_use: id`) proves who signed in, not
+ * what a client may do. The issuer and its JWKS must be https, unless on loopback (tests, development).
  */
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
+import { isLoopbackHost } from "../http/loopback.ts";
 import type { Principal } from "./principal.ts";
 
 export const ALLOWED_JWT_ALGORITHMS = [
@@ -24,7 +28,10 @@ export interface OAuthOptions {
   issuer: string;
   audience: string;
   jwksUrl: string;
-  /** Stripped from each scope, e.g. Cognito's "<resource-server-id>/" so "…/orders:read" → "orders:read". */
+  /**
+   * Cognito's "<resource-server-id>/": when set, only scopes with this prefix count, stripped of it
+   * ("…/orders:read" → "orders:read"); an unprefixed "orders:read" is not this resource server's.
+   */
   scopePrefix?: string | undefined;
   clockToleranceSeconds?: number;
 }
@@ -57,10 +64,12 @@ export class OAuthVerifier {
     } catch (error) {
       return { ok: false, description: describeJoseError(error) };
     }
+    const problem = accessTokenProblem(payload);
+    if (problem !== undefined) return { ok: false, description: problem };
     return {
       ok: true,
       principal: {
-        id: String(payload.sub),
+        id: payload.sub as string,
         scopes: scopesOf(payload, this.options.scopePrefix),
         via: "oauth",
       },
@@ -68,12 +77,38 @@ export class OAuthVerifier {
   }
 }
 
+/** What makes a verified JWT unusable as this server's access token, or undefined when nothing does. */
+function accessTokenProblem(payload: JWTPayload): string | undefined {
+  if (typeof payload.sub !== "string" || payload.sub.trim() === "")
+    return 'The access token\'s "sub" claim must be a non-empty string naming the user.';
+  const use = payload.token_use;
+  if (use !== undefined && use !== "access")
+    return `The token is not an access token (token_use: ${JSON.stringify(use)}); send an access token.`;
+  return undefined;
+}
+
 export function scopesOf(payload: JWTPayload, prefix?: string): string[] {
   const raw = payload.scope ?? payload.scp;
   const list = typeof raw === "string" ? raw.split(" ") : Array.isArray(raw) ? raw.map(String) : [];
-  return list
-    .filter((scope) => scope.length > 0)
-    .map((scope) => (prefix && scope.startsWith(prefix) ? scope.slice(prefix.length) : scope));
+  const nonEmpty = list.filter((scope) => scope.length > 0);
+  if (!prefix) return nonEmpty;
+  return nonEmpty.filter((scope) => scope.startsWith(prefix)).map((scope) => scope.slice(prefix.length));
+}
+
+/**
+ * Why `url` (the issuer or its JWKS) may not be trusted, or undefined when it may: keys fetched over
+ * plain http could be swapped on the way, so http is accepted on loopback only.
+ */
+export function insecureUrlProblem(name: string, url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${name} ${url} is not a URL`;
+  }
+  if (parsed.protocol === "https:") return undefined;
+  if (parsed.protocol === "http:" && isLoopbackHost(parsed.hostname)) return undefined;
+  return `${name} must be an https:// URL (http:// is accepted only on loopback), got ${url}`;
 }
 
 function describeJoseError(error: unknown): string {
@@ -136,6 +171,11 @@ export async function discoverJwksUrl(issuer: string): Promise<string> {
       }
       if (typeof metadata.jwks_uri !== "string") {
         failures.push(`${url} → has no jwks_uri`);
+        continue;
+      }
+      const insecure = insecureUrlProblem("jwks_uri", metadata.jwks_uri);
+      if (insecure !== undefined) {
+        failures.push(`${url} → ${insecure}`);
         continue;
       }
       return metadata.jwks_uri;

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { preflightResponse } from "./cors.ts";
 import { checkOriginAndHost } from "./origin-guard.ts";
 
 const loopback = { allowedOrigins: [] as string[], loopbackBind: true };
@@ -33,4 +34,21 @@ test("DNS rebinding: a non-loopback Host is refused on a loopback bind only", ()
 test("in the cloud only listed origins pass", () => {
   expect(checkOriginAndHost(request({ host: "x", origin: "https://claude.ai" }), cloud).ok).toBe(true);
   expect(checkOriginAndHost(request({ host: "x", origin: "http://localhost:6274" }), cloud).ok).toBe(false);
+});
+
+test("look-alike loopback names are refused as Origin and as Host, and get no CORS preflight", () => {
+  for (const origin of ["http://127.0.0.1.attacker.example", "http://127.0.0.1.nip.io:3001"]) {
+    expect(checkOriginAndHost(request({ host: "127.0.0.1:3001", origin }), loopback).ok).toBe(false);
+    const preflight = preflightResponse(
+      new Request("http://127.0.0.1:3001/mcp", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-headers": "authorization, mcp-session-id" },
+      }),
+      loopback,
+    );
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+  }
+  for (const host of ["127.0.0.1.nip.io", "127.rebind.attacker.tld:3001"])
+    expect(checkOriginAndHost(request({ host }), loopback).ok).toBe(false);
 });

@@ -3,7 +3,7 @@
  * reach a server on 127.0.0.1; the Origin check stops it, and on loopback binds the Host check stops
  * a rebound domain name from passing as "local".
  */
-import { isLoopbackHost } from "../config.ts";
+import { isLoopbackHost, isLoopbackHostHeader } from "./loopback.ts";
 
 export interface OriginPolicy {
   allowedOrigins: readonly string[];
@@ -12,12 +12,6 @@ export interface OriginPolicy {
 }
 
 export type GuardVerdict = { ok: true } | { ok: false; status: 403; message: string };
-
-function hostnameOf(hostHeader: string): string {
-  // "[::1]:3001" → "[::1]", "localhost:3001" → "localhost"
-  if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
-  return hostHeader.split(":")[0] ?? "";
-}
 
 export function isOriginAllowed(origin: string, policy: OriginPolicy): boolean {
   if (policy.allowedOrigins.includes("*") || policy.allowedOrigins.includes(origin)) return true;
@@ -40,7 +34,7 @@ export function checkOriginAndHost(request: Request, policy: OriginPolicy): Guar
   }
   if (policy.loopbackBind) {
     const host = request.headers.get("host") ?? "";
-    if (!isLoopbackHost(hostnameOf(host))) {
+    if (!isLoopbackHostHeader(host)) {
       return {
         ok: false,
         status: 403,

@@ -48,3 +48,15 @@ test("rateLimitResponse is a 429 with Retry-After and a readable JSON-RPC error"
     "Rate limit exceeded: at most 600 requests per minute per caller. Retry after 7 seconds.",
   );
 });
+
+test("blockedFor() tells how long an empty bucket stays empty, without taking a token", () => {
+  const limiter = new RateLimiter({ perMinute: 60, burst: 2 });
+  expect(limiter.blockedFor("10.0.0.1", 0)).toBeUndefined();
+  limiter.take("10.0.0.1", 0);
+  expect(limiter.blockedFor("10.0.0.1", 0)).toBeUndefined();
+  limiter.take("10.0.0.1", 0);
+  expect(limiter.blockedFor("10.0.0.1", 0)).toBe(1);
+  expect(limiter.blockedFor("10.0.0.1", 0)).toBe(1);
+  expect(limiter.blockedFor("10.0.0.1", 1000)).toBeUndefined();
+  expect(new RateLimiter({ perMinute: 0, burst: 0 }).blockedFor("x", 0)).toBeUndefined();
+});

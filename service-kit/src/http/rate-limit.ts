@@ -53,6 +53,16 @@ export class RateLimiter {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000)) };
   }
 
+  /**
+   * Seconds until `key` has a token again, or undefined when it has one now. Takes none: for refusing
+   * a caller before doing the work, while only failures are charged with take().
+   */
+  blockedFor(key: string, now: number = Date.now()): number | undefined {
+    if (!this.enabled || !this.buckets.has(key)) return undefined;
+    const { tokens } = this.refilled(key, now);
+    return tokens >= 1 ? undefined : Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000));
+  }
+
   private refilled(key: string, now: number): Bucket {
     const bucket = this.buckets.get(key);
     if (!bucket) return { tokens: this.options.burst, updatedAt: now };
@@ -89,6 +99,16 @@ export function rateLimitResponse(retryAfterSeconds: number, perMinute: number):
     429,
     -32000,
     `Rate limit exceeded: at most ${perMinute} requests per minute per caller. Retry after ${retryAfterSeconds} seconds.`,
+    { "retry-after": String(retryAfterSeconds) },
+  );
+}
+
+/** 429 for an address whose failed authentication attempts used up its allowance. */
+export function failedAuthLimitResponse(retryAfterSeconds: number): Response {
+  return jsonRpcErrorResponse(
+    429,
+    -32000,
+    `Too many failed authentication attempts from this address. Retry after ${retryAfterSeconds} seconds with valid credentials.`,
     { "retry-after": String(retryAfterSeconds) },
   );
 }

@@ -135,6 +135,10 @@ describe.each(services)("%s", (service) => {
       expect(Number(vars(manifest).SSE_KEEPALIVE_MS)).toBeLessThan((Number(idle) * 1000) / 2);
     });
 
+    test("trusts exactly the ALB's X-Forwarded-For entry, so failed logins are limited per caller", () => {
+      expect(vars(manifest).TRUSTED_PROXY_HOPS).toBe("1");
+    });
+
     test("runs the image's own probe as the container health check", () => {
       const entrypoint = finalStage?.instructions.find((i) => i.keyword === "ENTRYPOINT")?.exec?.[0];
       expect(at(manifest, "image", "healthcheck", "command")).toEqual(["CMD", entrypoint, "healthcheck"]);

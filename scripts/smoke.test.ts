@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { unusedPort } from "../test/support/service-process.ts";
 import { SmokeError, smokeTest } from "./smoke.ts";
 
 interface UpstreamBehaviour {
@@ -87,9 +88,7 @@ describe("smokeTest against a real MCP server", () => {
   });
 
   test("nothing listening: fails fast with a clear message", async () => {
-    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-    const port = probe.port;
-    probe.stop(true);
+    const port = await unusedPort();
     const started = Date.now();
     const error = await smokeTest({ baseUrl: `http://127.0.0.1:${port}/product`, timeoutMs: 2000 }).catch(
       (e: unknown) => e,

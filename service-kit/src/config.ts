@@ -12,11 +12,15 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
 }
 
+// 0 asks the OS for a free port: tests and local tools bind that way and read the port from the
+// `listening` log line, so they never race another process for a number they picked themselves.
+const PORT_MESSAGE =
+  "must be a whole number from 0 to 65535 (0 binds a free port, named in the listening log line)";
 const port = z.coerce
-  .number({ error: "must be a whole number from 1 to 65535" })
-  .int("must be a whole number from 1 to 65535")
-  .min(1, "must be a whole number from 1 to 65535")
-  .max(65535, "must be a whole number from 1 to 65535");
+  .number({ error: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(0, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
 
 function positiveInt(what: string, max: number): z.ZodCoercedNumber<unknown> {
   const message = `must be a whole number of ${what} from 1 to ${max}`;

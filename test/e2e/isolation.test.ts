@@ -13,7 +13,7 @@ import {
   callToolExpectingError,
   connectClient,
 } from "../support/mcp-client.ts";
-import { freePort, type ServiceHandle, startService } from "../support/service-process.ts";
+import { retryOnBindFailure, type ServiceHandle, startService } from "../support/service-process.ts";
 
 const TOKEN = "isolation-internal-token-0123456789";
 const ALL = "products:read orders:read orders:write";
@@ -91,23 +91,23 @@ for (const mode of [apiKeyMode, oauthMode]) {
     const clients: ConnectedClient[] = [];
 
     beforeAll(async () => {
-      const productPort = await freePort();
-      const orderPort = await freePort();
       const setup = await mode.setup();
       credentials = setup.credentials;
-      product = await startService("product-service", {
-        port: productPort,
-        env: { ...setup.env(productPort), INTERNAL_TOKEN: TOKEN },
-      });
+      // In OAuth mode a service's resource URL (the tokens' audience) names its port: chosen up front.
+      product = await retryOnBindFailure((port) =>
+        startService("product-service", { port, env: { ...setup.env(port), INTERNAL_TOKEN: TOKEN } }),
+      );
       if (withOrders) {
-        order = await startService("order-service", {
-          port: orderPort,
-          env: {
-            ...setup.env(orderPort),
-            INTERNAL_TOKEN: TOKEN,
-            PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}`,
-          },
-        });
+        order = await retryOnBindFailure((port) =>
+          startService("order-service", {
+            port,
+            env: {
+              ...setup.env(port),
+              INTERNAL_TOKEN: TOKEN,
+              PRODUCT_SERVICE_URL: `http://127.0.0.1:${product.port}`,
+            },
+          }),
+        );
       }
     }, 180_000);
 

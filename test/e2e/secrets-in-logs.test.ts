@@ -12,10 +12,11 @@ import { type JwksServer, startJwksServer } from "../support/jwks-server.ts";
 import { callTool, connectClient } from "../support/mcp-client.ts";
 import {
   binaryPath,
-  freePort,
+  retryOnBindFailure,
   runToExit,
   type ServiceHandle,
   startService,
+  unusedPort,
 } from "../support/service-process.ts";
 
 const withOrders = existsSync(join(import.meta.dir, "..", "..", "order-service", "src", "main.ts"));
@@ -124,11 +125,20 @@ beforeAll(async () => {
   }
 
   // OAuth: valid, expired, wrongly addressed and tampered tokens.
-  const port = await freePort();
-  as = await startJwksServer(`http://127.0.0.1:${port}/mcp`);
-  const oauth = await startService("product-service", {
-    port,
-    env: { LOG_LEVEL: "debug", AUTH_MODE: "oauth", OAUTH_ISSUER: as.issuer },
+  // The tokens' audience names the service's port, so the port is chosen before the start.
+  const oauth = await retryOnBindFailure(async (port) => {
+    const jwks = await startJwksServer(`http://127.0.0.1:${port}/mcp`);
+    try {
+      const started = await startService("product-service", {
+        port,
+        env: { LOG_LEVEL: "debug", AUTH_MODE: "oauth", OAUTH_ISSUER: jwks.issuer },
+      });
+      as = jwks;
+      return started;
+    } catch (error) {
+      await jwks.stop();
+      throw error;
+    }
   });
   services.push(oauth);
   const tokens = {
@@ -146,7 +156,7 @@ beforeAll(async () => {
   await viaSdk.close();
 
   // Database URLs with a password, against a port where nothing listens: start-up fails and logs why.
-  const closed = await freePort();
+  const closed = await unusedPort();
   const badDatabases: Record<string, string>[] = [
     { DATABASE_URL: `postgres://retail:${DB_PASSWORD}@127.0.0.1:${closed}/retail` },
     {

@@ -4,7 +4,7 @@ import { type Database, openDatabase } from "service-kit/db";
 import { isDomainError } from "service-kit/errors";
 import { createLogger } from "service-kit/log";
 import { migrate } from "service-kit/migrate";
-import { freePort, tempDir } from "../../../test/support/service-process.ts";
+import { tempDir, unusedPort } from "../../../test/support/service-process.ts";
 import { ProductClient } from "../product-client.ts";
 import { orderService } from "../service.ts";
 import { OrderRepository } from "./order-repository.ts";
@@ -27,7 +27,7 @@ const recorder = {
 
 /** A real ProductClient aimed at a loopback port nobody listens on: product-service is "down". */
 async function unreachableGateway(): Promise<ProductClient> {
-  const port = await freePort();
+  const port = await unusedPort();
   return new ProductClient({
     baseUrl: `http://127.0.0.1:${port}`,
     token: () => undefined,

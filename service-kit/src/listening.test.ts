@@ -1,0 +1,23 @@
+import { expect, test } from "bun:test";
+import { listeningPort, waitForListeningPort } from "./listening.ts";
+
+test("listeningPort reads the port of the first JSON listening line and skips everything else", () => {
+  const output = [
+    "plain text",
+    '{"level":"info","msg":"migrations applied"}',
+    '{"level":"info","msg":"listening","url":"http://127.0.0.1:41234/mcp","port":41234}',
+    '{"level":"info","msg":"listening","port":9}',
+  ].join("\n");
+  expect(listeningPort(output)).toBe(41234);
+  expect(listeningPort('{"msg":"listening","port":')).toBeUndefined();
+  expect(listeningPort('{"msg":"not listening","port":1}')).toBeUndefined();
+});
+
+test("waitForListeningPort names the process and shows its output when it exits first", async () => {
+  const wait = waitForListeningPort({
+    name: "svc",
+    output: () => "config error: PORT must be a whole number",
+    exitCode: () => 2,
+  });
+  await expect(wait).rejects.toThrow("svc exited with 2 before it was listening:\nconfig error: PORT");
+});

@@ -7,8 +7,8 @@ import { resolveAuth } from "./auth/auth-config.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { isLoopbackHost, type KitConfig, loadConfigOrExit } from "./config.ts";
 import { LISTENING_MESSAGE } from "./listening.ts";
-import { createLogger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
+import { createLogger, resolveLogFormat, stdoutSink } from "./log.ts";
+import { createMetrics, noMetrics } from "./metrics.ts";
 import { openServiceDatabase, type ServiceDefinition, startService } from "./service.ts";
 import { onShutdownSignal } from "./shutdown.ts";
 import { buildInfo } from "./version.ts";
@@ -136,8 +136,11 @@ async function serve<C extends KitConfig>(options: CliOptions<C>): Promise<numbe
     return 2;
   }
   const { definition } = options;
-  const log = createLogger(config.LOG_LEVEL, { service: definition.info.name });
-  const metrics = createMetrics(definition.info.name);
+  const format = resolveLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true);
+  const base = { service: definition.info.name };
+  const log = createLogger(config.LOG_LEVEL, base, stdoutSink, format);
+  // Metrics ride on JSON lines for CloudWatch; a person reading pretty lines has no use for them.
+  const metrics = format === "pretty" ? noMetrics : createMetrics(definition.info.name);
   let running: Awaited<ReturnType<typeof startService<C>>>;
   try {
     running = await startService(definition, config, log, metrics);
@@ -149,7 +152,7 @@ async function serve<C extends KitConfig>(options: CliOptions<C>): Promise<numbe
   // --compile-jit-policy); from here on code runs per request and is compiled as usual.
   Bun.unsafe.setJITPolicy(1);
   // Written at any LOG_LEVEL, with the bound port: with PORT=0 this line is the only place it is told.
-  createLogger("info", { service: definition.info.name }).info(LISTENING_MESSAGE, {
+  createLogger("info", base, stdoutSink, format).info(LISTENING_MESSAGE, {
     url: running.url,
     port: running.port,
     version: definition.info.version,

@@ -39,6 +39,15 @@ describe("parseConfig", () => {
     }
   });
 
+  test("LOG_FORMAT is auto unless set to json or pretty; anything else is named as wrong", () => {
+    expect(parseConfig(schema, {})).toMatchObject({ ok: true, config: { LOG_FORMAT: "auto" } });
+    expect(parseConfig(schema, { LOG_FORMAT: "pretty" })).toMatchObject({ config: { LOG_FORMAT: "pretty" } });
+    expect(parseConfig(schema, { LOG_FORMAT: "text" })).toEqual({
+      ok: false,
+      problems: ['LOG_FORMAT must be "auto", "json" or "pretty" (got "text")'],
+    });
+  });
+
   test("an empty variable counts as unset", () => {
     const result = parseConfig(schema, { PORT: "", LOG_LEVEL: "" });
     expect(result.ok && result.config.PORT).toBe(3001);

@@ -54,6 +54,9 @@ export const kitConfigShape = {
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier such as orders")
     .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_FORMAT: z
+    .enum(["auto", "json", "pretty"], { error: 'must be "auto", "json" or "pretty"' })
+    .default("auto"),
   ALLOWED_ORIGINS: commaList.default([]),
   MAX_BODY_BYTES: positiveInt("bytes", 16 * 1024 * 1024).default(1024 * 1024),
   SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),

@@ -5,10 +5,18 @@
  */
 export const LISTENING_MESSAGE = "listening";
 
-/** The port named by the first JSON `listening` line in `output`, or undefined if none yet. */
+// The same line as LOG_FORMAT=pretty writes it (log-pretty.ts): "… INFO  svc listening url=… port=3001 …".
+const PRETTY_LISTENING = new RegExp(` ${LISTENING_MESSAGE} (?:\\S+ )*?port=(\\d+)(?: |$)`);
+
+/** The port named by the first `listening` line in `output` (JSON or pretty), or undefined if none yet. */
 export function listeningPort(output: string): number | undefined {
   for (const line of output.split("\n")) {
-    if (!line.startsWith("{") || !line.includes(`"msg":"${LISTENING_MESSAGE}"`)) continue;
+    if (!line.startsWith("{")) {
+      const match = PRETTY_LISTENING.exec(line);
+      if (match) return Number(match[1]);
+      continue;
+    }
+    if (!line.includes(`"msg":"${LISTENING_MESSAGE}"`)) continue;
     try {
       const record = JSON.parse(line) as { msg?: unknown; port?: unknown };
       if (record.msg === LISTENING_MESSAGE && typeof record.port === "number") return record.port;

@@ -144,7 +144,7 @@ function toolCall(extra: ToolExtra): ToolCall {
         params: {
           progressToken,
           progress,
-          ...(total !== undefined ? { total } : {}),
+          total,
           ...(message ? { message } : {}),
         },
       });

@@ -123,6 +123,54 @@ describe("create", () => {
     expect(events.rejected).toEqual([order.id]);
   });
 
+  test("items priced in two currencies reject the order, naming the currencies, and take nothing", async () => {
+    await catalogue.db.sql`UPDATE products SET currency = 'EUR' WHERE id IN ('p003', 'p005')`;
+    const order = await orders.create(
+      "alice",
+      {
+        items: [
+          { productId: "p005", quantity: 1 },
+          { productId: "p002", quantity: 1 },
+          { productId: "p003", quantity: 1 },
+        ],
+      },
+      "r1",
+    );
+    expect(order.status).toBe("rejected");
+    expect(order.rejectionReason).toBe(
+      "The catalogue refused the items: The items are priced in 2 currencies, EUR (p003, p005) and USD " +
+        "(p002), and one order is paid in one currency. Place one order per currency.",
+    );
+    expect(order.totalCents).toBeNull();
+    expect([await catalogue.stock("p002"), await catalogue.stock("p003")]).toEqual([100, 35]);
+    expect(events.rejected).toEqual([order.id]);
+  });
+
+  test("a reservation already held in two currencies is given back and the order rejected, not mis-totalled", async () => {
+    // Held before the catalogue refused mixes: the lines come back priced in USD and EUR.
+    const { order } = await repository.insertPending({
+      id: "ord-mixed-legacy",
+      principal: "alice",
+      idempotencyKey: null,
+      itemsFingerprint: "p002:1,p003:1",
+      note: null,
+      items: [
+        { productId: "p002", quantity: 1 },
+        { productId: "p003", quantity: 1 },
+      ],
+      createdAt: new Date().toISOString(),
+    });
+    await catalogue.reserve(order.id, order.lines);
+    await catalogue.db.sql`UPDATE reservation_lines SET currency = 'EUR' WHERE product_id = 'p003'`;
+    expect(await catalogue.stock("p002")).toBe(99);
+
+    const settled = await orders.settle(order, "r1");
+    expect(settled.status).toBe("rejected");
+    expect(settled.rejectionReason).toContain("2 currencies, EUR (p003) and USD (p002)");
+    expect(settled.totalCents).toBeNull();
+    expect([await catalogue.stock("p002"), await catalogue.stock("p003")]).toEqual([100, 35]);
+  });
+
   test("the same idempotency key returns the first order, even when sent concurrently", async () => {
     const request = { items: [{ productId: "p002", quantity: 1 }], idempotencyKey: "k-1" };
     const [a, b, c] = await Promise.all([

@@ -25,8 +25,8 @@ export function binaryPath(service: ServiceName): Promise<string> {
 }
 
 /**
- * A loopback port where nothing listens, as a target that refuses connections. Never bind it: the
- * OS handed it out and took it back, so another process may take it (see `retryOnBindFailure`).
+ * A loopback port where nothing listens now, as a target that refuses connections. The OS handed it
+ * out and took it back, so another process may take it: bind it only through `retryOnBindFailure`.
  */
 export async function unusedPort(): Promise<number> {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });

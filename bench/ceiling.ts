@@ -14,6 +14,8 @@ const server = Bun.serve({
     return new Response(body, { headers: { "content-type": "application/json" } });
   },
 });
+// The same `listening` line as the services print, so the bench reads the port PORT=0 bound.
+console.log(JSON.stringify({ msg: "listening", port: server.port }));
 process.on("SIGTERM", () => {
   void server.stop(true).then(() => process.exit(0));
 });

@@ -2,7 +2,8 @@
  * Cold start of the compiled product-service: from exec to the first 200 from /ready, which
  * includes opening the database, migrations and (on a fresh one) the demo seed.
  */
-import { benchTempDir, freePort, readCpuMs, waitForOk } from "./processes.ts";
+import { waitForListeningPort } from "../service-kit/src/listening.ts";
+import { benchTempDir, readCpuMs, readIfThere, waitForOk } from "./processes.ts";
 import { binaryPath, freshSqliteUrl, INTERNAL_TOKEN } from "./servers.ts";
 
 export interface ColdStart {
@@ -28,14 +29,13 @@ export function median(values: number[]): number {
 }
 
 async function startOnce(databaseUrl: string): Promise<Start> {
-  const port = await freePort();
   const dir = benchTempDir("retail-mcp-bench-cold-");
   const startedAt = performance.now();
   const child = Bun.spawn([binaryPath("product-service"), "serve"], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOST: "127.0.0.1",
-      PORT: String(port),
+      PORT: "0",
       LOG_LEVEL: "info",
       DATABASE_URL: databaseUrl,
       INTERNAL_TOKEN,
@@ -45,6 +45,13 @@ async function startOnce(databaseUrl: string): Promise<Start> {
     stderr: Bun.file(`${dir}/server.err`),
   });
   try {
+    // The port the OS picked, from the listening line; polled at the same 1 ms step as /ready.
+    const port = await waitForListeningPort({
+      name: "product-service",
+      output: () => readIfThere(`${dir}/server.log`),
+      exitCode: () => child.exitCode,
+      pollMs: 1,
+    });
     const ms = await waitForOk(
       `http://127.0.0.1:${port}/ready`,
       child,

@@ -1,5 +1,6 @@
 /**
- * Server processes under test: start on a free loopback port, wait for readiness, read RSS from
+ * Server processes under test: start with PORT=0, read the port the OS picked from the server's
+ * `listening` line, wait for readiness, read RSS from
  * /proc while load runs, and stop. Server output goes to a file, as it would go to a pipe that a
  * container runtime drains, so logging costs what it costs in production.
  */
@@ -7,6 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { waitForListeningPort } from "../service-kit/src/listening.ts";
 
 export interface ServerHandle {
   name: string;
@@ -24,8 +26,8 @@ export interface ServerHandle {
 export interface StartSpec {
   name: string;
   command: string[];
+  /** PORT=0 is added: every server here prints a JSON `listening` line with the port it bound. */
   env: Record<string, string>;
-  port: number;
   /** Path answered with 200 once the server can take load. */
   readyPath: string;
   timeoutMs?: number;
@@ -33,13 +35,6 @@ export interface StartSpec {
 
 export function benchTempDir(prefix = "retail-mcp-bench-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
-}
-
-export async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-  const port = server.port as number;
-  await server.stop(true);
-  return port;
 }
 
 export function readRssMb(pid: number): number {
@@ -91,14 +86,27 @@ export async function startServer(spec: StartSpec): Promise<ServerHandle> {
   const dir = benchTempDir(`retail-mcp-bench-${spec.name}-`);
   const logFile = join(dir, "server.log");
   const child = Bun.spawn(spec.command, {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...spec.env },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      ...spec.env,
+      PORT: "0",
+    },
     stdin: "ignore",
     stdout: Bun.file(logFile),
     stderr: Bun.file(join(dir, "server.err")),
   });
-  const baseUrl = `http://127.0.0.1:${spec.port}`;
   const describe = (): string => tail(logFile) + tail(join(dir, "server.err"));
+  let port: number;
+  let baseUrl: string;
   try {
+    port = await waitForListeningPort({
+      name: spec.name,
+      output: () => readIfThere(logFile),
+      exitCode: () => child.exitCode,
+      timeoutMs: spec.timeoutMs ?? 20_000,
+    });
+    baseUrl = `http://127.0.0.1:${port}`;
     await waitForOk(
       `${baseUrl}${spec.readyPath}`,
       child,
@@ -113,7 +121,7 @@ export async function startServer(spec: StartSpec): Promise<ServerHandle> {
   return {
     name: spec.name,
     pid: child.pid,
-    port: spec.port,
+    port,
     baseUrl,
     logFile,
     rssMb: () => readRssMb(child.pid),
@@ -127,12 +135,16 @@ export async function startServer(spec: StartSpec): Promise<ServerHandle> {
   };
 }
 
-function tail(file: string): string {
+export function readIfThere(file: string): string {
   try {
-    return readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
+    return readFileSync(file, "utf8");
   } catch {
     return "";
   }
+}
+
+function tail(file: string): string {
+  return readIfThere(file).split("\n").slice(-20).join("\n");
 }
 
 /** Samples a process's RSS every 250 ms until stopped; returns the highest reading. */

@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import demoCatalog from "../product-service/data/demo-catalog.json" with { type: "json" };
-import { benchTempDir, freePort, type ServerHandle, startServer } from "./processes.ts";
+import { benchTempDir, type ServerHandle, startServer } from "./processes.ts";
 
 export const ROOT = join(import.meta.dir, "..");
 export const INTERNAL_TOKEN = "bench-internal-token-0123456789abcdef";
@@ -19,34 +19,26 @@ export function orderServiceExists(): boolean {
 }
 
 export async function startCeiling(): Promise<ServerHandle> {
-  const port = await freePort();
   return startServer({
     name: "ceiling",
     command: [process.execPath, join(import.meta.dir, "ceiling.ts")],
-    env: { PORT: String(port) },
-    port,
+    env: {},
     readyPath: "/ready",
   });
 }
 
 export async function startPeer(): Promise<ServerHandle> {
-  const port = await freePort();
   return startServer({
     name: "peer",
     command: ["node", join(import.meta.dir, "peer", "server.mjs")],
-    env: { PORT: String(port), NODE_ENV: "production" },
-    port,
+    env: { NODE_ENV: "production" },
     readyPath: "/ready",
   });
 }
 
 /** Service settings for load runs: production log level, a body limit and TTL as deployed. */
-function serviceEnv(
-  port: number,
-  databaseUrl: string,
-  extra: Record<string, string> = {},
-): Record<string, string> {
-  return { HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "info", DATABASE_URL: databaseUrl, ...extra };
+function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { HOST: "127.0.0.1", LOG_LEVEL: "info", DATABASE_URL: databaseUrl, ...extra };
 }
 
 export function freshSqliteUrl(name: string): string {
@@ -57,12 +49,10 @@ export async function startProduct(
   databaseUrl: string,
   extra: Record<string, string> = {},
 ): Promise<ServerHandle> {
-  const port = await freePort();
   return startServer({
     name: "product-service",
     command: [binaryPath("product-service"), "serve"],
-    env: serviceEnv(port, databaseUrl, { INTERNAL_TOKEN, ...extra }),
-    port,
+    env: serviceEnv(databaseUrl, { INTERNAL_TOKEN, ...extra }),
     readyPath: "/ready",
   });
 }
@@ -72,12 +62,10 @@ export async function startOrder(
   productUrl: string,
   extra: Record<string, string> = {},
 ): Promise<ServerHandle> {
-  const port = await freePort();
   return startServer({
     name: "order-service",
     command: [binaryPath("order-service"), "serve"],
-    env: serviceEnv(port, databaseUrl, { INTERNAL_TOKEN, PRODUCT_SERVICE_URL: productUrl, ...extra }),
-    port,
+    env: serviceEnv(databaseUrl, { INTERNAL_TOKEN, PRODUCT_SERVICE_URL: productUrl, ...extra }),
     readyPath: "/ready",
   });
 }

@@ -15,8 +15,9 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { waitForListeningPort } from "../service-kit/src/listening.ts";
 import { startProxy } from "../test/support/proxy.ts";
-import { freePort, type ServiceName, startService } from "../test/support/service-process.ts";
+import { type ServiceName, startService } from "../test/support/service-process.ts";
 
 const root = join(import.meta.dir, "..");
 const SUITE_CLI = join(root, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
@@ -142,16 +143,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the fixture from source under the pinned Bun, on a free port with a temporary database. */
+/** Starts the fixture from source under the pinned Bun, on a port the OS picks, with a temporary database. */
 export async function startFixture(env: Record<string, string> = {}): Promise<RunningServer> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "conformance-fixture-"));
   const child = Bun.spawn([process.execPath, FIXTURE_MAIN, "serve"], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: dir,
       HOST: "127.0.0.1",
-      PORT: String(port),
+      PORT: "0",
       LOG_LEVEL: "warn",
       DATABASE_URL: `sqlite://${join(dir, "fixture.sqlite")}`,
       ...env,
@@ -159,24 +159,26 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Ru
     stdout: "pipe",
     stderr: "pipe",
   });
-  const output = new Response(child.stderr).text();
-  void new Response(child.stdout).text();
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the fixture exited with ${child.exitCode}: ${await output}`);
-    const ready = await fetch(`${base}/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error("the fixture was not ready within 15 s");
-    }
-    await Bun.sleep(50);
+  let output = "";
+  const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+  };
+  void pump(child.stdout);
+  void pump(child.stderr);
+  let port: number;
+  try {
+    port = await waitForListeningPort({
+      name: "the conformance fixture",
+      output: () => output,
+      exitCode: () => child.exitCode,
+      timeoutMs: 15_000,
+    });
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
   }
+  const base = `http://127.0.0.1:${port}`;
   return {
     url: `${base}/mcp`,
     stop: async () => {

@@ -1,17 +1,21 @@
 /**
  * `bun run dev`: both services from source on 127.0.0.1 (product 3001, order 3002) with the embedded
  * SQLite default and the demo catalogue, then the MCP URLs and a Claude Desktop config to paste.
- * Ctrl-C stops both. Override ports with PRODUCT_PORT / ORDER_PORT.
+ * Ctrl-C stops both. Override ports with PRODUCT_PORT / ORDER_PORT (0: a free port, read from the
+ * service's `listening` line). The services' output is relayed here; on a terminal it is the readable
+ * one-line-per-event format (LOG_FORMAT=pretty) unless LOG_FORMAT says otherwise.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { waitForListeningPort } from "../service-kit/src/listening.ts";
 import { claudeDesktopConfig } from "./claude-config.ts";
 
 const root = join(import.meta.dir, "..");
 
 interface DevService {
   name: "product-service" | "order-service";
+  /** As asked for; the bound port replaces it once the service listens. */
   port: number;
   env: Record<string, string>;
 }
@@ -24,14 +28,23 @@ const internalToken =
   process.env.INTERNAL_TOKEN || Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 const services: DevService[] = [
   { name: "product-service", port: productPort, env: { INTERNAL_TOKEN: internalToken } },
-  {
-    name: "order-service",
-    port: orderPort,
-    env: { INTERNAL_TOKEN: internalToken, PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}` },
-  },
+  { name: "order-service", port: orderPort, env: { INTERNAL_TOKEN: internalToken } },
 ].filter((service) => existsSync(join(root, service.name, "src", "main.ts"))) as DevService[];
 
 const children: Subprocess[] = [];
+// Both services write through this process, so a person sees their lines as they come.
+const logFormat = process.env.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json");
+
+/** Copies a child's stream to ours and keeps the start of it, where the listening line is. */
+function relay(stream: ReadableStream<Uint8Array>, to: NodeJS.WriteStream, seen: { text: string }): void {
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      to.write(chunk);
+      if (seen.text.length < 65_536) seen.text += decoder.decode(chunk, { stream: true });
+    }
+  })();
+}
 
 async function waitReady(service: DevService, child: Subprocess): Promise<void> {
   const deadline = Date.now() + 20_000;
@@ -64,6 +77,11 @@ setInterval(() => {
 }, 1000).unref();
 
 for (const service of services) {
+  const product = services.find((each) => each.name === "product-service");
+  const env =
+    service.name === "order-service" && product
+      ? { PRODUCT_SERVICE_URL: `http://127.0.0.1:${product.port}` }
+      : {};
   const child = Bun.spawn([process.execPath, join(root, service.name, "src", "main.ts"), "serve"], {
     cwd: root,
     env: {
@@ -71,13 +89,23 @@ for (const service of services) {
       HOST: "127.0.0.1",
       PORT: String(service.port),
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      LOG_FORMAT: logFormat,
+      ...env,
       ...service.env,
     },
-    stdout: "inherit",
-    stderr: "inherit",
+    stdout: "pipe",
+    stderr: "pipe",
   });
   children.push(child);
+  const seen = { text: "" };
+  relay(child.stdout, process.stdout, seen);
+  relay(child.stderr, process.stderr, seen);
   try {
+    service.port = await waitForListeningPort({
+      name: service.name,
+      output: () => seen.text,
+      exitCode: () => child.exitCode,
+    });
     await waitReady(service, child);
   } catch (error) {
     console.error(`dev: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { startUpstream, type UpstreamBehaviour } from "../test/support/mcp-upstream.ts";
+import { unusedPort } from "../test/support/service-process.ts";
 import { SmokeError, smokeTest } from "./smoke.ts";
 
 const servers: Array<{ stop(force?: boolean): unknown }> = [];
@@ -47,9 +48,7 @@ describe("smokeTest against a real MCP server", () => {
   });
 
   test("nothing listening: fails fast with a clear message", async () => {
-    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-    const port = probe.port;
-    probe.stop(true);
+    const port = await unusedPort();
     const started = Date.now();
     const error = await smokeTest({ baseUrl: `http://127.0.0.1:${port}/product`, timeoutMs: 2000 }).catch(
       (e: unknown) => e,

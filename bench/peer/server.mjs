@@ -79,5 +79,8 @@ app.get("/ready", (_req, res) => {
 });
 
 const port = Number(process.env.PORT ?? 3998);
-const listener = app.listen(port, "127.0.0.1");
+const listener = app.listen(port, "127.0.0.1", () => {
+  // The bench starts this with PORT=0 and reads the bound port from this line, as from the services.
+  console.log(JSON.stringify({ msg: "listening", port: listener.address().port }));
+});
 process.on("SIGTERM", () => listener.close(() => process.exit(0)));

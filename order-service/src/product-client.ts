@@ -142,7 +142,7 @@ export class ProductClient implements ReservationGateway {
         const response = await fetch(`${this.options.baseUrl}${path}`, {
           method,
           headers,
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (response.status < 500 && response.status !== 429) {

@@ -51,8 +51,8 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
         call.principal,
         {
           items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
-          ...(input.idempotency_key !== undefined ? { idempotencyKey: input.idempotency_key } : {}),
-          ...(input.note !== undefined ? { note: input.note } : {}),
+          idempotencyKey: input.idempotency_key,
+          note: input.note,
         },
         call.requestId,
       );
@@ -87,8 +87,8 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
     scope: "orders:read",
     handler: async (input, call) => {
       const page = await orders.list(call.principal, {
-        ...(input.status !== undefined ? { status: input.status } : {}),
-        ...(input.cursor !== undefined ? { cursor: input.cursor } : {}),
+        status: input.status,
+        cursor: input.cursor,
         limit: input.limit,
       });
       return { orders: page.orders.map(presentOrder), next_cursor: page.nextCursor };

@@ -124,6 +124,9 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
           })),
         },
       );
+    case "mixed_currencies":
+      // 400 with a message: order-service rejects the order with these words.
+      return problem(400, "mixed_currencies", outcome.message, { order_id: id });
     case "items_differ":
       return problem(
         409,

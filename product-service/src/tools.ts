@@ -36,13 +36,13 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     scope: "products:read",
     handler: async (input) => {
       const page = await catalog.search({
-        ...(input.query !== undefined ? { query: input.query } : {}),
-        ...(input.category !== undefined ? { category: input.category } : {}),
-        ...(input.min_price !== undefined ? { minPriceCents: toCents(input.min_price) } : {}),
-        ...(input.max_price !== undefined ? { maxPriceCents: toCents(input.max_price) } : {}),
-        ...(input.in_stock_only !== undefined ? { inStockOnly: input.in_stock_only } : {}),
-        ...(input.sort !== undefined ? { sort: input.sort } : {}),
-        ...(input.cursor !== undefined ? { cursor: input.cursor } : {}),
+        query: input.query,
+        category: input.category,
+        minPriceCents: input.min_price === undefined ? undefined : toCents(input.min_price),
+        maxPriceCents: input.max_price === undefined ? undefined : toCents(input.max_price),
+        inStockOnly: input.in_stock_only,
+        sort: input.sort,
+        cursor: input.cursor,
         limit: input.limit,
       });
       return { products: page.products.map(presentProduct), next_cursor: page.nextCursor, total: page.total };

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { ensureBuilt } from "../build.ts";
 import { ServiceInstance, type ServiceKind } from "./instance.ts";
-import { type NginxHandle, startNginx } from "./nginx.ts";
-import { freePort } from "./ports.ts";
+import { type NginxHandle, type ProxyRoute, startNginx } from "./nginx.ts";
 import { type ClusterPostgres, databaseUrl, startClusterPostgres } from "./postgres.ts";
 
 export const SCHEMAS: Record<ServiceKind, string> = { product: "product", order: "orders" };
@@ -22,7 +21,7 @@ export interface ClusterOptions {
   orderInstances?: number;
   /** Use this database instead of starting a PostgreSQL; stopPostgres/startPostgres then refuse. */
   databaseUrl?: string;
-  /** nginx port; a free one when omitted. */
+  /** nginx port; a free one when omitted (tasks always take a port the OS picks). */
   port?: number;
   /** Variables for every instance (SESSION_TTL_SECONDS, LOG_LEVEL, …). */
   env?: Record<string, string>;
@@ -40,7 +39,7 @@ export interface ClusterUrls {
   proxy: string;
   productMcp: string;
   orderMcp: string;
-  /** Direct MCP URLs of each instance, by instance name. */
+  /** Direct MCP URLs of each instance, by instance name (updated when an instance restarts). */
   direct: Record<string, string>;
 }
 
@@ -55,7 +54,10 @@ export interface Cluster {
   internalToken: string;
   /** SIGKILL one instance. */
   kill(name: string): Promise<void>;
-  /** Starts an instance again on its port (stopping it with SIGTERM first if it still runs). */
+  /**
+   * Starts an instance again (stopping it with SIGTERM first if it still runs). Like a replaced task it
+   * gets a new port; nginx's upstreams follow before this resolves.
+   */
   restart(name: string): Promise<void>;
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
@@ -120,14 +122,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       order: options.binaries?.order ?? (await ensureBuilt("order-service", log)),
     };
     const internalToken = randomToken();
-    const proxyPort = options.port ?? (await freePort());
-    const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-    const serviceConnectPort = await freePort();
-    const envFor = (kind: ServiceKind, port: number): Record<string, string> => ({
+    let proxyUrl = "";
+    let serviceConnectUrl = "";
+    const envFor = (kind: ServiceKind): Record<string, string> => ({
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",
       HOST: "127.0.0.1",
-      PORT: String(port),
+      PORT: "0",
       BASE_PATH: BASE_PATHS[kind],
       DATABASE_URL: dbUrl as string,
       DATABASE_SCHEMA: SCHEMAS[kind],
@@ -135,51 +136,65 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       // nginx appends the caller to X-Forwarded-For as the ALB does (docs/security.md).
       TRUSTED_PROXY_HOPS: "1",
       LOG_LEVEL: "info",
-      ...(kind === "order" ? { PRODUCT_SERVICE_URL: `http://127.0.0.1:${serviceConnectPort}` } : {}),
+      // Known once nginx runs; migrate and seed need no product-service.
+      ...(kind === "order" && serviceConnectUrl !== "" ? { PRODUCT_SERVICE_URL: serviceConnectUrl } : {}),
       ...options.env,
       ...(kind === "product" ? options.productEnv : options.orderEnv),
     });
 
-    // migrate and seed do not listen; PORT only has to be a valid value for the config check.
     for (const kind of ["product", "order"] as const) {
       // Migrations once, before any task starts, so tasks never race to create the schema.
-      runSubcommand(binaries[kind], ["migrate"], envFor(kind, 1));
+      runSubcommand(binaries[kind], ["migrate"], envFor(kind));
     }
     if (options.seedCatalog !== undefined) {
       const file = join(dir, "seed-catalog.json");
       writeFileSync(file, JSON.stringify(options.seedCatalog));
-      runSubcommand(binaries.product, ["seed", file], envFor("product", 1));
+      runSubcommand(binaries.product, ["seed", file], envFor("product"));
     }
 
     const counts = { product: options.productInstances ?? 2, order: options.orderInstances ?? 2 };
-    for (const kind of ["product", "order"] as const) {
+    const addInstances = (kind: ServiceKind): ServiceInstance[] => {
+      const added: ServiceInstance[] = [];
       for (let index = 1; index <= counts[kind]; index++) {
-        const port = await freePort();
         const name = `${kind}-${index}`;
-        instances.push(
-          new ServiceInstance({
-            name,
-            kind,
-            binary: binaries[kind],
-            port,
-            env: envFor(kind, port),
-            logFile: join(dir, "logs", `${name}.log`),
-          }),
-        );
+        const spec = {
+          name,
+          kind,
+          binary: binaries[kind],
+          env: envFor(kind),
+          logFile: join(dir, "logs", `${name}.log`),
+        };
+        added.push(new ServiceInstance(spec));
       }
-    }
+      instances.push(...added);
+      return added;
+    };
+    const routes = (): ProxyRoute[] =>
+      (["product", "order"] as const).map((kind) => ({
+        prefix: BASE_PATHS[kind],
+        // Stopped tasks stay listed, as a target stays registered: nginx skips them as failed.
+        ports: instances.filter((instance) => instance.spec.kind === kind).map((instance) => instance.port),
+      }));
+
+    // Tasks bind ports the OS picks. Product tasks come first, then nginx in front of them, then the
+    // order tasks (which reach product-service through nginx), then nginx learns the order tasks.
+    const products = addInstances("product");
+    log(`starting ${products.map((instance) => instance.name).join(", ")}`);
+    await Promise.all(products.map((instance) => instance.start()));
     log("starting nginx");
     nginx = await startNginx({
-      port: proxyPort,
+      ...(options.port === undefined ? {} : { port: options.port }),
       dir: join(dir, "nginx"),
-      routes: (["product", "order"] as const).map((kind) => ({
-        prefix: BASE_PATHS[kind],
-        ports: instances.filter((instance) => instance.spec.kind === kind).map((instance) => instance.port),
-      })),
-      serviceConnect: { port: serviceConnectPort, prefix: BASE_PATHS.product },
+      routes: routes(),
+      serviceConnect: { prefix: BASE_PATHS.product },
     });
-    log(`starting ${instances.map((instance) => instance.name).join(", ")}`);
-    await Promise.all(instances.map((instance) => instance.start()));
+    proxyUrl = nginx.url;
+    serviceConnectUrl = nginx.serviceConnectUrl ?? "";
+    const orders = addInstances("order");
+    log(`starting ${orders.map((instance) => instance.name).join(", ")}`);
+    await Promise.all(orders.map((instance) => instance.start()));
+    const proxy = nginx;
+    await proxy.update(routes());
 
     const byName = new Map(instances.map((instance) => [instance.name, instance]));
     const instance = (name: string): ServiceInstance => {
@@ -192,12 +207,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         throw new Error("this cluster uses an external database (--database-url); it cannot restart it");
       return postgres;
     };
+    const direct = Object.fromEntries(instances.map((each) => [each.name, `${each.baseUrl}/mcp`]));
     return {
       urls: {
         proxy: proxyUrl,
         productMcp: `${proxyUrl}/product/mcp`,
         orderMcp: `${proxyUrl}/order/mcp`,
-        direct: Object.fromEntries(instances.map((each) => [each.name, `${each.baseUrl}/mcp`])),
+        direct,
       },
       databaseUrl: dbUrl,
       instances,
@@ -209,6 +225,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         const target = instance(name);
         if (target.isRunning()) await target.stop();
         await target.start();
+        direct[name] = `${target.baseUrl}/mcp`;
+        await proxy.update(routes());
       },
       stopPostgres: () => ownPostgres().stop(),
       startPostgres: () => ownPostgres().start(),

@@ -1,10 +1,12 @@
 /**
- * One task of a service in the local cluster: a compiled binary on its own loopback port, its output
- * appended to a log file (so a restart keeps one history and the parent does no pumping), and the
- * controls the fault tests need: SIGKILL, SIGTERM with drain, SIGSTOP/SIGCONT, restart on the same port.
+ * One task of a service in the local cluster: a compiled binary on a loopback port the OS picks
+ * (PORT=0, read back from its `listening` log line), its output appended to a log file (so a restart
+ * keeps one history and the parent does no pumping), and the controls the fault tests need: SIGKILL,
+ * SIGTERM with drain, SIGSTOP/SIGCONT, restart (on a new port, as a replaced task gets a new address).
  */
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import type { Subprocess } from "bun";
+import { waitForListeningPort } from "../../service-kit/src/listening.ts";
 
 export type ServiceKind = "product" | "order";
 
@@ -13,7 +15,7 @@ export interface InstanceSpec {
   name: string;
   kind: ServiceKind;
   binary: string;
-  port: number;
+  /** The task's environment; PORT is always 0. */
   env: Record<string, string>;
   logFile: string;
 }
@@ -26,6 +28,7 @@ export interface InstanceExit {
 export class ServiceInstance {
   private child: Subprocess | undefined;
   private lastExit: InstanceExit | undefined;
+  private boundPort: number | undefined;
 
   constructor(readonly spec: InstanceSpec) {}
 
@@ -33,13 +36,15 @@ export class ServiceInstance {
     return this.spec.name;
   }
 
+  /** The port of the latest start. */
   get port(): number {
-    return this.spec.port;
+    if (this.boundPort === undefined) throw new Error(`${this.name} has not been started`);
+    return this.boundPort;
   }
 
   /** Direct URL of this instance, with its BASE_PATH (bypasses the proxy). */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.spec.port}${this.spec.env.BASE_PATH ?? ""}`;
+    return `http://127.0.0.1:${this.port}${this.spec.env.BASE_PATH ?? ""}`;
   }
 
   get pid(): number | undefined {
@@ -58,9 +63,11 @@ export class ServiceInstance {
   async start(readyTimeoutMs = 20_000): Promise<void> {
     if (this.isRunning()) throw new Error(`${this.name} is already running`);
     const fd = openSync(this.spec.logFile, "a");
+    // The listening line of this start is the first one after what earlier starts wrote.
+    const offset = statSync(this.spec.logFile).size;
     try {
       this.child = Bun.spawn([this.spec.binary, "serve"], {
-        env: this.spec.env,
+        env: { ...this.spec.env, PORT: "0" },
         stdin: "ignore",
         stdout: fd,
         stderr: fd,
@@ -76,6 +83,17 @@ export class ServiceInstance {
         signal: child.signalCode === null ? null : String(child.signalCode),
       };
     });
+    try {
+      this.boundPort = await waitForListeningPort({
+        name: this.name,
+        output: () => this.outputSince(offset),
+        exitCode: () => child.exitCode ?? (child.signalCode === null ? null : -1),
+        timeoutMs: readyTimeoutMs,
+      });
+    } catch (error) {
+      await this.kill();
+      throw error;
+    }
     await this.waitReady(readyTimeoutMs);
   }
 
@@ -123,6 +141,15 @@ export class ServiceInstance {
   output(): string {
     try {
       return readFileSync(this.spec.logFile, "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  /** What was printed after the first `offset` bytes of the log file. */
+  private outputSince(offset: number): string {
+    try {
+      return readFileSync(this.spec.logFile).subarray(offset).toString("utf8");
     } catch {
       return "";
     }

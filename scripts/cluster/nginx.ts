@@ -12,9 +12,10 @@
  *   dead one. A POST that already reached an upstream is never re-sent (no `non_idempotent`), the same
  *   promise the ALB makes, so a client may see an error during a crash but never a doubled request.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { retryOnBindFailure, unusedPort } from "../../test/support/service-process.ts";
 
 export interface ProxyRoute {
   /** Path prefix without trailing slash, e.g. "/product". */
@@ -24,7 +25,8 @@ export interface ProxyRoute {
 }
 
 export interface NginxOptions {
-  port: number;
+  /** A fixed port; without one nginx takes a free one (again, if another process binds it first). */
+  port?: number;
   routes: ProxyRoute[];
   /** Folder for the config, pid, logs and temp files. */
   dir: string;
@@ -34,23 +36,32 @@ export interface NginxOptions {
    * of the route with this prefix. order-service reaches product-service's root-only internal API
    * through it, never through the ALB listener (which only routes `/product/*`).
    */
-  serviceConnect?: { port: number; prefix: string };
+  serviceConnect?: { prefix: string; port?: number };
 }
 
 function upstreamName(prefix: string): string {
   return `up_${prefix.replace(/[^A-Za-z0-9]/g, "_")}`;
 }
 
-export function nginxConfig(options: NginxOptions): string {
+/** The config for `port`; `generation` is served at GENERATION_PATH so a caller can see a reload land. */
+export function nginxConfig(
+  options: Omit<NginxOptions, "serviceConnect"> & {
+    port: number;
+    generation?: number;
+    serviceConnect?: { prefix: string; port: number };
+  },
+): string {
   const { dir, port } = options;
   const timeout = options.readTimeoutSeconds ?? 300;
-  const upstreams = options.routes.map(
+  // A prefix without instances yet (order tasks start after nginx) falls through to the 404 below.
+  const routes = options.routes.filter((route) => route.ports.length > 0);
+  const upstreams = routes.map(
     (route) => `  upstream ${upstreamName(route.prefix)} {
 ${route.ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join("\n")}
     keepalive 64;
   }`,
   );
-  const locations = options.routes.map(
+  const locations = routes.map(
     (route) => `    location = ${route.prefix} { return 308 ${route.prefix}/; }
     location ${route.prefix}/ { proxy_pass http://${upstreamName(route.prefix)}; }`,
   );
@@ -85,6 +96,7 @@ ${upstreams.join("\n")}
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 2;
 ${locations.join("\n")}
+    location = ${GENERATION_PATH} { return 200 '${options.generation ?? 0}'; }
     location / {
       default_type application/json;
       return 404 '{"error":"not_found","message":"No service here: use ${options.routes.map((r) => `${r.prefix}/mcp`).join(" or ")}."}';
@@ -109,10 +121,16 @@ function serviceConnectServer(connect: { port: number; prefix: string }, timeout
 `;
 }
 
+const GENERATION_PATH = "/__cluster/config-generation";
+
 export interface NginxHandle {
   port: number;
   url: string;
+  /** The Service Connect stand-in's URL, when one was asked for. */
+  serviceConnectUrl?: string;
   pid: number;
+  /** Rewrites the upstreams (an instance came back on a new port) and reloads; resolves once live. */
+  update(routes: ProxyRoute[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,36 +141,96 @@ function nginxBinary(): string {
   throw new Error("nginx is not installed: apt-get install nginx");
 }
 
+type ResolvedNginxOptions = Omit<NginxOptions, "serviceConnect"> & {
+  serviceConnect?: { prefix: string; port: number };
+};
+
 export async function startNginx(options: NginxOptions): Promise<NginxHandle> {
+  const { serviceConnect } = options;
+  if (options.port !== undefined && (serviceConnect === undefined || serviceConnect.port !== undefined)) {
+    return startNginxOn(options.port, {
+      ...options,
+      serviceConnect: serviceConnect as ResolvedNginxOptions["serviceConnect"],
+    });
+  }
+  // nginx cannot bind port 0; ports taken between choosing and binding are replaced by fresh ones.
+  return retryOnBindFailure(async (port) => {
+    const resolved = serviceConnect && {
+      prefix: serviceConnect.prefix,
+      port: serviceConnect.port ?? (await unusedPort()),
+    };
+    return startNginxOn(options.port ?? port, { ...options, serviceConnect: resolved });
+  });
+}
+
+async function startNginxOn(port: number, options: ResolvedNginxOptions): Promise<NginxHandle> {
   mkdirSync(join(options.dir, "tmp"), { recursive: true });
   const configPath = join(options.dir, "nginx.conf");
-  writeFileSync(configPath, nginxConfig(options));
+  const pidFile = join(options.dir, "nginx.pid");
+  const errorLog = join(options.dir, "nginx-error.log");
+  rmSync(errorLog, { force: true });
+  let generation = 0;
   const binary = nginxBinary();
-  const check = Bun.spawnSync([binary, "-t", "-p", options.dir, "-c", configPath], { stderr: "pipe" });
-  if (check.exitCode !== 0) throw new Error(`nginx rejected its config: ${check.stderr.toString()}`);
+  const writeChecked = (routes: ProxyRoute[]): void => {
+    writeFileSync(configPath, nginxConfig({ ...options, routes, port, generation }));
+    const check = Bun.spawnSync([binary, "-t", "-p", options.dir, "-c", configPath], { stderr: "pipe" });
+    if (check.exitCode !== 0) throw new Error(`nginx rejected its config: ${check.stderr.toString()}`);
+  };
+  writeChecked(options.routes);
   const child: Subprocess = Bun.spawn(
     [binary, "-p", options.dir, "-c", configPath, "-g", "daemon off; master_process on;"],
     { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
   );
-  const url = `http://127.0.0.1:${options.port}`;
+  const url = `http://127.0.0.1:${port}`;
+  const servesGeneration = async (wanted: number): Promise<boolean> => {
+    // nginx writes its pid file only once it has bound the port: before that, whoever answers may be
+    // another process that took the port first. A new connection each time reaches the newest workers.
+    if (!existsSync(pidFile)) return false;
+    try {
+      const response = await fetch(`${url}${GENERATION_PATH}`, {
+        keepalive: false,
+        signal: AbortSignal.timeout(500),
+      });
+      return (await response.text()) === String(wanted);
+    } catch {
+      return false;
+    }
+  };
   const deadline = Date.now() + 10_000;
-  for (;;) {
+  while (!(await servesGeneration(0))) {
     if (child.exitCode !== null) {
-      const log = readFileSync(join(options.dir, "nginx-error.log"), "utf8");
+      const log = existsSync(errorLog) ? readFileSync(errorLog, "utf8") : "";
       throw new Error(`nginx exited with ${child.exitCode}: ${log.slice(-2000)}`);
     }
-    try {
-      await fetch(`${url}/`, { signal: AbortSignal.timeout(500) });
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nginx did not listen on ${url} within 10 s`);
-      await Bun.sleep(50);
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error(`nginx did not listen on ${url} within 10 s`);
     }
+    await Bun.sleep(50);
   }
+  // Reloads one at a time, so two restarts finishing together cannot interleave their configs.
+  let updates = Promise.resolve();
+  const reload = async (routes: ProxyRoute[]): Promise<void> => {
+    generation += 1;
+    const wanted = generation;
+    writeChecked(routes);
+    child.kill("SIGHUP");
+    const until = Date.now() + 10_000;
+    while (!(await servesGeneration(wanted))) {
+      if (Date.now() > until) throw new Error(`nginx did not load config generation ${wanted} within 10 s`);
+      await Bun.sleep(25);
+    }
+  };
   return {
-    port: options.port,
+    port,
     url,
+    serviceConnectUrl: options.serviceConnect && `http://127.0.0.1:${options.serviceConnect.port}`,
     pid: child.pid,
+    update: (routes) => {
+      const next = updates.then(() => reload(routes));
+      updates = next.catch(() => undefined);
+      return next;
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       // SIGQUIT is nginx's graceful stop: open responses (SSE streams included) finish first.

@@ -4,10 +4,10 @@
  * for an Aurora failover or reboot). Runs as the `postgres` user when we are root, since PostgreSQL
  * refuses to run as root.
  */
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./ports.ts";
+import { isBindFailure, unusedPort } from "../../test/support/service-process.ts";
 
 export interface ClusterPostgres {
   /** Superuser URL of the `postgres` database. */
@@ -59,17 +59,26 @@ export async function startClusterPostgres(): Promise<ClusterPostgres> {
   }
   const data = join(dir, "data");
   run([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"], "initdb");
-  const port = await freePort();
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=400`;
+  let port = await unusedPort();
   let running = false;
   const pgCtl = (...args: string[]): string[] => [join(bin, "pg_ctl"), "-D", data, ...args];
+  const startOn = (candidate: number): void => {
+    const options = `-c listen_addresses=127.0.0.1 -p ${candidate} -k ${dir} -c max_connections=400`;
+    run(pgCtl("-l", join(dir, "postgres.log"), "-o", options, "-w", "start"), "pg_ctl start");
+  };
   const server: ClusterPostgres = {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    port,
+    get url() {
+      return `postgres://postgres@127.0.0.1:${port}/postgres`;
+    },
+    get port() {
+      return port;
+    },
     dir,
     isRunning: () => running,
+    // A restart comes back on the same port: the tasks' DATABASE_URL names it, as Aurora's endpoint
+    // stays the same across a failover.
     start: async () => {
-      run(pgCtl("-l", join(dir, "postgres.log"), "-o", options, "-w", "start"), "pg_ctl start");
+      startOn(port);
       running = true;
     },
     stop: async () => {
@@ -82,8 +91,21 @@ export async function startClusterPostgres(): Promise<ClusterPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  // PostgreSQL cannot bind port 0: the first start takes a fresh port again if its port was taken.
+  for (let attempt = 1; !running; attempt++) {
+    try {
+      await server.start();
+    } catch (error) {
+      if (attempt >= 5 || !isBindFailure(String(error) + postgresLog(dir))) throw error;
+      port = await unusedPort();
+    }
+  }
   return server;
+}
+
+function postgresLog(dir: string): string {
+  const file = join(dir, "postgres.log");
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
 }
 
 /** URL of `database` on the same server as `serverUrl`. */

@@ -6,8 +6,9 @@ import type { z } from "zod";
 import { resolveAuth } from "./auth/auth-config.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { isLoopbackHost, type KitConfig, loadConfigOrExit } from "./config.ts";
-import { createLogger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
+import { LISTENING_MESSAGE } from "./listening.ts";
+import { createLogger, resolveLogFormat, stdoutSink } from "./log.ts";
+import { createMetrics, noMetrics } from "./metrics.ts";
 import { openServiceDatabase, type ServiceDefinition, startService } from "./service.ts";
 import { onShutdownSignal } from "./shutdown.ts";
 import { buildInfo } from "./version.ts";
@@ -78,6 +79,10 @@ export async function runCli<C extends KitConfig>(argv: string[], options: CliOp
 
 async function healthcheck<C extends KitConfig>(options: CliOptions<C>): Promise<number> {
   const config = loadConfigOrExit(options.configSchema);
+  if (config.PORT === 0) {
+    console.error("healthcheck needs the port the server listens on; PORT=0 names none (set PORT)");
+    return 2;
+  }
   const url = `http://127.0.0.1:${config.PORT}${config.BASE_PATH}/health`;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
@@ -131,8 +136,11 @@ async function serve<C extends KitConfig>(options: CliOptions<C>): Promise<numbe
     return 2;
   }
   const { definition } = options;
-  const log = createLogger(config.LOG_LEVEL, { service: definition.info.name });
-  const metrics = createMetrics(definition.info.name);
+  const format = resolveLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true);
+  const base = { service: definition.info.name };
+  const log = createLogger(config.LOG_LEVEL, base, stdoutSink, format);
+  // Metrics ride on JSON lines for CloudWatch; a person reading pretty lines has no use for them.
+  const metrics = format === "pretty" ? noMetrics : createMetrics(definition.info.name);
   let running: Awaited<ReturnType<typeof startService<C>>>;
   try {
     running = await startService(definition, config, log, metrics);
@@ -143,7 +151,12 @@ async function serve<C extends KitConfig>(options: CliOptions<C>): Promise<numbe
   // The compiled binary starts with the JIT held back for run-once start-up code (scripts/build.ts,
   // --compile-jit-policy); from here on code runs per request and is compiled as usual.
   Bun.unsafe.setJITPolicy(1);
-  log.info("listening", { url: running.url, version: definition.info.version });
+  // Written at any LOG_LEVEL, with the bound port: with PORT=0 this line is the only place it is told.
+  createLogger("info", base, stdoutSink, format).info(LISTENING_MESSAGE, {
+    url: running.url,
+    port: running.port,
+    version: definition.info.version,
+  });
   return new Promise<number>((resolve) => {
     onShutdownSignal((signal) => {
       running.shutdown(signal).then(

@@ -26,6 +26,28 @@ describe("parseConfig", () => {
     });
   });
 
+  test("PORT=0 is accepted (the OS picks the port); a port outside 0-65535 is refused", () => {
+    expect(parseConfig(schema, { PORT: "0" })).toMatchObject({ ok: true, config: { PORT: 0 } });
+    for (const bad of ["-1", "65536", "80.5"]) {
+      const result = parseConfig(schema, { PORT: bad });
+      expect(result).toEqual({
+        ok: false,
+        problems: [
+          `PORT must be a whole number from 0 to 65535 (0 binds a free port, named in the listening log line) (got "${bad}")`,
+        ],
+      });
+    }
+  });
+
+  test("LOG_FORMAT is auto unless set to json or pretty; anything else is named as wrong", () => {
+    expect(parseConfig(schema, {})).toMatchObject({ ok: true, config: { LOG_FORMAT: "auto" } });
+    expect(parseConfig(schema, { LOG_FORMAT: "pretty" })).toMatchObject({ config: { LOG_FORMAT: "pretty" } });
+    expect(parseConfig(schema, { LOG_FORMAT: "text" })).toEqual({
+      ok: false,
+      problems: ['LOG_FORMAT must be "auto", "json" or "pretty" (got "text")'],
+    });
+  });
+
   test("an empty variable counts as unset", () => {
     const result = parseConfig(schema, { PORT: "", LOG_LEVEL: "" });
     expect(result.ok && result.config.PORT).toBe(3001);

@@ -9,11 +9,15 @@ import { redactUrlCredentials } from "./redact.ts";
 
 export { isLoopbackHost } from "./http/loopback.ts";
 
+// 0 asks the OS for a free port: tests and local tools bind that way and read the port from the
+// `listening` log line, so they never race another process for a number they picked themselves.
+const PORT_MESSAGE =
+  "must be a whole number from 0 to 65535 (0 binds a free port, named in the listening log line)";
 const port = z.coerce
-  .number({ error: "must be a whole number from 1 to 65535" })
-  .int("must be a whole number from 1 to 65535")
-  .min(1, "must be a whole number from 1 to 65535")
-  .max(65535, "must be a whole number from 1 to 65535");
+  .number({ error: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(0, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
 
 function positiveInt(what: string, max: number): z.ZodCoercedNumber<unknown> {
   const message = `must be a whole number of ${what} from 1 to ${max}`;
@@ -47,6 +51,9 @@ export const kitConfigShape = {
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier such as orders")
     .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_FORMAT: z
+    .enum(["auto", "json", "pretty"], { error: 'must be "auto", "json" or "pretty"' })
+    .default("auto"),
   ALLOWED_ORIGINS: commaList.default([]),
   MAX_BODY_BYTES: positiveInt("bytes", 16 * 1024 * 1024).default(1024 * 1024),
   SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),

@@ -10,7 +10,6 @@ export class DomainError extends Error {
     message: string,
     /** True when the same call may succeed later unchanged (a dependency was down, a lock was busy). */
     readonly retryable: boolean = kind === "unavailable",
-    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "DomainError";
@@ -19,16 +18,4 @@ export class DomainError extends Error {
 
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
-}
-
-const HTTP_STATUS: Record<DomainErrorKind, number> = {
-  not_found: 404,
-  invalid: 400,
-  conflict: 409,
-  unavailable: 503,
-  forbidden: 403,
-};
-
-export function httpStatusOf(error: DomainError): number {
-  return HTTP_STATUS[error.kind];
 }

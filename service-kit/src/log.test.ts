@@ -1,5 +1,9 @@
-import { expect, test } from "bun:test";
-import { createLogger } from "./log.ts";
+import { describe, expect, test } from "bun:test";
+import { newRequestContext, type RequestContext } from "./http/request-context.ts";
+import { writeRequestLog } from "./http/request-log.ts";
+import { createLogger, resolveLogFormat } from "./log.ts";
+import { summarizeRpc } from "./mcp/json-rpc.ts";
+import { createMetrics, noMetrics } from "./metrics.ts";
 
 function capture(): { lines: Record<string, unknown>[]; sink: (line: string) => void } {
   const lines: Record<string, unknown>[] = [];
@@ -44,5 +48,51 @@ test("URL credentials in messages and text fields are hidden, e-mail principals 
   expect(lines[0]).toMatchObject({
     principal: "alice@example.com",
     error: expect.stringContaining("app:***@db"),
+  });
+});
+
+describe("LOG_FORMAT", () => {
+  test("auto is pretty on a terminal and JSON anywhere else; json and pretty are taken as set", () => {
+    expect(resolveLogFormat("auto", true)).toBe("pretty");
+    expect(resolveLogFormat("auto", false)).toBe("json");
+    expect(resolveLogFormat("json", true)).toBe("json");
+    expect(resolveLogFormat("pretty", false)).toBe("pretty");
+  });
+
+  test("a pretty request line is one short line without the metrics block, secrets still replaced", () => {
+    const lines: string[] = [];
+    const log = createLogger("info", { service: "product-service" }, (line) => lines.push(line), "pretty");
+    const request = new Request("http://127.0.0.1:3001/mcp?x=1", { method: "POST" });
+    const context: RequestContext = { ...newRequestContext(request), principal: { id: "alice", scopes: [] } };
+    context.rpc = summarizeRpc({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "get_product" },
+    });
+    writeRequestLog(log, noMetrics, request, 200, context);
+    log.warn("key refused", { token: "rmcp_secret", reason: "expired key" });
+    expect(lines).toHaveLength(2);
+    const [requestLine = "", warnLine = ""] = lines;
+    expect(requestLine).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}product-service request POST \/mcp 200 [\d.]+ms tools\/call get_product requestId=\S+ principal=alice$/,
+    );
+    expect(requestLine).not.toContain("_aws");
+    expect(requestLine).not.toContain("{");
+    expect(warnLine).toMatch(/ WARN {2}product-service key refused token=\[redacted\] reason="expired key"$/);
+  });
+
+  test("JSON stays the default, with the metrics block on request lines", () => {
+    const lines: string[] = [];
+    const log = createLogger("info", { service: "s" }, (line) => lines.push(line));
+    const request = new Request("http://127.0.0.1:3001/mcp", { method: "POST" });
+    writeRequestLog(
+      log,
+      createMetrics("s", () => undefined),
+      request,
+      200,
+      newRequestContext(request),
+    );
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ msg: "request", _aws: { CloudWatchMetrics: [{}] } });
   });
 });

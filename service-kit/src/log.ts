@@ -1,11 +1,23 @@
 /**
- * JSON lines to stdout, which Copilot ships to CloudWatch Logs. Fields whose names look like
- * secrets are replaced before a line is written, and URL credentials in text fields are hidden (a
- * database error or a start-up line may carry a URL), so a careless call site cannot leak a key.
+ * JSON lines to stdout, which Copilot ships to CloudWatch Logs; for a person at a terminal, one short
+ * readable line per event instead (see log-pretty.ts). Fields whose names look like secrets are
+ * replaced before a line is written, and URL credentials in text fields are hidden (a database error
+ * or a start-up line may carry a URL), so a careless call site cannot leak a key.
  */
+import { prettyLine } from "./log-pretty.ts";
 import { redactUrlCredentials } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** How lines look: `json` for machines (the default), `pretty` for a person. */
+export type LogFormat = "json" | "pretty";
+/** LOG_FORMAT: `auto` is pretty when stdout is a terminal, JSON otherwise (pipes, files, containers). */
+export type LogFormatSetting = "auto" | LogFormat;
+
+export function resolveLogFormat(setting: LogFormatSetting, stdoutIsTerminal: boolean): LogFormat {
+  if (setting !== "auto") return setting;
+  return stdoutIsTerminal ? "pretty" : "json";
+}
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_FIELD = /authorization|password|secret|token|api_?key|cookie/i;
@@ -75,8 +87,14 @@ function redact(fields: LogFields): LogFields {
   return redactInto({}, fields);
 }
 
-export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSink = stdoutSink): Logger {
+export function createLogger(
+  level: LogLevel,
+  base: LogFields = {},
+  sink: LogSink = stdoutSink,
+  format: LogFormat = "json",
+): Logger {
   const threshold = LEVEL_RANK[level];
+  const render = format === "pretty" ? prettyLine : JSON.stringify;
   const write = (lineLevel: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_RANK[lineLevel] < threshold) return;
     const record: LogFields = {
@@ -85,14 +103,14 @@ export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSin
       msg: redactUrlCredentials(message),
       ...base,
     };
-    sink(JSON.stringify(fields ? redactInto(record, fields) : record));
+    sink(render(fields ? redactInto(record, fields) : record));
   };
   return {
     debug: (message, fields) => write("debug", message, fields),
     info: (message, fields) => write("info", message, fields),
     warn: (message, fields) => write("warn", message, fields),
     error: (message, fields) => write("error", message, fields),
-    child: (fields) => createLogger(level, { ...base, ...redact(fields) }, sink),
+    child: (fields) => createLogger(level, { ...base, ...redact(fields) }, sink, format),
   };
 }
 

@@ -37,8 +37,6 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
   /** Makes SSE streams resumable with Last-Event-ID, on any instance (see mcp/event-store.ts). */
   events?: DatabaseEventStore;
-  /** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
-  retryIntervalMs?: number;
 }
 
 export interface McpRequestInfo {
@@ -47,6 +45,9 @@ export interface McpRequestInfo {
   /** Filled in for the request log line. */
   rpc?: RpcSummary;
 }
+
+/** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
+const STREAM_RETRY_MS = 1000;
 
 const SESSION_NOT_FOUND =
   "Session not found: it expired or was closed. Start a new session by sending initialize without an Mcp-Session-Id header.";
@@ -224,9 +225,7 @@ export class McpEndpoint {
       sessionIdGenerator,
       keepAliveMs: this.options.keepAliveMs,
       maxRequestBodySize: this.options.maxBodyBytes,
-      ...(events
-        ? { eventStore: events.forSession(streams), retryInterval: this.options.retryIntervalMs ?? 1000 }
-        : {}),
+      ...(events ? { eventStore: events.forSession(streams), retryInterval: STREAM_RETRY_MS } : {}),
       ...(onInitialized ? { onsessioninitialized: onInitialized } : {}),
       onsessionclosed: async (id) => {
         await this.options.store.delete(id);

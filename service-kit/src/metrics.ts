@@ -65,3 +65,9 @@ export function createMetrics(service: string, sink: (line: string) => void = st
     },
   };
 }
+
+/**
+ * No metrics: for LOG_FORMAT=pretty, where lines are read by a person and nothing ships them to
+ * CloudWatch, so they carry no `_aws` block and no metric lines are written.
+ */
+export const noMetrics: Metrics = { emit: () => undefined, fields: () => ({}) };

@@ -66,8 +66,8 @@ export interface ServiceDefinition<C extends KitConfig> {
 
 export interface RunningService {
   url: string;
+  /** The bound port: the OS's pick when PORT is 0. */
   port: number;
-  endpoint: McpEndpoint;
   /** Drains and closes everything; resolves when done. */
   shutdown(reason: string): Promise<void>;
 }
@@ -293,5 +293,5 @@ export async function startService<C extends KitConfig>(
     })();
     return shuttingDown;
   };
-  return { url: `http://${hostForUrl}:${port}${base}/mcp`, port, endpoint, shutdown };
+  return { url: `http://${hostForUrl}:${port}${base}/mcp`, port, shutdown };
 }

@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { retryOnBindFailure } from "../support/service-process.ts";
 import { repoRoot } from "./copilot-workspace.ts";
 import { parseDockerfile } from "./dockerfile.ts";
 import { isExcluded, readDockerignore } from "./dockerignore.ts";
@@ -86,14 +87,6 @@ function runBuildStage(service: string, arch: "amd64" | "arm64"): string {
   return cwd;
 }
 
-function freePort(): number {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const { port } = server;
-  server.stop(true);
-  if (port === undefined) throw new Error("Bun.serve on port 0 reported no port");
-  return port;
-}
-
 // Installing and compiling takes seconds, and the arm64 runtime is fetched from npm once.
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -108,30 +101,31 @@ describe("the Dockerfile build stage, run without Docker", () => {
       expect(elf.machine).toBe("x86_64");
       expect(elf.needed.filter((library) => !GLIBC.test(library))).toEqual([]);
 
-      const port = freePort();
-      const env = {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        BASE_PATH: "/product",
-        DATABASE_URL: `sqlite://${join(work, "product.sqlite")}`,
-      };
-      const probe = (): number =>
+      // `healthcheck` reads PORT, so the port is chosen up front (again if another process binds it first).
+      const probe = (env: Record<string, string | undefined>): number =>
         Bun.spawnSync([binary, "healthcheck"], { env, stdout: "ignore", stderr: "ignore" }).exitCode;
-      expect(probe()).toBe(1);
-      const server = Bun.spawn([binary, "serve"], { env, stdout: "ignore", stderr: "pipe" });
-      try {
-        let healthy = false;
-        for (let attempt = 0; attempt < 100 && !healthy; attempt++) {
-          healthy = probe() === 0;
-          if (!healthy) await Bun.sleep(100);
+      const { server, env } = await retryOnBindFailure(async (port) => {
+        const env = {
+          ...process.env,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          BASE_PATH: "/product",
+          DATABASE_URL: `sqlite://${join(work, "product.sqlite")}`,
+        };
+        expect(probe(env)).toBe(1);
+        const server = Bun.spawn([binary, "serve"], { env, stdout: "pipe", stderr: "pipe" });
+        const output = Promise.all([new Response(server.stdout).text(), new Response(server.stderr).text()]);
+        for (let attempt = 0; attempt < 100; attempt++) {
+          if (probe(env) === 0) return { server, env };
+          if (server.exitCode !== null) throw new Error(`serve exited: ${(await output).join("")}`);
+          await Bun.sleep(100);
         }
-        expect(healthy).toBe(true);
-      } finally {
-        server.kill("SIGTERM");
-        await server.exited;
-      }
-      expect(probe()).toBe(1);
+        server.kill("SIGKILL");
+        throw new Error(`healthcheck never passed: ${(await output).join("")}`);
+      });
+      server.kill("SIGTERM");
+      await server.exited;
+      expect(probe(env)).toBe(1);
     },
     BUILD_TIMEOUT_MS,
   );

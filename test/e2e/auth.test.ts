@@ -10,7 +10,7 @@ import { callTool, connectClient } from "../support/mcp-client.ts";
 import {
   binaryPath,
   type ExitResult,
-  freePort,
+  retryOnBindFailure,
   runToExit as runProductToExit,
   type ServiceHandle,
   startService,
@@ -253,13 +253,22 @@ describe("oauth mode (resource server)", () => {
   let metadataUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    resource = `http://127.0.0.1:${port}/product/mcp`;
-    metadataUrl = `http://127.0.0.1:${port}/product/.well-known/oauth-protected-resource`;
-    as = await startJwksServer(resource);
-    service = await startService("product-service", {
-      port,
-      env: { AUTH_MODE: "oauth", OAUTH_ISSUER: as.issuer, BASE_PATH: "/product" },
+    // The resource URL (the tokens' audience) names the port, so the port is chosen before the start.
+    service = await retryOnBindFailure(async (port) => {
+      resource = `http://127.0.0.1:${port}/product/mcp`;
+      metadataUrl = `http://127.0.0.1:${port}/product/.well-known/oauth-protected-resource`;
+      const jwks = await startJwksServer(resource);
+      try {
+        const started = await startService("product-service", {
+          port,
+          env: { AUTH_MODE: "oauth", OAUTH_ISSUER: jwks.issuer, BASE_PATH: "/product" },
+        });
+        as = jwks;
+        return started;
+      } catch (error) {
+        await jwks.stop();
+        throw error;
+      }
     });
   }, 120_000);
   afterAll(async () => {

@@ -4,8 +4,6 @@
  * is answered 404, on both binaries.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { type JwksServer, startJwksServer } from "../support/jwks-server.ts";
 import {
   type ConnectedClient,
@@ -13,11 +11,10 @@ import {
   callToolExpectingError,
   connectClient,
 } from "../support/mcp-client.ts";
-import { freePort, type ServiceHandle, startService } from "../support/service-process.ts";
+import { retryOnBindFailure, type ServiceHandle, startService } from "../support/service-process.ts";
 
 const TOKEN = "isolation-internal-token-0123456789";
 const ALL = "products:read orders:read orders:write";
-const withOrders = existsSync(join(import.meta.dir, "..", "..", "order-service", "src", "main.ts"));
 
 interface Credentials {
   alice: Record<string, string>;
@@ -86,29 +83,27 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
 for (const mode of [apiKeyMode, oauthMode]) {
   describe(`isolation with AUTH_MODE=${mode.name}`, () => {
     let product: ServiceHandle;
-    let order: ServiceHandle | undefined;
+    let order: ServiceHandle;
     let credentials: (port: number) => Promise<Credentials>;
     const clients: ConnectedClient[] = [];
 
     beforeAll(async () => {
-      const productPort = await freePort();
-      const orderPort = await freePort();
       const setup = await mode.setup();
       credentials = setup.credentials;
-      product = await startService("product-service", {
-        port: productPort,
-        env: { ...setup.env(productPort), INTERNAL_TOKEN: TOKEN },
-      });
-      if (withOrders) {
-        order = await startService("order-service", {
-          port: orderPort,
+      // In OAuth mode a service's resource URL (the tokens' audience) names its port: chosen up front.
+      product = await retryOnBindFailure((port) =>
+        startService("product-service", { port, env: { ...setup.env(port), INTERNAL_TOKEN: TOKEN } }),
+      );
+      order = await retryOnBindFailure((port) =>
+        startService("order-service", {
+          port,
           env: {
-            ...setup.env(orderPort),
+            ...setup.env(port),
             INTERNAL_TOKEN: TOKEN,
-            PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}`,
+            PRODUCT_SERVICE_URL: `http://127.0.0.1:${product.port}`,
           },
-        });
-      }
+        }),
+      );
     }, 180_000);
 
     afterAll(async () => {
@@ -125,60 +120,53 @@ for (const mode of [apiKeyMode, oauthMode]) {
     }
 
     for (const name of ["product-service", "order-service"] as const) {
-      test.if(name === "product-service" || withOrders)(
-        `${name}: A's session id with B's credentials is 404, and A's session survives`,
-        async () => {
-          const service = (name === "product-service" ? product : order) as ServiceHandle;
-          const creds = await credentials(service.port);
-          const alice = await connect(service, "alice");
-          const sessionId = alice.transport.sessionId as string;
-          expect(sessionId).toBeTruthy();
-          const asBob = { ...creds.bob, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" };
-          const list = await post(service.mcpUrl, { jsonrpc: "2.0", id: 9, method: "tools/list" }, asBob);
-          expect(list.status).toBe(404);
-          const stream = await fetch(service.mcpUrl, { headers: { ...asBob, accept: "text/event-stream" } });
-          expect(stream.status).toBe(404);
-          const end = await fetch(service.mcpUrl, { method: "DELETE", headers: asBob });
-          expect(end.status).toBe(404);
-          // Bob could not end it: Alice carries on.
-          expect((await alice.client.listTools()).tools.length).toBeGreaterThan(0);
-        },
-      );
+      test(`${name}: A's session id with B's credentials is 404, and A's session survives`, async () => {
+        const service = name === "product-service" ? product : order;
+        const creds = await credentials(service.port);
+        const alice = await connect(service, "alice");
+        const sessionId = alice.transport.sessionId as string;
+        expect(sessionId).toBeTruthy();
+        const asBob = { ...creds.bob, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" };
+        const list = await post(service.mcpUrl, { jsonrpc: "2.0", id: 9, method: "tools/list" }, asBob);
+        expect(list.status).toBe(404);
+        const stream = await fetch(service.mcpUrl, { headers: { ...asBob, accept: "text/event-stream" } });
+        expect(stream.status).toBe(404);
+        const end = await fetch(service.mcpUrl, { method: "DELETE", headers: asBob });
+        expect(end.status).toBe(404);
+        // Bob could not end it: Alice carries on.
+        expect((await alice.client.listTools()).tools.length).toBeGreaterThan(0);
+      });
     }
 
-    test.if(withOrders)(
-      "B cannot get, list, cancel or read A's order; A's order is untouched",
-      async () => {
-        const service = order as ServiceHandle;
-        const alice = await connect(service, "alice");
-        const bob = await connect(service, "bob");
-        const created = await callTool<{ order_id: string; status: string }>(alice.client, "create_order", {
-          items: [{ product_id: "p002", quantity: 1 }],
-        });
-        expect(created.status).toBe("confirmed");
-        const id = created.order_id;
+    test("B cannot get, list, cancel or read A's order; A's order is untouched", async () => {
+      const service = order;
+      const alice = await connect(service, "alice");
+      const bob = await connect(service, "bob");
+      const created = await callTool<{ order_id: string; status: string }>(alice.client, "create_order", {
+        items: [{ product_id: "p002", quantity: 1 }],
+      });
+      expect(created.status).toBe("confirmed");
+      const id = created.order_id;
 
-        expect(await callToolExpectingError(bob.client, "get_order", { order_id: id })).toContain("No order");
-        const bobsOrders = await callTool<{ orders: { order_id: string }[] }>(bob.client, "list_orders", {});
-        expect(bobsOrders.orders.map((o) => o.order_id)).not.toContain(id);
-        expect(await callToolExpectingError(bob.client, "cancel_order", { order_id: id })).toContain(
-          "No order",
-        );
-        await expect(bob.client.readResource({ uri: `order://${id}` })).rejects.toThrow(/No order/);
-        const bobsResources = await bob.client.listResources();
-        expect(bobsResources.resources.map((r) => r.uri)).not.toContain(`order://${id}`);
+      expect(await callToolExpectingError(bob.client, "get_order", { order_id: id })).toContain("No order");
+      const bobsOrders = await callTool<{ orders: { order_id: string }[] }>(bob.client, "list_orders", {});
+      expect(bobsOrders.orders.map((o) => o.order_id)).not.toContain(id);
+      expect(await callToolExpectingError(bob.client, "cancel_order", { order_id: id })).toContain(
+        "No order",
+      );
+      await expect(bob.client.readResource({ uri: `order://${id}` })).rejects.toThrow(/No order/);
+      const bobsResources = await bob.client.listResources();
+      expect(bobsResources.resources.map((r) => r.uri)).not.toContain(`order://${id}`);
 
-        const still = await callTool<{ status: string }>(alice.client, "get_order", { order_id: id });
-        expect(still.status).toBe("confirmed");
-        const alicesOrders = await callTool<{ orders: { order_id: string }[] }>(
-          alice.client,
-          "list_orders",
-          {},
-        );
-        expect(alicesOrders.orders.map((o) => o.order_id)).toContain(id);
-        expect((await alice.client.readResource({ uri: `order://${id}` })).contents).toHaveLength(1);
-      },
-      30_000,
-    );
+      const still = await callTool<{ status: string }>(alice.client, "get_order", { order_id: id });
+      expect(still.status).toBe("confirmed");
+      const alicesOrders = await callTool<{ orders: { order_id: string }[] }>(
+        alice.client,
+        "list_orders",
+        {},
+      );
+      expect(alicesOrders.orders.map((o) => o.order_id)).toContain(id);
+      expect((await alice.client.readResource({ uri: `order://${id}` })).contents).toHaveLength(1);
+    }, 30_000);
   });
 }

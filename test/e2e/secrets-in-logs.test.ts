@@ -5,20 +5,18 @@
  * password that cannot connect; then searches every byte the processes printed for each secret.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { type FakeSsm, startFakeSsm } from "../support/fake-ssm.ts";
 import { type JwksServer, startJwksServer } from "../support/jwks-server.ts";
 import { callTool, connectClient } from "../support/mcp-client.ts";
 import {
   binaryPath,
-  freePort,
+  retryOnBindFailure,
   runToExit,
   type ServiceHandle,
   startService,
+  unusedPort,
 } from "../support/service-process.ts";
 
-const withOrders = existsSync(join(import.meta.dir, "..", "..", "order-service", "src", "main.ts"));
 const INTERNAL_TOKEN = "internal-token-from-ssm-3f9a1c7e5b2d4680";
 const WRONG_INTERNAL = "wrong-internal-token-a1b2c3d4e5f60718";
 const DB_PASSWORD = "db-pw-7Hq2xZ9mL4vR8nK1";
@@ -103,32 +101,39 @@ beforeAll(async () => {
   expect(await post(internal, reservation, { authorization: `Bearer ${WRONG_INTERNAL}` })).toBe(401);
   expect(await post(internal, reservation, { "x-internal-token": WRONG_INTERNAL })).toBe(401);
 
-  if (withOrders) {
-    const order = await startService("order-service", {
-      env: {
-        ...common,
-        AUTH_MODE: "api-key",
-        API_KEYS: `bob=${LOCAL_KEY}`,
-        PRODUCT_SERVICE_URL: `http://127.0.0.1:${product.port}`,
-      },
-    });
-    services.push(order);
-    const orders = await connectClient(order.mcpUrl, { authorization: `Bearer ${LOCAL_KEY}` });
-    // Internal call to product-service with the token order-service read from SSM.
-    const created = await callTool<{ status: string }>(orders.client, "create_order", {
-      items: [{ product_id: "p003", quantity: 1 }],
-    });
-    expect(created.status).toBe("confirmed");
-    await orders.close();
-    expect(await post(order.mcpUrl, INIT, { authorization: `Bearer ${WRONG_KEY}` })).toBe(401);
-  }
+  const order = await startService("order-service", {
+    env: {
+      ...common,
+      AUTH_MODE: "api-key",
+      API_KEYS: `bob=${LOCAL_KEY}`,
+      PRODUCT_SERVICE_URL: `http://127.0.0.1:${product.port}`,
+    },
+  });
+  services.push(order);
+  const orders = await connectClient(order.mcpUrl, { authorization: `Bearer ${LOCAL_KEY}` });
+  // Internal call to product-service with the token order-service read from SSM.
+  const created = await callTool<{ status: string }>(orders.client, "create_order", {
+    items: [{ product_id: "p003", quantity: 1 }],
+  });
+  expect(created.status).toBe("confirmed");
+  await orders.close();
+  expect(await post(order.mcpUrl, INIT, { authorization: `Bearer ${WRONG_KEY}` })).toBe(401);
 
   // OAuth: valid, expired, wrongly addressed and tampered tokens.
-  const port = await freePort();
-  as = await startJwksServer(`http://127.0.0.1:${port}/mcp`);
-  const oauth = await startService("product-service", {
-    port,
-    env: { LOG_LEVEL: "debug", AUTH_MODE: "oauth", OAUTH_ISSUER: as.issuer },
+  // The tokens' audience names the service's port, so the port is chosen before the start.
+  const oauth = await retryOnBindFailure(async (port) => {
+    const jwks = await startJwksServer(`http://127.0.0.1:${port}/mcp`);
+    try {
+      const started = await startService("product-service", {
+        port,
+        env: { LOG_LEVEL: "debug", AUTH_MODE: "oauth", OAUTH_ISSUER: jwks.issuer },
+      });
+      as = jwks;
+      return started;
+    } catch (error) {
+      await jwks.stop();
+      throw error;
+    }
   });
   services.push(oauth);
   const tokens = {
@@ -146,7 +151,7 @@ beforeAll(async () => {
   await viaSdk.close();
 
   // Database URLs with a password, against a port where nothing listens: start-up fails and logs why.
-  const closed = await freePort();
+  const closed = await unusedPort();
   const badDatabases: Record<string, string>[] = [
     { DATABASE_URL: `postgres://retail:${DB_PASSWORD}@127.0.0.1:${closed}/retail` },
     {

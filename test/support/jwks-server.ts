@@ -115,8 +115,8 @@ export async function startJwksServer(audience: string): Promise<JwksServer> {
   issuer = `http://127.0.0.1:${server.port}`;
 
   const claims = (options: TokenOptions): JWTPayload => ({
-    ...(options.scope !== undefined ? { scope: options.scope } : {}),
-    ...(options.scp !== undefined ? { scp: options.scp } : {}),
+    scope: options.scope,
+    scp: options.scp,
     ...options.extra,
   });
   const now = (): number => Math.floor(Date.now() / 1000);

@@ -3,11 +3,11 @@
  * TEST_DATABASE_URL; without it, `startPostgres()` runs initdb into a temporary folder itself.
  * Each test gets its own database from `createTestDatabase()` so tests cannot see each other's rows.
  */
-import { chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { freePort } from "./service-process.ts";
+import { retryOnBindFailure } from "./service-process.ts";
 
 export interface PostgresServer {
   url: string;
@@ -51,23 +51,31 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
-  const port = await freePort();
-  const start = Bun.spawnSync(
-    asPostgresUser([
-      join(bin, "pg_ctl"),
-      "-D",
-      data,
-      "-l",
-      join(dir, "postgres.log"),
-      "-o",
-      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=300 -c fsync=on`,
-      "-w",
-      "start",
-    ]),
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  if (start.exitCode !== 0)
-    throw new Error(`pg_ctl start failed: ${start.stderr.toString()}${start.stdout.toString()}`);
+  const log = join(dir, "postgres.log");
+  // PostgreSQL cannot bind port 0, so it gets a fresh port again when the one it was given is taken.
+  const port = await retryOnBindFailure(async (candidate) => {
+    const start = Bun.spawnSync(
+      asPostgresUser([
+        join(bin, "pg_ctl"),
+        "-D",
+        data,
+        "-l",
+        log,
+        "-o",
+        `-c listen_addresses=127.0.0.1 -p ${candidate} -k ${dir} -c max_connections=300 -c fsync=on`,
+        "-w",
+        "start",
+      ]),
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    if (start.exitCode !== 0) {
+      const serverLog = existsSync(log) ? readFileSync(log, "utf8") : "";
+      throw new Error(
+        `pg_ctl start failed: ${start.stderr.toString()}${start.stdout.toString()}${serverLog}`,
+      );
+    }
+    return candidate;
+  });
   const stopArgv = asPostgresUser([join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -1,6 +1,7 @@
 /**
  * A real round-robin reverse proxy for tests: Debian's nginx, started in the foreground with its own
- * config, logs and temp folders in a temporary directory, on a free loopback port. It stands in for
+ * config, logs and temp folders in a temporary directory, on a free loopback port (nginx cannot bind
+ * port 0, so a port taken before nginx binds it is replaced by a fresh one). It stands in for
  * the ALB: no stickiness, one upstream group per path prefix (`/product` → product-service tasks),
  * streaming responses passed through unbuffered (SSE).
  *
@@ -9,7 +10,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort, tempDir } from "./service-process.ts";
+import { retryOnBindFailure, tempDir } from "./service-process.ts";
 
 export interface ProxyRoute {
   /** Path prefix such as "/product", or "/" for everything. Requests keep their full path upstream. */
@@ -102,11 +103,15 @@ ${locations.join("\n")}
 }
 
 export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  if (options.port !== undefined) return startProxyOn(options.port, options);
+  return retryOnBindFailure((port) => startProxyOn(port, options));
+}
+
+async function startProxyOn(port: number, options: ProxyOptions): Promise<ProxyHandle> {
   const binary = nginxPath();
   const dir = tempDir("retail-proxy-");
   // When tests run as root, nginx's workers run as nobody and must still write their temp folders.
   chmodSync(dir, 0o777);
-  const port = options.port ?? (await freePort());
   const configFile = join(dir, "nginx.conf");
   writeFileSync(configFile, nginxConfig({ ...options, port, dir }));
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(
@@ -122,13 +127,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const log = existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8") : "";
       throw new Error(`nginx exited with ${child.exitCode}: ${await stderr}${log}`);
     }
-    const listening = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
-      (socket) => {
-        socket.end();
-        return true;
-      },
-      () => false,
-    );
+    // nginx writes its pid file only after it has bound its port: until then whoever answers on the
+    // port may be another process that took it first.
+    const bound = existsSync(join(dir, "nginx.pid"));
+    const listening =
+      bound &&
+      (await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+        (socket) => {
+          socket.end();
+          return true;
+        },
+        () => false,
+      ));
     if (listening) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");

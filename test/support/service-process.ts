@@ -1,12 +1,14 @@
 /**
- * Starts compiled service binaries for black-box tests: a free loopback port, a temporary SQLite
- * file unless told otherwise, and a wait for /ready. Logs are captured for assertions.
+ * Starts compiled service binaries for black-box tests: PORT=0 (the OS binds a free loopback port and
+ * the service names it in its `listening` log line), a temporary SQLite file unless told otherwise,
+ * and a wait for /ready. Logs are captured for assertions.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBuilt } from "../../scripts/build.ts";
+import { waitForListeningPort } from "../../service-kit/src/listening.ts";
 
 export type ServiceName = "product-service" | "order-service";
 
@@ -25,11 +27,37 @@ export function binaryPath(service: ServiceName): Promise<string> {
   return build;
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * A loopback port where nothing listens now, as a target that refuses connections. The OS handed it
+ * out and took it back, so another process may take it: bind it only through `retryOnBindFailure`.
+ */
+export async function unusedPort(): Promise<number> {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
   const port = server.port as number;
   await server.stop(true);
   return port;
+}
+
+/** What a server prints when its port was taken between our choosing it and its bind. */
+const BIND_FAILURE = /EADDRINUSE|address already in use|Is port \d+ in use/i;
+
+export function isBindFailure(output: string): boolean {
+  return BIND_FAILURE.test(output);
+}
+
+/**
+ * For servers that must know their port before they start (nginx, PostgreSQL, a service whose own
+ * config names its URL): tries `start` on a fresh unused port, again when the bind fails. Any other
+ * failure, and the last bind failure, is thrown.
+ */
+export async function retryOnBindFailure<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await unusedPort());
+    } catch (error) {
+      if (attempt >= attempts || !isBindFailure(String(error))) throw error;
+    }
+  }
 }
 
 export function tempDir(prefix = "retail-mcp-test-"): string {
@@ -58,18 +86,21 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Keep the same database across restarts by passing the DATABASE_URL of an earlier start. */
   databaseUrl?: string;
+  /**
+   * A port to bind instead of PORT=0: only to come back on the port this service held before a
+   * restart, or inside `retryOnBindFailure` when the service's env must name its own port.
+   */
   port?: number;
   readyTimeoutMs?: number;
 }
 
 export async function startService(service: ServiceName, options: StartOptions = {}): Promise<ServiceHandle> {
   const binary = await binaryPath(service);
-  const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/tmp",
     HOST: "127.0.0.1",
-    PORT: String(port),
+    PORT: String(options.port ?? 0),
     LOG_LEVEL: "info",
     DATABASE_URL: options.databaseUrl ?? `sqlite://${join(tempDir(), `${service}.sqlite`)}`,
     // The internal API always needs a token; both services started by a test share this one unless
@@ -85,6 +116,20 @@ export async function startService(service: ServiceName, options: StartOptions =
   };
   void pump(child.stdout);
   void pump(child.stderr);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+  let port: number;
+  try {
+    port = await waitForListeningPort({
+      name: service,
+      output: () => captured,
+      exitCode: () => child.exitCode,
+      timeoutMs: readyTimeoutMs,
+    });
+  } catch (error) {
+    child.kill("SIGKILL");
+    await child.exited;
+    throw error;
+  }
   const basePath = env.BASE_PATH ?? "";
   const baseUrl = `http://127.0.0.1:${port}${basePath}`;
   const handle: ServiceHandle = {
@@ -115,7 +160,7 @@ export async function startService(service: ServiceName, options: StartOptions =
       await child.exited;
     },
   };
-  await waitForReady(handle, options.readyTimeoutMs ?? 15_000);
+  await waitForReady(handle, readyTimeoutMs);
   return handle;
 }
 
@@ -152,7 +197,7 @@ export async function runToExit(
   timeoutMs = 20_000,
 ): Promise<ExitResult> {
   const proc = Bun.spawn([await binaryPath(service), "serve"], {
-    env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
     stdout: "pipe",
     stderr: "pipe",
   });

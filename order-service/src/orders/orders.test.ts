@@ -4,7 +4,7 @@ import { type Database, openDatabase } from "service-kit/db";
 import { isDomainError } from "service-kit/errors";
 import { createLogger } from "service-kit/log";
 import { migrate } from "service-kit/migrate";
-import { freePort, tempDir } from "../../../test/support/service-process.ts";
+import { tempDir, unusedPort } from "../../../test/support/service-process.ts";
 import { ProductClient } from "../product-client.ts";
 import { orderService } from "../service.ts";
 import { OrderRepository } from "./order-repository.ts";
@@ -27,7 +27,7 @@ const recorder = {
 
 /** A real ProductClient aimed at a loopback port nobody listens on: product-service is "down". */
 async function unreachableGateway(): Promise<ProductClient> {
-  const port = await freePort();
+  const port = await unusedPort();
   return new ProductClient({
     baseUrl: `http://127.0.0.1:${port}`,
     token: () => undefined,
@@ -121,6 +121,54 @@ describe("create", () => {
     expect(order.totalCents).toBeNull();
     expect(await catalogue.stock("p002")).toBe(100);
     expect(events.rejected).toEqual([order.id]);
+  });
+
+  test("items priced in two currencies reject the order, naming the currencies, and take nothing", async () => {
+    await catalogue.db.sql`UPDATE products SET currency = 'EUR' WHERE id IN ('p003', 'p005')`;
+    const order = await orders.create(
+      "alice",
+      {
+        items: [
+          { productId: "p005", quantity: 1 },
+          { productId: "p002", quantity: 1 },
+          { productId: "p003", quantity: 1 },
+        ],
+      },
+      "r1",
+    );
+    expect(order.status).toBe("rejected");
+    expect(order.rejectionReason).toBe(
+      "The catalogue refused the items: The items are priced in 2 currencies, EUR (p003, p005) and USD " +
+        "(p002), and one order is paid in one currency. Place one order per currency.",
+    );
+    expect(order.totalCents).toBeNull();
+    expect([await catalogue.stock("p002"), await catalogue.stock("p003")]).toEqual([100, 35]);
+    expect(events.rejected).toEqual([order.id]);
+  });
+
+  test("a reservation already held in two currencies is given back and the order rejected, not mis-totalled", async () => {
+    // Held before the catalogue refused mixes: the lines come back priced in USD and EUR.
+    const { order } = await repository.insertPending({
+      id: "ord-mixed-legacy",
+      principal: "alice",
+      idempotencyKey: null,
+      itemsFingerprint: "p002:1,p003:1",
+      note: null,
+      items: [
+        { productId: "p002", quantity: 1 },
+        { productId: "p003", quantity: 1 },
+      ],
+      createdAt: new Date().toISOString(),
+    });
+    await catalogue.reserve(order.id, order.lines);
+    await catalogue.db.sql`UPDATE reservation_lines SET currency = 'EUR' WHERE product_id = 'p003'`;
+    expect(await catalogue.stock("p002")).toBe(99);
+
+    const settled = await orders.settle(order, "r1");
+    expect(settled.status).toBe("rejected");
+    expect(settled.rejectionReason).toContain("2 currencies, EUR (p003) and USD (p002)");
+    expect(settled.totalCents).toBeNull();
+    expect([await catalogue.stock("p002"), await catalogue.stock("p003")]).toEqual([100, 35]);
   });
 
   test("the same idempotency key returns the first order, even when sent concurrently", async () => {

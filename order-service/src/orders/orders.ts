@@ -6,6 +6,7 @@
  * When product-service cannot be reached the order stays pending: a retry with the same key, or the
  * reconciler, runs steps 2 and 3 again.
  */
+import { mixedCurrenciesProblem } from "service-kit/currencies";
 import { DomainError, isDomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
 import { decodeListCursor, encodeListCursor } from "./cursor.ts";
@@ -88,6 +89,12 @@ export class Orders {
     const result = await this.gateway.reserve(order.id, order.lines, requestId);
     switch (result.kind) {
       case "reserved": {
+        // The catalogue refuses a mix; a reservation made before it did is given back, not mis-totalled.
+        const mixed = mixedCurrenciesProblem(result.lines);
+        if (mixed) {
+          await this.gateway.release(order.id, requestId);
+          return this.reject(order, mixed);
+        }
         const totalCents = result.lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
         const confirmation = {
           lines: result.lines,
@@ -102,21 +109,21 @@ export class Orders {
         return stored;
       }
       case "short":
-      case "refused": {
-        const reason =
-          result.kind === "short"
-            ? `Not enough stock: ${describeShortfalls(result.shortfalls)}.`
-            : result.message;
-        const rejected = await this.repository.finish(order.id, "rejected", reason);
-        const stored = await this.reread(order);
-        if (rejected) this.events.rejected(stored);
-        return stored;
-      }
+        return this.reject(order, `Not enough stock: ${describeShortfalls(result.shortfalls)}.`);
+      case "refused":
+        return this.reject(order, result.message);
       case "released":
         // Only cancel_order releases; it got there first, so the order ends cancelled.
         await this.repository.finish(order.id, "cancelled", null);
         return this.reread(order);
     }
+  }
+
+  private async reject(order: Order, reason: string): Promise<Order> {
+    const rejected = await this.repository.finish(order.id, "rejected", reason);
+    const stored = await this.reread(order);
+    if (rejected) this.events.rejected(stored);
+    return stored;
   }
 
   async get(principal: string, id: string): Promise<Order> {

@@ -43,6 +43,9 @@ export class InProcessCatalogue implements ReservationGateway {
         return { kind: "reserved", lines: outcome.lines };
       case "short":
         return { kind: "short", shortfalls: outcome.shortages };
+      case "mixed_currencies":
+        // As product-client.ts reads product-service's 400 answer.
+        return { kind: "refused", message: `The catalogue refused the items: ${outcome.message}` };
       case "released":
         return { kind: "released" };
       case "items_differ":

@@ -56,6 +56,29 @@ function describeReservations(dialect: "sqlite" | "postgres"): void {
       await db.close();
     });
 
+    test("items priced in more than one currency are refused before any stock moves", async () => {
+      await db.sql`UPDATE products SET currency = 'EUR' WHERE id = 'p003'`;
+      await db.sql`UPDATE products SET currency = 'GBP' WHERE id = 'p005'`;
+      const items = [
+        { productId: "p005", quantity: 1 },
+        { productId: "p003", quantity: 1 },
+        { productId: "p002", quantity: 1 },
+        { productId: "p001", quantity: 1 },
+      ];
+      expect(await reservations.reserve("o-mixed", items)).toEqual({
+        kind: "mixed_currencies",
+        orderId: "o-mixed",
+        message:
+          "The items are priced in 3 currencies, EUR (p003), GBP (p005) and USD (p001, p002), and one order " +
+          "is paid in one currency. Place one order per currency.",
+      });
+      expect([await stockOf("p002"), await stockOf("p003")]).toEqual([100, 35]);
+      expect(await reservations.active("o-mixed")).toBeUndefined();
+      // Nothing was held under the order id: the same order in one currency can still be reserved.
+      const single = await reservations.reserve("o-mixed", [{ productId: "p003", quantity: 1 }]);
+      expect(single).toMatchObject({ kind: "reserved", lines: [{ productId: "p003", currency: "EUR" }] });
+    });
+
     test("reserving takes the stock and answers with catalogue prices; a repeat replays it", async () => {
       const first = await reservations.reserve("o-1", [{ productId: "p002", quantity: 2 }]);
       expect(first).toEqual({

@@ -9,6 +9,7 @@
  * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
  */
 import type { SQL } from "bun";
+import { mixedCurrenciesProblem } from "service-kit/currencies";
 import type { DatabaseHandle } from "service-kit/db";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
@@ -115,6 +116,9 @@ export class Reservations {
     const rows = (await tx`
       SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${tx(ids)}`) as ProductStockRow[];
     const products = new Map(rows.map((row) => [row.id, row]));
+    // Before stock: an order in two currencies cannot be totalled, however much stock there is.
+    const mixed = mixedCurrenciesProblem(rows.map((row) => ({ productId: row.id, currency: row.currency })));
+    if (mixed) return { kind: "mixed_currencies", orderId, message: mixed };
     const shortages: Shortage[] = [];
     for (const item of items) {
       const product = products.get(item.productId);

@@ -23,6 +23,8 @@ export interface Shortage {
 export type ReserveOutcome =
   | { kind: "reserved"; orderId: string; lines: ReservedLine[]; replayed: boolean }
   | { kind: "short"; orderId: string; shortages: Shortage[] }
+  /** The products are priced in more than one currency; `message` names them and says what to do. */
+  | { kind: "mixed_currencies"; orderId: string; message: string }
   | { kind: "items_differ"; orderId: string }
   | { kind: "released"; orderId: string };
 

@@ -41,7 +41,7 @@ export function createApiKey(principal: string, scopes: readonly string[], expir
     principal,
     sha256: sha256Hex(key),
     scopes: [...scopes],
-    ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+    expires_at: expiresAt,
   });
   return { key, record };
 }

@@ -71,7 +71,8 @@ export type AuthCheck = { ok: true; auth: ResolvedAuth } | { ok: false; problem:
 /** The externally visible origin (+ nothing else) of this server, e.g. https://mcp.example.com. */
 export function publicUrlOf(config: AuthConfig, loopback: boolean): string | undefined {
   if (config.PUBLIC_URL) return config.PUBLIC_URL;
-  if (!loopback) return undefined;
+  // PORT=0 is known only after the bind, too late for the resource URL that tokens are checked against.
+  if (!loopback || config.PORT === 0) return undefined;
   const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   return `http://${host}:${config.PORT}`;
 }
@@ -118,7 +119,7 @@ export function resolveAuth(config: AuthConfig, loopback: boolean): AuthCheck {
     return {
       ok: false,
       problem:
-        "AUTH_MODE=oauth on a non-loopback HOST needs PUBLIC_URL (e.g. https://mcp.example.com), the URL clients use",
+        "AUTH_MODE=oauth on a non-loopback HOST or with PORT=0 needs PUBLIC_URL (e.g. https://mcp.example.com), the URL clients use",
     };
   }
   const resourceUrl = `${publicUrl}${config.BASE_PATH}/mcp`;

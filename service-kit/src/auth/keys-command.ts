@@ -72,9 +72,9 @@ function parse(argv: string[]): {
     options: { principal: { type: "string" }, scopes: { type: "string" }, "expires-at": { type: "string" } },
   });
   return {
-    ...(positionals[0] !== undefined ? { subcommand: positionals[0] } : {}),
-    ...(values.principal !== undefined ? { principal: values.principal } : {}),
-    ...(values.scopes !== undefined ? { scopes: values.scopes } : {}),
-    ...(values["expires-at"] !== undefined ? { expiresAt: values["expires-at"] } : {}),
+    subcommand: positionals[0],
+    principal: values.principal,
+    scopes: values.scopes,
+    expiresAt: values["expires-at"],
   };
 }

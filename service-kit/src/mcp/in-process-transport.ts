@@ -11,34 +11,54 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo } from "@modelcontextprotocol/sdk/types.js";
 
+interface Pending {
+  resolve(message: JSONRPCMessage): void;
+  reject(error: Error): void;
+}
+
+/** Why a request on a closed transport gets no answer (the endpoint turns it into a JSON-RPC error). */
+export const TRANSPORT_CLOSED = "InProcessTransport is closed: the server behind it has shut down";
+
 export class InProcessTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
-  private answer: ((message: JSONRPCMessage) => void) | undefined;
+  private pending: Pending | undefined;
+  private closed = false;
 
   async start(): Promise<void> {}
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Rejects the request in flight, if any: its caller would otherwise wait forever. */
   async close(): Promise<void> {
-    this.answer = undefined;
+    if (this.closed) return;
+    this.closed = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(new Error(`${TRANSPORT_CLOSED} before it answered`));
     this.onclose?.();
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error(TRANSPORT_CLOSED);
     // Only a response has an id and no method; anything else is a notification or a server request.
     if (!("id" in message) || "method" in message) return;
-    const answer = this.answer;
-    this.answer = undefined;
-    answer?.(message);
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.resolve(message);
   }
 
   /** Serves one request; the server behind this transport handles one request at a time. */
   request(message: JSONRPCRequest, extra: MessageExtraInfo): Promise<JSONRPCMessage> {
-    if (this.answer) throw new Error("InProcessTransport serves one request at a time");
+    if (this.closed) return Promise.reject(new Error(TRANSPORT_CLOSED));
+    if (this.pending) throw new Error("InProcessTransport serves one request at a time");
     if (!this.onmessage) throw new Error("InProcessTransport is not connected to a server");
     const deliver = this.onmessage;
-    return new Promise((resolve) => {
-      this.answer = resolve;
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
       deliver(message, extra);
     });
   }

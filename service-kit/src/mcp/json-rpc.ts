@@ -14,7 +14,7 @@ export function jsonRpcErrorResponse(
 }
 
 export interface RpcSummary {
-  /** "tools/call", "initialize", "batch(3)" … */
+  /** "tools/call", "initialize" … (read-post.ts refuses batches before this is asked) */
   method?: string;
   /** The tool name of a tools/call. */
   tool?: string;
@@ -27,13 +27,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function summarizeRpc(body: unknown): RpcSummary {
-  if (Array.isArray(body)) {
-    return {
-      method: `batch(${body.length})`,
-      isInitialize: body.some((m) => isObject(m) && m.method === "initialize"),
-      hasProgressToken: false,
-    };
-  }
   if (!isObject(body)) return { isInitialize: false, hasProgressToken: false };
   const method = typeof body.method === "string" ? body.method : undefined;
   const params = isObject(body.params) ? body.params : undefined;

@@ -65,6 +65,8 @@ export class StatelessServerPool {
 
   /** Takes a server back once its answer is out; past the bound it is closed instead. */
   release(principal: Principal, pooled: PooledServer): void {
+    // A server closed while it served (shutdown) would reject every later request at once.
+    if (pooled.transport.isClosed) return;
     if (this.idleCount >= this.maxIdle) {
       void pooled.server.close();
       return;

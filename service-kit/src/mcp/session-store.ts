@@ -83,9 +83,4 @@ export class SessionStore {
     const result = await this.db.write((sql) => sql`DELETE FROM mcp_sessions WHERE last_seen_at < ${cutoff}`);
     return result.count ?? 0;
   }
-
-  async count(): Promise<number> {
-    const rows = (await this.db.sql`SELECT count(*) AS n FROM mcp_sessions`) as { n: number | string }[];
-    return Number(rows[0]?.n ?? 0);
-  }
 }

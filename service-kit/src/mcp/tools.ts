@@ -57,7 +57,7 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   tool: ToolDefinition<I, O>,
 ): RegisteredTool {
   const callback = async (input: unknown, extra: ToolExtra): Promise<CallToolResult> => {
-    const call = toolCall(extra, server);
+    const call = toolCall(extra);
     // The HTTP layer already answers 403 for this; checking again here keeps a tool safe however it is reached.
     const allowed = mayUse(tool.name, tool.scope, {
       scopes: call.scopes,
@@ -130,7 +130,7 @@ interface ToolExtra {
   sendNotification: (notification: { method: string; params: Record<string, unknown> }) => Promise<void>;
 }
 
-function toolCall(extra: ToolExtra, _server: McpServer): ToolCall {
+function toolCall(extra: ToolExtra): ToolCall {
   const progressToken = extra._meta?.progressToken;
   return {
     principal: String(extra.authInfo?.extra?.principal ?? extra.authInfo?.clientId ?? "local"),
@@ -144,7 +144,7 @@ function toolCall(extra: ToolExtra, _server: McpServer): ToolCall {
         params: {
           progressToken,
           progress,
-          ...(total !== undefined ? { total } : {}),
+          total,
           ...(message ? { message } : {}),
         },
       });

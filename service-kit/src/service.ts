@@ -103,7 +103,7 @@ export async function startService<C extends KitConfig>(
   const limiter = new RateLimiter(limits);
   const db = await openServiceDatabase(definition, config);
   const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
-  const events = new DatabaseEventStore(db);
+  const events = new DatabaseEventStore(db, { log });
   const endpoint = new McpEndpoint({
     events,
     store: new SessionStore(db),

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { authConfigShape } from "./auth/auth-config.ts";
+import { sessionLimitsConfigShape } from "./mcp/session-limits.ts";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
@@ -56,6 +57,8 @@ export const kitConfigShape = {
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds", 600_000).default(25_000),
   SSE_KEEPALIVE_MS: positiveInt("milliseconds", 300_000).default(10_000),
   ...authConfigShape,
+  // Issue 17 (memory exhaustion): MAX_SESSIONS_PER_PRINCIPAL, defined and checked in mcp/session-limits.ts.
+  ...sessionLimitsConfigShape,
 } as const;
 
 /** The service token shared by product-service (which checks it) and order-service (which sends it). */

@@ -21,6 +21,7 @@ import {
 import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
 import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
+import { limitInitialize, tooManySessionsMessage } from "./mcp/session-limits.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
@@ -39,6 +40,8 @@ export interface McpEndpointOptions {
   events?: DatabaseEventStore;
   /** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
   retryIntervalMs?: number;
+  /** Live sessions one principal may hold across all instances; 0 or unset: no cap. */
+  maxSessionsPerPrincipal?: number;
 }
 
 export interface McpRequestInfo {
@@ -106,15 +109,21 @@ export class McpEndpoint {
       if (plain && hasSupportedProtocolHeader(request)) {
         return this.handleInProcess(request, plain, authInfo, info);
       }
+      let parsedBody = body;
+      if (info.rpc.isInitialize) {
+        const limited = await this.admitSession(body, info);
+        if (!limited.ok) return limited.response;
+        parsedBody = limited.body;
+      }
       const server = this.serverFor(info.principal);
       const denied = this.deniedTool(server, info);
       if (denied) return denied;
       const transport = info.rpc.isInitialize
-        ? this.newSessionTransport(server, body, info)
+        ? this.newSessionTransport(server, parsedBody, info)
         : this.statelessTransport();
       await server.connect(transport);
       setResponseMode(transport, mode);
-      return transport.handleRequest(sdkRequest(), { parsedBody: body, authInfo });
+      return transport.handleRequest(sdkRequest(), { parsedBody, authInfo });
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
@@ -168,6 +177,27 @@ export class McpEndpoint {
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
     return session.transport.handleRequest(request, { authInfo: toAuthInfo(info.principal, info.requestId) });
+  }
+
+  /** An initialize within the caps (session-limits.ts), with the metadata the session will keep. */
+  private async admitSession(
+    body: unknown,
+    info: McpRequestInfo,
+  ): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+    const limited = limitInitialize(body);
+    if (!limited.ok) return { ok: false, response: jsonRpcErrorResponse(400, -32602, limited.message) };
+    const cap = this.options.maxSessionsPerPrincipal ?? 0;
+    if (cap > 0) {
+      const { sessionTtlMs } = this.options;
+      const live = await this.options.store.countLive(info.principal.id, Date.now() - sessionTtlMs);
+      if (live >= cap) {
+        return {
+          ok: false,
+          response: jsonRpcErrorResponse(429, -32000, tooManySessionsMessage(live, cap, sessionTtlMs)),
+        };
+      }
+    }
+    return limited;
   }
 
   private newSessionTransport(

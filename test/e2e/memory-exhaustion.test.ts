@@ -97,6 +97,69 @@ async function openSession(instance: ServiceHandle, key: string): Promise<string
 const errorOf = async (response: Response): Promise<{ code: number; message: string }> =>
   ((await response.json()) as { error: { code: number; message: string } }).error;
 
+describe("session metadata is capped in size", () => {
+  test("a 900 KB clientInfo or oversized capabilities are refused, and no session is stored", async () => {
+    const before = await query<{ n: number }[]>((db) => db`SELECT count(*) AS n FROM mcp_sessions`);
+    const huge = "x".repeat(900_000);
+    const bigInfo = await initialize(a, KEYS.metadata, { name: "big", version: "1", description: huge });
+    expect(bigInfo.status).toBe(400);
+    const infoError = await errorOf(bigInfo);
+    expect(infoError.code).toBe(-32602);
+    expect(infoError.message).toContain("clientInfo");
+    expect(infoError.message).toContain("4096 bytes");
+    const bigCapabilities = await initialize(a, KEYS.metadata, undefined, { experimental: { blob: huge } });
+    expect(bigCapabilities.status).toBe(400);
+    expect((await errorOf(bigCapabilities)).message).toContain("capabilities");
+    const after = await query<{ n: number }[]>((db) => db`SELECT count(*) AS n FROM mcp_sessions`);
+    expect(Number(after[0]?.n)).toBe(Number(before[0]?.n));
+  });
+
+  test("clientInfo icons are not kept: the session works and its row holds name and version only", async () => {
+    const icon = { src: `data:image/png;base64,${"A".repeat(200_000)}`, mimeType: "image/png" };
+    const response = await initialize(a, KEYS.metadata, { name: "iconic", version: "2", icons: [icon] });
+    const session = response.headers.get("mcp-session-id") as string;
+    expect(response.status).toBe(200);
+    await response.text();
+    const rows = await query<{ client_info: string }[]>(
+      (db) => db`SELECT client_info FROM mcp_sessions WHERE id = ${session}`,
+    );
+    expect(JSON.parse(rows[0]?.client_info ?? "null")).toEqual({ name: "iconic", version: "2" });
+    // The session is served on the instance that never saw the initialize, from its row.
+    const list = await fetch(b.mcpUrl, {
+      method: "POST",
+      headers: { ...headers(KEYS.metadata, session), accept: "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(list.status).toBe(200);
+  });
+});
+
+describe("live sessions are capped per principal", () => {
+  test("past the cap initialize is refused on every instance until a session is closed", async () => {
+    const sessions = [
+      await openSession(a, KEYS.capped),
+      await openSession(b, KEYS.capped),
+      await openSession(a, KEYS.capped),
+    ];
+    for (const instance of [a, b]) {
+      const refused = await initialize(instance, KEYS.capped);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("mcp-session-id")).toBeNull();
+      const error = await errorOf(refused);
+      expect(error.message).toContain(`${MAX_SESSIONS} live sessions`);
+      expect(error.message).toContain("DELETE");
+    }
+    // Another principal is not affected.
+    await openSession(b, KEYS.other);
+    const closed = await fetch(b.mcpUrl, {
+      method: "DELETE",
+      headers: headers(KEYS.capped, sessions[0]),
+    });
+    expect(closed.status).toBe(200);
+    await openSession(a, KEYS.capped);
+  });
+});
+
 interface SseEvent {
   id?: string;
   data: string;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
+import { readEvents } from "../support/sse.ts";
 
 const KEYS = {
   metadata: "rmcp_memory_test_metadata_key_0001",
@@ -160,24 +161,25 @@ describe("live sessions are capped per principal", () => {
   });
 });
 
-interface SseEvent {
-  id?: string;
-  data: string;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split("\n\n")
-    .map((block) => {
-      const event: SseEvent = { data: "" };
-      for (const line of block.split("\n")) {
-        if (line.startsWith("id: ")) event.id = line.slice(4);
-        else if (line.startsWith("data: ")) event.data += line.slice(6);
-      }
-      return event;
-    })
-    .filter((event) => event.id !== undefined);
-}
+describe("the client-response relay takes only answers to outstanding server requests", () => {
+  test("a response-shaped POST nobody asked for is refused on both instances and nothing is parked", async () => {
+    const session = await openSession(a, KEYS.relay);
+    for (const instance of [a, b]) {
+      const response = await fetch(instance.mcpUrl, {
+        method: "POST",
+        headers: headers(KEYS.relay, session),
+        body: JSON.stringify({ jsonrpc: "2.0", id: 77, result: { blob: "y".repeat(500_000) } }),
+      });
+      expect(response.status).toBe(400);
+      const error = await errorOf(response);
+      expect(error.message).toContain("no request with id 77");
+    }
+    const rows = await query<{ n: number }[]>(
+      (db) => db`SELECT count(*) AS n FROM mcp_client_responses WHERE session_id = ${session}`,
+    );
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+});
 
 describe("resuming an answered stream", () => {
   test("replays what is stored and closes at once on every instance, and no database tail starts", async () => {
@@ -193,7 +195,7 @@ describe("resuming an answered stream", () => {
       }),
     });
     expect(call.headers.get("content-type")).toStartWith("text/event-stream");
-    const [priming, answer] = parseSse(await call.text());
+    const [priming, answer] = await readEvents(call.body as ReadableStream<Uint8Array>);
     expect(priming?.data).toBe("");
     expect(JSON.parse(answer?.data ?? "{}").id).toBe(5);
     for (const instance of [a, b]) {
@@ -209,7 +211,9 @@ describe("resuming an answered stream", () => {
           signal: AbortSignal.timeout(10_000),
         });
         expect(resumed.status).toBe(200);
-        const replayed = parseSse(await resumed.text()).map((event) => JSON.parse(event.data).id);
+        const replayed = (await readEvents(resumed.body as ReadableStream<Uint8Array>)).map(
+          (event) => JSON.parse(event.data).id,
+        );
         expect(replayed).toEqual(lastEventId === answer?.id ? [] : [5]);
       }
     }

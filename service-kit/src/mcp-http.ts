@@ -22,7 +22,7 @@ import {
 import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
 import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
-import { limitInitialize, tooManySessionsMessage } from "./mcp/session-limits.ts";
+import { admitSession } from "./mcp/session-limits.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
@@ -112,7 +112,11 @@ export class McpEndpoint {
       }
       let parsedBody = body;
       if (info.rpc.isInitialize) {
-        const limited = await this.admitSession(body, info);
+        const limited = await admitSession(body, info.principal.id, {
+          store: this.options.store,
+          maxSessions: this.options.maxSessionsPerPrincipal ?? 0,
+          ttlMs: this.options.sessionTtlMs,
+        });
         if (!limited.ok) return limited.response;
         parsedBody = limited.body;
       }
@@ -179,27 +183,6 @@ export class McpEndpoint {
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
     return session.transport.handleRequest(request, { authInfo: toAuthInfo(info.principal, info.requestId) });
-  }
-
-  /** An initialize within the caps (session-limits.ts), with the metadata the session will keep. */
-  private async admitSession(
-    body: unknown,
-    info: McpRequestInfo,
-  ): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
-    const limited = limitInitialize(body);
-    if (!limited.ok) return { ok: false, response: jsonRpcErrorResponse(400, -32602, limited.message) };
-    const cap = this.options.maxSessionsPerPrincipal ?? 0;
-    if (cap > 0) {
-      const { sessionTtlMs } = this.options;
-      const live = await this.options.store.countLive(info.principal.id, Date.now() - sessionTtlMs);
-      if (live >= cap) {
-        return {
-          ok: false,
-          response: jsonRpcErrorResponse(429, -32000, tooManySessionsMessage(live, cap, sessionTtlMs)),
-        };
-      }
-    }
-    return limited;
   }
 
   private newSessionTransport(

@@ -1,12 +1,19 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { kitConfigShape, parseConfig } from "../config.ts";
+import { openDatabase } from "../db.ts";
+import { migrate } from "../migrate.ts";
 import {
+  admitSession,
   limitInitialize,
   MAX_CLIENT_CAPABILITIES_BYTES,
   MAX_CLIENT_INFO_BYTES,
   maxSessionsPerPrincipal,
 } from "./session-limits.ts";
+import { SessionStore, sessionMigrations } from "./session-store.ts";
 
 const initialize = (clientInfo: unknown, capabilities: unknown = {}): unknown => ({
   jsonrpc: "2.0",
@@ -76,6 +83,56 @@ describe("MAX_SESSIONS_PER_PRINCIPAL", () => {
       expect(result.ok ? [] : result.problems).toEqual([
         `MAX_SESSIONS_PER_PRINCIPAL must be a whole number from 0 to 100000 (0 turns the limit off) (got ${JSON.stringify(bad)})`,
       ]);
+    }
+  });
+});
+
+describe("admitSession", () => {
+  test("counts the principal's unexpired sessions in the database and refuses the one past the cap", async () => {
+    const db = await openDatabase(`sqlite://${join(mkdtempSync(join(tmpdir(), "kit-admit-")), "s.sqlite")}`);
+    try {
+      await migrate(db, sessionMigrations);
+      const store = new SessionStore(db);
+      const ttlMs = 60_000;
+      const now = Date.now();
+      const session = (id: string, principal: string, lastSeenAt: number) =>
+        store.create({
+          id,
+          principal,
+          protocolVersion: "2025-11-25",
+          clientInfo: {},
+          clientCapabilities: {},
+          createdAt: lastSeenAt,
+          lastSeenAt,
+        });
+      await session("a1", "alice", now);
+      await session("a2", "alice", now);
+      await session("old", "alice", now - ttlMs - 1000); // expired, not swept yet
+      await session("b1", "bob", now);
+      const limits = { store, maxSessions: 3, ttlMs };
+      const body = initialize({ name: "c", version: "1" });
+      expect(await admitSession(body, "alice", limits)).toEqual({ ok: true, body });
+      await session("a3", "alice", now);
+      const refused = await admitSession(body, "alice", limits);
+      expect(refused.ok).toBe(false);
+      if (refused.ok) return;
+      expect(refused.response.status).toBe(429);
+      const { error } = (await refused.response.json()) as { error: { code: number; message: string } };
+      expect(error.code).toBe(-32000);
+      expect(error.message).toContain(
+        "you already have 3 live sessions, and at most 3 are allowed per caller",
+      );
+      expect(error.message).toContain("HTTP DELETE");
+      expect((await admitSession(body, "bob", limits)).ok).toBe(true);
+      expect((await admitSession(body, "alice", { ...limits, maxSessions: 0 })).ok).toBe(true);
+      const oversized = await admitSession(
+        initialize({ name: "x".repeat(5000), version: "1" }),
+        "bob",
+        limits,
+      );
+      expect(!oversized.ok && oversized.response.status).toBe(400);
+    } finally {
+      await db.close();
     }
   });
 });

@@ -11,6 +11,8 @@
  *   cap holds across instances (a few more can slip through when initializes race).
  */
 import { z } from "zod";
+import { jsonRpcErrorResponse } from "./json-rpc.ts";
+import type { SessionStore } from "./session-store.ts";
 
 export const MAX_CLIENT_INFO_BYTES = 4096;
 export const MAX_CLIENT_CAPABILITIES_BYTES = 16_384;
@@ -78,6 +80,34 @@ export function limitInitialize(body: unknown): LimitedInitialize {
   }
   if (!isObject(clientInfo)) return { ok: true, body };
   return { ok: true, body: { ...body, params: { ...body.params, clientInfo: kept } } };
+}
+
+export interface AdmissionLimits {
+  store: Pick<SessionStore, "countLive">;
+  /** Live sessions one principal may hold; 0: no cap. */
+  maxSessions: number;
+  ttlMs: number;
+}
+
+/**
+ * An initialize within the caps, with the metadata the session will keep, or the answer that refuses
+ * it: 400 for oversized metadata, 429 past the principal's session cap.
+ */
+export async function admitSession(
+  body: unknown,
+  principal: string,
+  limits: AdmissionLimits,
+): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+  const limited = limitInitialize(body);
+  if (!limited.ok) return { ok: false, response: jsonRpcErrorResponse(400, -32602, limited.message) };
+  if (limits.maxSessions > 0) {
+    const live = await limits.store.countLive(principal, Date.now() - limits.ttlMs);
+    if (live >= limits.maxSessions) {
+      const message = tooManySessionsMessage(live, limits.maxSessions, limits.ttlMs);
+      return { ok: false, response: jsonRpcErrorResponse(429, -32000, message) };
+    }
+  }
+  return limited;
 }
 
 /** The refusal of an initialize past the cap: what happened and how to get a session again. */

@@ -3,12 +3,14 @@
  * (elicitation), and the client's answer lands on instance B, which parks it in the shared database for
  * A. Only an answer to a request that waits for one is parked: answers nobody asked for, to a wrong id
  * or given twice are refused, and nothing of them stays in the database (issue 17, finding 4).
- * Runs the conformance fixture (service-kit with interactive tools) twice on one SQLite file.
+ * Runs the conformance fixture (service-kit with interactive tools) twice on one database: a SQLite file,
+ * and PostgreSQL as in the cloud.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { type RunningServer, startFixture } from "../../scripts/conformance.ts";
+import { createTestDatabase } from "../support/postgres.ts";
 import { tempDir } from "../support/service-process.ts";
 import { readEvents } from "../support/sse.ts";
 
@@ -17,21 +19,6 @@ const HEADERS = {
   accept: "application/json, text/event-stream",
   "mcp-protocol-version": "2025-11-25",
 };
-
-let a: RunningServer;
-let b: RunningServer;
-let databaseFile = "";
-
-beforeAll(async () => {
-  databaseFile = join(tempDir("relay-"), "shared.sqlite");
-  const env = { DATABASE_URL: `sqlite://${databaseFile}` };
-  a = await startFixture(env);
-  b = await startFixture(env);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-});
 
 async function openSession(url: string): Promise<string> {
   const response = await fetch(url, {
@@ -120,31 +107,64 @@ async function elicitAndAnswer(
   return { text: result?.result.content[0].text ?? "", elicitationId };
 }
 
-describe("client answers relayed between instances", () => {
-  test("an answer to the outstanding request is relayed once; unasked, wrong-id and repeated answers are refused", async () => {
-    const session = await openSession(a.url);
-    // Nothing is outstanding yet: a response-shaped POST is refused on either instance.
-    for (const url of [a.url, b.url]) {
-      const unasked = await post(url, session, answerTo(0, "mallory"));
-      expect(unasked.status).toBe(400);
-      expect(unasked.text).toContain("no request with id 0 is waiting");
-    }
-    // Answered through the other instance (parked in the database), then on the asking one itself.
-    const relayed = await elicitAndAnswer(a.url, b.url, session, 1, "ann");
-    expect(relayed.text).toContain('"username":"ann"');
-    const local = await elicitAndAnswer(a.url, a.url, session, 2, "bob");
-    expect(local.text).toContain('"username":"bob"');
-    // Answered: the same answers again are refused wherever they land.
-    for (const { elicitationId } of [relayed, local]) {
-      for (const url of [b.url, a.url])
-        expect((await post(url, session, answerTo(elicitationId, "ann"))).status).toBe(400);
+describe.each(["sqlite", "postgres"] as const)(
+  "client answers relayed between instances on %s",
+  (dialect) => {
+    let a: RunningServer;
+    let b: RunningServer;
+    let databaseUrl = "";
+
+    beforeAll(async () => {
+      databaseUrl =
+        dialect === "sqlite"
+          ? `sqlite://${join(tempDir("relay-"), "shared.sqlite")}`
+          : await createTestDatabase("relay");
+      const env: Record<string, string> = { DATABASE_URL: databaseUrl };
+      a = await startFixture(env);
+      b = await startFixture(env);
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all([a?.stop(), b?.stop()]);
+    });
+
+    /** Rows the relay holds for `session` (open slots and parked answers). */
+    async function relayRows(session: string): Promise<number> {
+      const db =
+        dialect === "sqlite"
+          ? new SQL({ adapter: "sqlite", filename: databaseUrl.slice("sqlite://".length), readonly: true })
+          : new SQL(databaseUrl);
+      try {
+        const rows =
+          (await db`SELECT count(*) AS n FROM mcp_client_responses WHERE session_id = ${session}`) as {
+            n: number | string;
+          }[];
+        return Number(rows[0]?.n);
+      } finally {
+        await db.close();
+      }
     }
 
-    const db = new SQL({ adapter: "sqlite", filename: databaseFile, readonly: true });
-    const rows = (await db`SELECT count(*) AS n FROM mcp_client_responses WHERE session_id = ${session}`) as {
-      n: number;
-    }[];
-    await db.close();
-    expect(Number(rows[0]?.n)).toBe(0);
-  }, 30_000);
-});
+    test("an answer to the outstanding request is relayed once; unasked, wrong-id and repeated answers are refused", async () => {
+      const session = await openSession(a.url);
+      // Nothing is outstanding yet: a response-shaped POST is refused on either instance.
+      for (const url of [a.url, b.url]) {
+        const unasked = await post(url, session, answerTo(0, "mallory"));
+        expect(unasked.status).toBe(400);
+        expect(unasked.text).toContain("no request with id 0 is waiting");
+      }
+      // Answered through the other instance (parked in the database), then on the asking one itself.
+      const relayed = await elicitAndAnswer(a.url, b.url, session, 1, "ann");
+      expect(relayed.text).toContain('"username":"ann"');
+      const local = await elicitAndAnswer(a.url, a.url, session, 2, "bob");
+      expect(local.text).toContain('"username":"bob"');
+      // Answered: the same answers again are refused wherever they land.
+      for (const { elicitationId } of [relayed, local]) {
+        for (const url of [b.url, a.url])
+          expect((await post(url, session, answerTo(elicitationId, "ann"))).status).toBe(400);
+      }
+
+      expect(await relayRows(session)).toBe(0);
+    }, 30_000);
+  },
+);

@@ -4,6 +4,7 @@ import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/serv
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { requireScope } from "service-kit/auth/scopes";
 import { isDomainError } from "service-kit/errors";
+import { declareCompletionScope, registerScopedPrompt } from "service-kit/mcp/prompt-scopes";
 import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import { presentCategory, presentProduct } from "./presenters.ts";
@@ -11,6 +12,8 @@ import { presentCategory, presentProduct } from "./presenters.ts";
 const RESOURCE_NOT_FOUND = -32002;
 
 export function registerCatalogResources(server: McpServer, catalog: Catalog): void {
+  // Completing product ids lists the catalogue: it needs the same scope as listing it.
+  declareCompletionScope(server, "product://{product_id}", "products:read");
   server.registerResource(
     "product",
     new ResourceTemplate("product://{product_id}", {
@@ -72,9 +75,12 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
 }
 
 export function registerCatalogPrompts(server: McpServer, catalog: Catalog): void {
-  server.registerPrompt(
+  registerScopedPrompt(
+    server,
     "find_gift",
     {
+      // It drives the catalogue tools, and completing `interests` lists the categories.
+      scope: "products:read",
       title: "Find a gift",
       description: "Guides the model through the catalogue tools to suggest gifts within a budget.",
       argsSchema: {

@@ -13,6 +13,7 @@ import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
+import { applyPromptScopes, promptAccess } from "./mcp/prompt-scopes.ts";
 import {
   hasSupportedProtocolHeader,
   negotiatedVersion,
@@ -21,6 +22,7 @@ import {
 import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
 import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
+import { admitSession } from "./mcp/session-limits.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
@@ -37,6 +39,8 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
   /** Makes SSE streams resumable with Last-Event-ID, on any instance (see mcp/event-store.ts). */
   events?: DatabaseEventStore;
+  /** Live sessions one principal may hold across all instances; 0 or unset: no cap. */
+  maxSessionsPerPrincipal?: number;
 }
 
 export interface McpRequestInfo {
@@ -107,19 +111,29 @@ export class McpEndpoint {
       if (plain && hasSupportedProtocolHeader(request)) {
         return this.handleInProcess(request, plain, authInfo, info);
       }
+      let parsedBody = body;
+      if (info.rpc.isInitialize) {
+        const limited = await admitSession(body, info.principal.id, {
+          store: this.options.store,
+          maxSessions: this.options.maxSessionsPerPrincipal ?? 0,
+          ttlMs: this.options.sessionTtlMs,
+        });
+        if (!limited.ok) return limited.response;
+        parsedBody = limited.body;
+      }
       const server = this.serverFor(info.principal);
-      const denied = this.deniedTool(server, info);
+      const denied = this.denied(server, info, body);
       if (denied) return denied;
       const transport = info.rpc.isInitialize
-        ? this.newSessionTransport(server, body, info)
+        ? this.newSessionTransport(server, parsedBody, info)
         : this.statelessTransport();
       await server.connect(transport);
       setResponseMode(transport, mode);
-      return transport.handleRequest(sdkRequest(), { parsedBody: body, authInfo });
+      return transport.handleRequest(sdkRequest(), { parsedBody, authInfo });
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
-    const denied = this.deniedTool(session.server, info);
+    const denied = this.denied(session.server, info, body);
     if (denied) return denied;
     setResponseMode(session.transport, mode);
     const versioned = withSessionProtocolVersion(sdkRequest(), session.protocolVersion);
@@ -140,7 +154,8 @@ export class McpEndpoint {
     let answer: JSONRPCMessage;
     try {
       applyToolScopes(pooled.server, info.principal);
-      const denied = this.deniedTool(pooled.server, info);
+      applyPromptScopes(pooled.server, info.principal);
+      const denied = this.denied(pooled.server, info, message);
       if (denied) return denied;
       answer = await pooled.transport.request(message, { authInfo, requestInfo: lazyRequestInfo(request) });
     } finally {
@@ -240,13 +255,18 @@ export class McpEndpoint {
   private serverFor(principal: Principal): McpServer {
     const server = this.options.createServer(principal);
     applyToolScopes(server, principal);
+    applyPromptScopes(server, principal);
     return server;
   }
 
-  /** A tools/call for a tool the caller's scopes do not allow is refused before the SDK sees it. */
-  private deniedTool(server: McpServer, info: McpRequestInfo): Response | undefined {
-    if (!info.rpc?.tool) return undefined;
-    const access = toolAccess(server, info.rpc.tool, info.principal);
+  /**
+   * A tools/call, prompts/get or completion/complete the caller's scopes do not allow is refused before
+   * the SDK sees it.
+   */
+  private denied(server: McpServer, info: McpRequestInfo, body: unknown): Response | undefined {
+    const access = info.rpc?.tool
+      ? toolAccess(server, info.rpc.tool, info.principal)
+      : promptAccess(server, body, info.principal);
     if (access.ok) return undefined;
     return (
       this.options.forbidden?.(access.scope, access.message) ??

@@ -27,6 +27,7 @@ import { writeRequestLog } from "./http/request-log.ts";
 import type { Logger } from "./log.ts";
 import { DatabaseEventStore, EVENT_TTL_MS, eventMigrations } from "./mcp/event-store.ts";
 import { jsonRpcErrorResponse } from "./mcp/json-rpc.ts";
+import { maxSessionsPerPrincipal } from "./mcp/session-limits.ts";
 import { SessionStore, sessionMigrations } from "./mcp/session-store.ts";
 import { McpEndpoint } from "./mcp-http.ts";
 import type { Metrics } from "./metrics.ts";
@@ -103,7 +104,7 @@ export async function startService<C extends KitConfig>(
   const failures = new RateLimiter(failedAuthLimitSettings(config));
   const db = await openServiceDatabase(definition, config);
   const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
-  const events = new DatabaseEventStore(db);
+  const events = new DatabaseEventStore(db, { log });
   const endpoint = new McpEndpoint({
     events,
     store: new SessionStore(db),
@@ -113,6 +114,7 @@ export async function startService<C extends KitConfig>(
     sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
     keepAliveMs: config.SSE_KEEPALIVE_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxSessionsPerPrincipal: maxSessionsPerPrincipal(config, authCheck.auth.mode),
   });
   const policy: OriginPolicy = {
     allowedOrigins: config.ALLOWED_ORIGINS,

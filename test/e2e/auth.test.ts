@@ -178,6 +178,40 @@ describe("api-key mode with keys in SSM", () => {
     expect(deniedList.error?.message).toContain("products:read");
   });
 
+  test("prompts and completions follow the same scopes: find_gift and product id completion need products:read", async () => {
+    const rpc = (method: string, params: unknown) => ({ jsonrpc: "2.0", id: 6, method, params });
+    const requests = [
+      rpc("prompts/get", { name: "find_gift", arguments: { budget: "100", interests: "coffee" } }),
+      rpc("completion/complete", {
+        ref: { type: "ref/resource", uri: "product://{product_id}" },
+        argument: { name: "product_id", value: "p" },
+      }),
+      rpc("completion/complete", {
+        ref: { type: "ref/prompt", name: "find_gift" },
+        argument: { name: "interests", value: "" },
+      }),
+    ];
+    for (const request of requests) {
+      const denied = await post(service.mcpUrl, request, bearer(reader.key));
+      expect(denied.status).toBe(403);
+      expect(denied.headers.get("www-authenticate")).toContain('scope="products:read"');
+      const text = await denied.text();
+      expect(text).toContain("needs the products:read scope");
+      expect(text).not.toContain("p001");
+      const allowed = await post(service.mcpUrl, request, bearer(alice.key));
+      expect(allowed.status).toBe(200);
+      expect(((await allowed.json()) as { result?: unknown }).result).toBeDefined();
+    }
+    const promptNames = async (key: string): Promise<string[]> => {
+      const response = await post(service.mcpUrl, rpc("prompts/list", {}), bearer(key));
+      return ((await response.json()) as { result: { prompts: { name: string }[] } }).result.prompts.map(
+        (prompt) => prompt.name,
+      );
+    };
+    expect(await promptNames(reader.key)).toEqual([]);
+    expect(await promptNames(alice.key)).toEqual(["find_gift"]);
+  });
+
   test("rotation without restart: new key works beside the old, old one stops within the TTL, even mid-session", async () => {
     const next = await createKey("alice", "products:read");
     const connection = await connectClient(service.mcpUrl, bearer(alice.key));

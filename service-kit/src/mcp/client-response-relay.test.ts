@@ -22,12 +22,20 @@ const answer = (id: string | number, text: string): JSONRPCMessage => ({
   result: { action: "accept", content: { text } },
 });
 
+const parkedRows = async (): Promise<number> => {
+  const rows = (await db.sql`SELECT count(*) AS n FROM mcp_client_responses WHERE message <> ''`) as {
+    n: number;
+  }[];
+  return Number(rows[0]?.n);
+};
+
 describe("ClientResponseRelay", () => {
   test("an answer parked by one instance is taken exactly once by the asking session", async () => {
     const parking = new ClientResponseRelay(db);
     const asking = new ClientResponseRelay(db);
+    await asking.expect("s1", 0);
     expect(await asking.take("s1", 0)).toBeUndefined();
-    await parking.deposit("s1", answer(0, "yes"));
+    expect(await parking.deposit("s1", answer(0, "yes"))).toBe("parked");
     // Ids keep their JSON type: the number 0 and the string "0" are different requests.
     expect(await asking.take("s1", "0")).toBeUndefined();
     expect(await asking.take("s2", 0)).toBeUndefined();
@@ -35,14 +43,36 @@ describe("ClientResponseRelay", () => {
     expect([first, second].filter((taken) => taken !== undefined)).toEqual([answer(0, "yes")]);
   });
 
-  test("a repeated answer replaces the parked one; old answers are pruned", async () => {
+  test("an answer nobody waits for is refused and nothing is stored", async () => {
     const relay = new ClientResponseRelay(db);
-    await relay.deposit("s1", answer(1, "first"));
-    await relay.deposit("s1", answer(1, "second"));
-    expect(await relay.take("s1", 1)).toEqual(answer(1, "second"));
-    await relay.deposit("s1", answer(2, "late"));
-    expect(await relay.prune(Date.now() + 1)).toBe(1);
-    expect(await relay.take("s1", 2)).toBeUndefined();
+    expect(await relay.deposit("s1", answer(7, "unasked"))).toBe("not-outstanding");
+    // Another session's open slot does not take this session's answer.
+    await relay.expect("s2", 7);
+    expect(await relay.deposit("s1", answer(7, "unasked"))).toBe("not-outstanding");
+    expect(await parkedRows()).toBe(0);
+  });
+
+  test("one answer per request: a second one is refused, and a forgotten request takes none", async () => {
+    const relay = new ClientResponseRelay(db);
+    await relay.expect("s1", 1);
+    expect(await relay.deposit("s1", answer(1, "first"))).toBe("parked");
+    expect(await relay.deposit("s1", answer(1, "second"))).toBe("not-outstanding");
+    expect(await relay.take("s1", 1)).toEqual(answer(1, "first"));
+    expect(await relay.deposit("s1", answer(1, "late"))).toBe("not-outstanding");
+    await relay.expect("s1", 2);
+    await relay.forget("s1", 2);
+    expect(await relay.deposit("s1", answer(2, "after cancel"))).toBe("not-outstanding");
+    expect(await parkedRows()).toBe(0);
+  });
+
+  test("an answer over the size cap is refused; old slots and answers are pruned", async () => {
+    const relay = new ClientResponseRelay(db, 200, 1024);
+    await relay.expect("s1", 3);
+    expect(await relay.deposit("s1", answer(3, "x".repeat(2000)))).toBe("too-large");
+    expect(await relay.deposit("s1", answer(3, "small"))).toBe("parked");
+    await relay.expect("s1", 4);
+    expect(await relay.prune(Date.now() + 1)).toBe(2);
+    expect(await relay.take("s1", 3)).toBeUndefined();
   });
 
   test("only responses are relayed", async () => {

@@ -19,6 +19,7 @@ afterEach(async () => {
 class FakeTransportStreams implements StreamBinding {
   readonly open = new Set<string>();
   readonly closed: string[] = [];
+  readonly closedAfterReplay: string[] = [];
   constructor(private readonly session: string) {}
   sessionId(): string {
     return this.session;
@@ -29,6 +30,9 @@ class FakeTransportStreams implements StreamBinding {
   closeStream(streamId: string): void {
     this.open.delete(streamId);
     this.closed.push(streamId);
+  }
+  closeAfterReplay(streamId: string): void {
+    this.closedAfterReplay.push(streamId);
   }
 }
 
@@ -108,6 +112,56 @@ describe("DatabaseEventStore", () => {
     await replay(elsewhere.forSession(streams), id);
     await elsewhere.idle();
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect(streams.closed).toEqual(["stream-a"]);
+  });
+
+  test("a resume from an answered stream gets the stored events and a closed stream, and starts no tail", async () => {
+    const writer = new DatabaseEventStore(db).forSession(new FakeTransportStreams("s1"));
+    const priming = await writer.storeEvent("stream-a", {} as JSONRPCMessage);
+    const last = await writer.storeEvent("stream-a", answer);
+    // Resumed on an instance that did not run the call, from the answer itself and from before it.
+    const streams = new FakeTransportStreams("s1");
+    streams.open.add("stream-a");
+    const elsewhere = new DatabaseEventStore(db, { pollMs: 10 });
+    const fromAnswer = await replay(elsewhere.forSession(streams), last);
+    const fromPriming = await replay(elsewhere.forSession(streams), priming);
+    expect(fromAnswer.sent).toEqual([]);
+    expect(fromPriming.sent.map((event) => event.message)).toEqual([answer]);
+    expect(streams.closedAfterReplay).toEqual(["stream-a", "stream-a"]);
+    expect(elsewhere.tailStats).toEqual({ active: 0, started: 0, refused: 0, polls: 0 });
+  });
+
+  test("tails are capped per session: a resume over the cap is replayed and closed", async () => {
+    const writer = new DatabaseEventStore(db).forSession(new FakeTransportStreams("s1"));
+    const other = new DatabaseEventStore(db).forSession(new FakeTransportStreams("s2"));
+    const ids = [];
+    for (const stream of ["a", "b", "c"]) ids.push(await writer.storeEvent(stream, progress(1)));
+    const theirs = await other.storeEvent("a", progress(1));
+    const streams = new FakeTransportStreams("s1");
+    const others = new FakeTransportStreams("s2");
+    for (const stream of ["a", "b", "c"]) streams.open.add(stream);
+    others.open.add("a");
+    const elsewhere = new DatabaseEventStore(db, { pollMs: 10, tailTimeoutMs: 300, maxPerSession: 2 });
+    for (const id of ids) await replay(elsewhere.forSession(streams), id);
+    await replay(elsewhere.forSession(others), theirs);
+    expect(streams.closedAfterReplay).toEqual(["c"]);
+    expect(others.closedAfterReplay).toEqual([]);
+    expect(elsewhere.tailStats).toMatchObject({ active: 3, started: 3, refused: 1 });
+    await elsewhere.idle();
+    expect(elsewhere.tailStats.active).toBe(0);
+  });
+
+  test("a tail that waits in vain polls less and less often", async () => {
+    const writer = new DatabaseEventStore(db).forSession(new FakeTransportStreams("s1"));
+    const id = await writer.storeEvent("stream-a", progress(1));
+    const streams = new FakeTransportStreams("s1");
+    streams.open.add("stream-a");
+    // Every 10 ms for 600 ms would be 60 polls; doubling up to 80 ms makes it about 10.
+    const elsewhere = new DatabaseEventStore(db, { pollMs: 10, maxPollMs: 80, tailTimeoutMs: 600 });
+    await replay(elsewhere.forSession(streams), id);
+    await elsewhere.idle();
+    expect(elsewhere.tailStats.polls).toBeGreaterThanOrEqual(2);
+    expect(elsewhere.tailStats.polls).toBeLessThanOrEqual(14);
     expect(streams.closed).toEqual(["stream-a"]);
   });
 

@@ -5,13 +5,15 @@
  * The SDK transport calls `storeEvent` for every SSE message and `replayEventsAfter` on a resume. When
  * the request that feeds a stream still runs on another instance, this instance's transport will never
  * produce the rest of the stream, so the store tails the table until the JSON-RPC response arrives and
- * then closes the stream.
+ * then closes the stream (stream-tails.ts bounds what tails cost). A stream that was already answered
+ * is never tailed: the resume gets the stored events and the stream closes.
  */
 import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Database } from "../db.ts";
 import type { Migration } from "../migrate.ts";
 import { ClientResponseRelay, relayMigrations } from "./client-response-relay.ts";
+import { type StreamTailOptions, type StreamTailStats, StreamTails } from "./stream-tails.ts";
 
 export const eventMigrations: readonly Migration[] = [
   ...relayMigrations,
@@ -35,13 +37,13 @@ export interface StreamBinding {
   sessionId(): string | undefined;
   isStreamOpen(streamId: string): boolean;
   closeStream(streamId: string): void;
+  /** Closes the stream once the transport has registered it, i.e. right after the replay. */
+  closeAfterReplay(streamId: string): void;
   /** Lets the transport relay client answers through the database (client-response-relay.ts). */
   useRelay?(relay: ClientResponseRelay): void;
 }
 
-export interface EventStoreOptions {
-  /** How often a resumed stream looks for events written by another instance. */
-  pollMs?: number;
+export interface EventStoreOptions extends Omit<StreamTailOptions, "timeoutMs"> {
   /** Longest a resumed stream waits for another instance's answer before the client must resume again. */
   tailTimeoutMs?: number;
 }
@@ -62,18 +64,24 @@ const STANDALONE_STREAM = "_GET_stream";
 
 export class DatabaseEventStore {
   private lastSeq = 0;
-  private readonly tails = new Set<Promise<void>>();
-  private readonly pollMs: number;
-  private readonly tailTimeoutMs: number;
+  private readonly tails: StreamTails;
   private readonly relay: ClientResponseRelay;
 
   constructor(
     private readonly db: Database,
     options: EventStoreOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 100;
-    this.tailTimeoutMs = options.tailTimeoutMs ?? 120_000;
+    const { tailTimeoutMs, ...tailOptions } = options;
+    this.tails = new StreamTails({
+      ...tailOptions,
+      ...(tailTimeoutMs !== undefined ? { timeoutMs: tailTimeoutMs } : {}),
+    });
     this.relay = new ClientResponseRelay(db);
+  }
+
+  /** What tailing resumed streams has cost on this instance so far. */
+  get tailStats(): StreamTailStats {
+    return this.tails.stats;
   }
 
   /** An EventStore for one session's transport; events of other sessions are never visible to it. */
@@ -101,7 +109,8 @@ export class DatabaseEventStore {
           throw new Error(`Unknown event id ${lastEventId}: it expired or belongs to another session.`);
         const streamId = from.stream_id;
         let seq = Number(from.seq);
-        let answered = false;
+        // The client may resume from the answer itself: nothing follows it, and nothing will.
+        let answered = isResponse(JSON.parse(from.message));
         for (const row of await this.eventsAfter(from.session_id, streamId, seq)) {
           seq = Number(row.seq);
           const message = JSON.parse(row.message) as JSONRPCMessage | Record<string, never>;
@@ -109,8 +118,9 @@ export class DatabaseEventStore {
           await send(row.id, message);
           answered ||= isResponse(message);
         }
-        if (!answered && streamId !== STANDALONE_STREAM && !localStreams.has(streamId)) {
-          this.tail(binding, from.session_id, streamId, seq, send);
+        if (streamId === STANDALONE_STREAM || localStreams.has(streamId)) return streamId;
+        if (answered || !this.tail(binding, from.session_id, streamId, seq, send)) {
+          binding.closeAfterReplay(streamId);
         }
         return streamId;
       },
@@ -135,7 +145,7 @@ export class DatabaseEventStore {
 
   /** Resolves when every resumed stream that tails the table has finished (for shutdown and tests). */
   async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails]);
+    await this.tails.idle();
   }
 
   private nextSeq(): number {
@@ -156,36 +166,33 @@ export class DatabaseEventStore {
       WHERE session_id = ${sessionId} AND stream_id = ${streamId} AND seq > ${seq} ORDER BY seq`) as EventRow[];
   }
 
+  /** Follows a stream another instance still feeds; false when the session has too many tails here. */
   private tail(
     binding: StreamBinding,
     sessionId: string,
     streamId: string,
     afterSeq: number,
     send: (eventId: string, message: JSONRPCMessage) => Promise<void>,
-  ): void {
-    const run = async (): Promise<void> => {
-      const deadline = Date.now() + this.tailTimeoutMs;
-      let seq = afterSeq;
-      while (Date.now() < deadline) {
-        await Bun.sleep(this.pollMs);
-        if (!binding.isStreamOpen(streamId)) return;
+  ): boolean {
+    let seq = afterSeq;
+    return this.tails.start({
+      sessionId,
+      streamId,
+      isOpen: () => binding.isStreamOpen(streamId),
+      close: () => binding.closeStream(streamId),
+      poll: async () => {
+        let received = 0;
         for (const row of await this.eventsAfter(sessionId, streamId, seq)) {
           seq = Number(row.seq);
+          received++;
           const message = JSON.parse(row.message) as JSONRPCMessage | Record<string, never>;
           if (!isMessage(message)) continue;
           await send(row.id, message);
-          if (isResponse(message)) {
-            binding.closeStream(streamId);
-            return;
-          }
+          if (isResponse(message)) return { received, answered: true };
         }
-      }
-      // Still no answer: closing lets the client resume later from the last event it saw.
-      binding.closeStream(streamId);
-    };
-    const tail = run().catch(() => binding.closeStream(streamId));
-    this.tails.add(tail);
-    void tail.finally(() => this.tails.delete(tail));
+        return { received, answered: false };
+      },
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Principal } from "../auth/principal.ts";
 import type { Logger } from "../log.ts";
+import { applyPromptScopes } from "./prompt-scopes.ts";
 import { openStreamCount } from "./sdk-internals.ts";
 import type { SessionRecord, SessionStore } from "./session-store.ts";
 import { applyToolScopes } from "./tools.ts";
@@ -73,6 +74,7 @@ export class LiveSessions {
     session.lastTouchedAt = now;
     // Scopes are re-derived from each request's credentials, so a narrowed key narrows tools/list too.
     applyToolScopes(session.server, principal);
+    applyPromptScopes(session.server, principal);
     return session;
   }
 

@@ -30,6 +30,11 @@ export const sessionMigrations: readonly Migration[] = [
 );
 CREATE INDEX IF NOT EXISTS mcp_sessions_last_seen ON mcp_sessions (last_seen_at);`,
   },
+  {
+    // For the cap on live sessions per principal (session-limits.ts), checked at every initialize.
+    id: "001_kit_mcp_sessions_principal",
+    sql: "CREATE INDEX IF NOT EXISTS mcp_sessions_principal ON mcp_sessions (principal, last_seen_at);",
+  },
 ];
 
 interface SessionRow {
@@ -82,5 +87,12 @@ export class SessionStore {
   async deleteIdleSince(cutoff: number): Promise<number> {
     const result = await this.db.write((sql) => sql`DELETE FROM mcp_sessions WHERE last_seen_at < ${cutoff}`);
     return result.count ?? 0;
+  }
+
+  /** Sessions of `principal` seen at or after `since` (older ones have expired, swept or not). */
+  async countLive(principal: string, since: number): Promise<number> {
+    const rows = (await this.db.sql`SELECT count(*) AS n FROM mcp_sessions
+      WHERE principal = ${principal} AND last_seen_at >= ${since}`) as { n: number | string }[];
+    return Number(rows[0]?.n ?? 0);
   }
 }

@@ -22,6 +22,9 @@ export interface TransportStreams extends StreamBinding {
 export function transportStreams(): TransportStreams {
   let transport: WebStandardStreamableHTTPServerTransport | undefined;
   let relay: ClientResponseRelay | undefined;
+  // Resumed streams with nothing more to come: the SDK registers (and keeps open) a resumed stream
+  // only after the replay, so they are closed when the GET's response is ready.
+  const closeWhenReplayed = new Set<string>();
   const table = (): Map<string, { cleanup(): void }> | undefined =>
     (transport as unknown as StreamTable | undefined)?._streamMapping;
   return {
@@ -33,6 +36,13 @@ export function transportStreams(): TransportStreams {
         const response = await handle(request, options);
         if (response.headers.get("content-type")?.startsWith("application/json"))
           releaseAnsweredJsonStreams(value);
+        // Only marked streams that are registered by now: another GET's replay may still be running.
+        for (const streamId of closeWhenReplayed) {
+          const entry = table()?.get(streamId);
+          if (!entry) continue;
+          closeWhenReplayed.delete(streamId);
+          entry.cleanup();
+        }
         return response;
       };
       if (relay) relayClientResponses(value, relay);
@@ -43,6 +53,9 @@ export function transportStreams(): TransportStreams {
     sessionId: () => transport?.sessionId,
     isStreamOpen: (streamId) => table()?.has(streamId) === true,
     closeStream: (streamId) => table()?.get(streamId)?.cleanup(),
+    closeAfterReplay: (streamId) => {
+      closeWhenReplayed.add(streamId);
+    },
   };
 }
 

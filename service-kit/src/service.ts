@@ -99,7 +99,7 @@ export async function startService<C extends KitConfig>(
   const authCheck = resolveAuth(config, isLoopbackHost(config.HOST));
   if (!authCheck.ok) throw new Error(authCheck.problem);
   const auth = await createAuthenticator(authCheck.auth, config, { log, serviceName: definition.info.name });
-  const limits = rateLimitSettings(config, authCheck.auth.mode);
+  const limits = rateLimitSettings(config, authCheck.auth.mode, isLoopbackHost(config.HOST));
   const limiter = new RateLimiter(limits);
   const failures = new RateLimiter(failedAuthLimitSettings(config));
   const db = await openServiceDatabase(definition, config);
@@ -198,7 +198,11 @@ export async function startService<C extends KitConfig>(
       return outcome.response;
     }
     context.principal = outcome.principal;
-    const allowance = limiter.take(outcome.principal.id);
+    // Without auth every caller is the same principal: count them by address instead, so one client
+    // cannot use up everybody's allowance.
+    const allowance = limiter.take(
+      auth.mode === "none" ? `address ${addressOf(request)}` : outcome.principal.id,
+    );
     if (!allowance.ok) {
       context.fields.rateLimited = true;
       return rateLimitResponse(allowance.retryAfterSeconds, limits.perMinute);

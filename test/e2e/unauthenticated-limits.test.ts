@@ -69,3 +69,23 @@ test("behind the ALB the last X-Forwarded-For entry is the caller; forged entrie
   const other = await ping(behindAlb, { authorization: `Bearer ${KEY}`, "x-forwarded-for": "203.0.113.8" });
   expect(other.status).toBe(200);
 });
+
+test("without auth, callers are limited per client address, not as one shared principal", async () => {
+  const open = await startService("product-service", {
+    env: { AUTH_MODE: "none", RATE_LIMIT_PER_MINUTE: "60", RATE_LIMIT_BURST: "3", TRUSTED_PROXY_HOPS: "1" },
+  });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await ping(open, { "x-forwarded-for": "203.0.113.20" });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // Another address still has its own allowance.
+    const other = await ping(open, { "x-forwarded-for": "203.0.113.21" });
+    expect(other.status).toBe(200);
+  } finally {
+    await open.stop();
+  }
+}, 60_000);

@@ -52,14 +52,18 @@ describe("resolveAuth", () => {
   });
 });
 
-test("rate limits default to 600/min (burst 60) with auth, off without, and 0 disables", () => {
-  expect(rateLimitSettings(base, "api-key")).toEqual({ perMinute: 600, burst: 60 });
-  expect(rateLimitSettings(base, "none")).toEqual({ perMinute: 0, burst: 0 });
-  expect(rateLimitSettings({ ...base, RATE_LIMIT_PER_MINUTE: 30, RATE_LIMIT_BURST: 5 }, "none")).toEqual({
+test("rate limits default to 600/min (burst 60), off only without auth on loopback, and 0 disables", () => {
+  expect(rateLimitSettings(base, "api-key", true)).toEqual({ perMinute: 600, burst: 60 });
+  expect(rateLimitSettings(base, "none", true)).toEqual({ perMinute: 0, burst: 0 });
+  // AUTH_MODE=none set explicitly on a public bind: anonymous callers are still limited.
+  expect(rateLimitSettings(base, "none", false)).toEqual({ perMinute: 600, burst: 60 });
+  expect(
+    rateLimitSettings({ ...base, RATE_LIMIT_PER_MINUTE: 30, RATE_LIMIT_BURST: 5 }, "none", true),
+  ).toEqual({
     perMinute: 30,
     burst: 5,
   });
-  expect(rateLimitSettings({ ...base, RATE_LIMIT_PER_MINUTE: 0 }, "oauth")).toEqual({
+  expect(rateLimitSettings({ ...base, RATE_LIMIT_PER_MINUTE: 0 }, "oauth", false)).toEqual({
     perMinute: 0,
     burst: 0,
   });

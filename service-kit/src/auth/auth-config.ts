@@ -142,11 +142,17 @@ export interface RateLimitSettings {
 }
 
 /**
- * Defaults: 600/min with bursts of 60 per principal when callers authenticate; off in AUTH_MODE=none,
- * where every caller is the same local user and limiting would only slow benchmarks and development.
+ * Defaults: 600/min with bursts of 60 per caller. Callers that authenticate are counted per principal;
+ * in AUTH_MODE=none nobody has one, so they are counted per client address. On a loopback bind without
+ * auth the caller is the developer's own machine, and limiting would only slow benchmarks and
+ * development, so it is off there unless set.
  */
-export function rateLimitSettings(config: AuthConfig, mode: ResolvedAuth["mode"]): RateLimitSettings {
-  const perMinute = config.RATE_LIMIT_PER_MINUTE ?? (mode === "none" ? 0 : 600);
+export function rateLimitSettings(
+  config: AuthConfig,
+  mode: ResolvedAuth["mode"],
+  loopbackBind: boolean,
+): RateLimitSettings {
+  const perMinute = config.RATE_LIMIT_PER_MINUTE ?? (mode === "none" && loopbackBind ? 0 : 600);
   const burst = config.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(perMinute / 10));
   return { perMinute, burst: perMinute === 0 ? 0 : burst };
 }

@@ -62,7 +62,6 @@ const reserved = (): Response =>
   Response.json(
     {
       order_id: "o-1",
-      status: "reserved",
       lines: [
         {
           product_id: "p002",
@@ -133,7 +132,7 @@ describe("ProductClient", () => {
     ]);
     expect(await client(url).reserve("o-1", [{ productId: "p004", quantity: 1 }], "r")).toEqual({
       kind: "short",
-      shortfalls: [{ productId: "p004", name: "Running Shoes", requested: 1, available: 0 }],
+      shortages: [{ productId: "p004", name: "Running Shoes", requested: 1, available: 0 }],
     });
   });
 

@@ -73,8 +73,36 @@ describe("the project Dockerfile", () => {
       "product-service/src/main.ts",
       "order-service/src/main.ts",
       "service-kit/src/config.ts",
+      "reservation-contract/src/index.ts",
     ]) {
       expect({ needed, excluded: isExcluded(dockerignore, needed) }).toEqual({ needed, excluded: false });
+    }
+  });
+
+  test("every workspace's package.json is copied before the install, and the shared packages' sources", () => {
+    const { stages } = parseDockerfile(dockerfile);
+    const instructions = stages[0]?.instructions ?? [];
+    const install = instructions.findIndex((i) => i.keyword === "RUN" && i.args.includes("bun install"));
+    const copied = (from: number, to: number): string[] =>
+      instructions
+        .slice(from, to)
+        .filter((i) => i.keyword === "COPY")
+        .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces: string[] };
+    expect(install).toBeGreaterThan(0);
+    for (const workspace of manifest.workspaces) {
+      expect({ workspace, copied: copied(0, install).includes(`${workspace}/package.json`) }).toEqual({
+        workspace,
+        copied: true,
+      });
+    }
+    // The services are copied as ${SERVICE}/; every other workspace is a library both of them bundle.
+    const libraries = manifest.workspaces.filter((name) => !name.endsWith("-service"));
+    for (const library of libraries) {
+      expect({ library, copied: copied(install, instructions.length).includes(`${library}/`) }).toEqual({
+        library,
+        copied: true,
+      });
     }
   });
 

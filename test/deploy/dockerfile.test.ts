@@ -106,7 +106,7 @@ describe("the project Dockerfile", () => {
     }
   });
 
-  test(".dockerignore keeps node_modules, .data, dist and .git out of the context", () => {
+  test(".dockerignore keeps node_modules, .data, dist, .git and package tests out of the context", () => {
     for (const path of [
       "node_modules/zod/package.json",
       "product-service/node_modules/zod/index.js",
@@ -115,6 +115,7 @@ describe("the project Dockerfile", () => {
       "dist/product-service",
       "dist/order-service-linux-arm64",
       ".git/HEAD",
+      "reservation-contract/test/internal-api.test.ts",
     ]) {
       expect({ path, excluded: isExcluded(dockerignore, path) }).toEqual({ path, excluded: true });
     }

@@ -118,6 +118,16 @@ describe("ProductClient", () => {
     expect(seen).toHaveLength(1);
   });
 
+  test("items outside the contract are refused without a call, saying what is wrong", async () => {
+    const { url, seen } = serve([reserved]);
+    const result = await client(url).reserve("o-1", [{ productId: "p002", quantity: 101 }], "r");
+    expect(result).toEqual({
+      kind: "refused",
+      message: "The items cannot be reserved: quantity must be at most 100.",
+    });
+    expect(seen).toHaveLength(0);
+  });
+
   test("maps a 409 shortage to a short result", async () => {
     const { url } = serve([
       () =>

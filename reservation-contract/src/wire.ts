@@ -7,7 +7,7 @@
  * domain shape and `encode` the wire shape, and no service writes its own mapper.
  */
 import { z } from "zod";
-import type { RequestedItem } from "./items.ts";
+import { type RequestedItem, sumByProduct } from "./items.ts";
 import {
   MAX_LINES_PER_ORDER,
   MAX_QUANTITY_PER_PRODUCT,
@@ -37,21 +37,34 @@ const quantity = z
   .min(1, "quantity must be at least 1")
   .max(MAX_QUANTITY_PER_PRODUCT, `quantity must be at most ${MAX_QUANTITY_PER_PRODUCT}`);
 
-const requestedItem = z.codec(
-  z.object({ product_id: productId, quantity }),
-  z.object({ productId: z.string(), quantity: z.number() }),
-  {
-    decode: (wire): RequestedItem => ({ productId: wire.product_id, quantity: wire.quantity }),
+/** {product_id, quantity} on the wire, {productId, quantity} in the domains. */
+function itemCodec(wire: { product_id: z.ZodString; quantity: z.ZodNumber }) {
+  return z.codec(z.object(wire), z.object({ productId: z.string(), quantity: z.number() }), {
+    decode: (item): RequestedItem => ({ productId: item.product_id, quantity: item.quantity }),
     encode: (item) => ({ product_id: item.productId, quantity: item.quantity }),
-  },
-);
+  });
+}
 
 export const reserveRequest = z.object({
   order_id: orderIdSchema,
   items: z
-    .array(requestedItem, { error: "items must be an array of {product_id, quantity}" })
+    .array(itemCodec({ product_id: productId, quantity }), {
+      error: "items must be an array of {product_id, quantity}",
+    })
     .min(1, "items must hold at least 1 line")
-    .max(MAX_LINES_PER_ORDER, `items must hold at most ${MAX_LINES_PER_ORDER} lines`),
+    .max(MAX_LINES_PER_ORDER, `items must hold at most ${MAX_LINES_PER_ORDER} lines`)
+    // The bound is per product: lines naming the same product are reserved together.
+    .superRefine((items, context) => {
+      for (const item of sumByProduct(items)) {
+        if (item.quantity <= MAX_QUANTITY_PER_PRODUCT) continue;
+        context.addIssue({
+          code: "custom",
+          message:
+            `the lines for ${item.productId} add up to ${item.quantity}, and at most ` +
+            `${MAX_QUANTITY_PER_PRODUCT} of one product fit in one reservation`,
+        });
+      }
+    }),
 });
 
 const reservedLine = z.codec(
@@ -139,7 +152,7 @@ export const releaseResponse = z.object({
   /** "released" now, "already_released" earlier, "unknown": nothing was ever reserved (now blocked). */
   result: z.enum(["released", "already_released", "unknown"]),
   /** What this call gave back to stock; empty when nothing was held. */
-  restored: z.array(requestedItem),
+  restored: z.array(itemCodec({ product_id: z.string(), quantity: z.number().int() })),
   message: z.string(),
 });
 

@@ -131,6 +131,14 @@ describe("POST /internal/reservations", () => {
       "{not json",
       JSON.stringify({ order_id: "x", items: [{ product_id: "p002", quantity: 101 }] }),
       JSON.stringify({ order_id: "x", items: [{ product_id: "DROP TABLE", quantity: 1 }] }),
+      // 100 per product, however many lines name it: a release must be able to report what it gave back.
+      JSON.stringify({
+        order_id: "x",
+        items: [
+          { product_id: "p002", quantity: 60 },
+          { product_id: "p002", quantity: 41 },
+        ],
+      }),
     ]) {
       const bad = await call("POST", "/internal/reservations", body);
       expect([bad.status, read(problemBody, bad.body).error]).toEqual([400, "invalid_request"]);

@@ -167,6 +167,16 @@ describe("product-service internal reservations", () => {
       [{ order_id: "x", items: [{ product_id: "p002", quantity: 101 }] }, "at most 100"],
       [{ order_id: "x", items: [{ product_id: "p002", quantity: 1.5 }] }, "whole number"],
       [
+        {
+          order_id: "x",
+          items: [
+            { product_id: "p002", quantity: 60 },
+            { product_id: "p002", quantity: 41 },
+          ],
+        },
+        "the lines for p002 add up to 101, and at most 100",
+      ],
+      [
         { order_id: "x", items: Array.from({ length: 21 }, () => ({ product_id: "p002", quantity: 1 })) },
         "at most 20",
       ],

@@ -2,30 +2,18 @@ import { describe, expect, test } from "bun:test";
 import { itemsFingerprint, normalizeItems, sumByProduct } from "./items.ts";
 
 describe("requested items", () => {
-  test("sumByProduct adds repeated ids and keeps the order ids first appear in", () => {
-    expect(
-      sumByProduct([
-        { productId: "p005", quantity: 1 },
-        { productId: "p002", quantity: 2 },
-        { productId: "p005", quantity: 3 },
-      ]),
-    ).toEqual([
+  test("repeated ids are added up: in first-seen order, or normalized in id order", () => {
+    const items = [
+      { productId: "p005", quantity: 1 },
+      { productId: "p002", quantity: 2 },
+      { productId: "p005", quantity: 3 },
+    ];
+    const summed = [
       { productId: "p005", quantity: 4 },
       { productId: "p002", quantity: 2 },
-    ]);
-  });
-
-  test("normalizeItems sums repeated products and sorts by id", () => {
-    expect(
-      normalizeItems([
-        { productId: "p005", quantity: 1 },
-        { productId: "p002", quantity: 2 },
-        { productId: "p005", quantity: 3 },
-      ]),
-    ).toEqual([
-      { productId: "p002", quantity: 2 },
-      { productId: "p005", quantity: 4 },
-    ]);
+    ];
+    expect(sumByProduct(items)).toEqual(summed);
+    expect(normalizeItems(items)).toEqual([summed[1], summed[0]]);
   });
 
   test("the fingerprint is the stored format, equal for any order and split of the same items", () => {

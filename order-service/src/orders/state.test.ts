@@ -23,19 +23,6 @@ describe("order state machine", () => {
 });
 
 describe("order items", () => {
-  test("repeated product ids are added together in first-seen order", () => {
-    expect(
-      mergeItems([
-        { productId: "p005", quantity: 1 },
-        { productId: "p002", quantity: 2 },
-        { productId: "p005", quantity: 3 },
-      ]),
-    ).toEqual([
-      { productId: "p005", quantity: 4 },
-      { productId: "p002", quantity: 2 },
-    ]);
-  });
-
   test("more than 100 units of one product after merging is refused with the product named", () => {
     expect(() =>
       mergeItems([

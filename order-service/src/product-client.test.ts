@@ -120,10 +120,15 @@ describe("ProductClient", () => {
 
   test("items outside the contract are refused without a call, saying what is wrong", async () => {
     const { url, seen } = serve([reserved]);
-    const result = await client(url).reserve("o-1", [{ productId: "p002", quantity: 101 }], "r");
-    expect(result).toEqual({
+    const items = [
+      { productId: "p002", quantity: 60 },
+      { productId: "p002", quantity: 41 },
+    ];
+    expect(await client(url).reserve("o-1", items, "r")).toEqual({
       kind: "refused",
-      message: "The items cannot be reserved: quantity must be at most 100.",
+      message:
+        "The items cannot be reserved: the lines for p002 add up to 101, and at most 100 of one product " +
+        "fit in one reservation.",
     });
     expect(seen).toHaveLength(0);
   });

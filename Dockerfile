@@ -32,12 +32,14 @@ COPY package.json bun.lock bunfig.toml ./
 COPY service-kit/package.json service-kit/
 COPY product-service/package.json product-service/
 COPY order-service/package.json order-service/
+COPY reservation-contract/package.json reservation-contract/
 # --production: the root devDependencies (linters, test tools, the bun npm package) are not
 # needed to bundle a service. --ignore-scripts: no install script runs inside the build.
 RUN bun install --frozen-lockfile --production --ignore-scripts
 
 COPY tsconfig.json ./
 COPY service-kit/ service-kit/
+COPY reservation-contract/ reservation-contract/
 COPY ${SERVICE}/ ${SERVICE}/
 
 # SQL migrations and the demo catalogue are imported by the code, so the binary embeds them and

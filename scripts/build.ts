@@ -102,13 +102,20 @@ function mtimeOrZero(path: string): number {
   }
 }
 
-/** dist/<service>, compiled first when it is missing or older than service-kit's or the service's sources. */
+/**
+ * dist/<service>, compiled first when it is missing or older than the sources it bundles: the service's,
+ * service-kit's and the reservation contract's.
+ */
 export async function ensureBuilt(
   service: ServiceName,
   log: (line: string) => void = () => undefined,
 ): Promise<string> {
   const binary = join(root, "dist", service);
-  const sources = newestMtime([join(root, "service-kit", "src"), join(root, service)]);
+  const sources = newestMtime([
+    join(root, "service-kit", "src"),
+    join(root, "reservation-contract", "src"),
+    join(root, service),
+  ]);
   if (mtimeOrZero(binary) >= sources) return binary;
   log(`building ${service} (its sources are newer than ${binary})`);
   return buildService({ service });

@@ -44,6 +44,7 @@ function lockDigest() {
     "service-kit/package.json",
     "product-service/package.json",
     "order-service/package.json",
+    "reservation-contract/package.json",
   ]) {
     const path = join(root, file);
     if (existsSync(path)) hash.update(readFileSync(path));

@@ -57,6 +57,20 @@ describe("checkChangeset", () => {
     if (!result.ok) expect(result.message).toContain("changes service-kit but");
   });
 
+  test("a change to the reservation contract needs a changeset naming it; its tests do not", () => {
+    const result = checkChangeset({
+      changedFiles: ["reservation-contract/src/wire.ts", ".changeset/brave-lions.md"],
+      changesetDir: [productPatch],
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message).toContain("changes reservation-contract but");
+    const testsOnly = [
+      "reservation-contract/test/internal-api.test.ts",
+      "reservation-contract/src/items.test.ts",
+    ];
+    expect(checkChangeset({ changedFiles: testsOnly, changesetDir: [] }).ok).toBe(true);
+  });
+
   test("an empty changeset is the explicit no-release answer", () => {
     const result = checkChangeset({
       changedFiles: ["order-service/src/x.ts", ".changeset/quiet-owls.md"],

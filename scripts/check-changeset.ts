@@ -14,11 +14,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-/** Released packages and the directory each lives in. */
+/**
+ * Released packages and the directory each lives in. The libraries are versioned too: a change to one
+ * bumps the services that bundle it (updateInternalDependents in .changeset/config.json).
+ */
 export const RELEASED_PACKAGES: Readonly<Record<string, string>> = {
   "product-service": "product-service/",
   "order-service": "order-service/",
   "service-kit": "service-kit/",
+  "reservation-contract": "reservation-contract/",
 };
 
 export interface ChangesetFile {

@@ -1,4 +1,5 @@
 /** Shapes orders for the MCP interface: currency units instead of cents, snake_case, a plain message. */
+import { toUnits } from "reservation-contract";
 import { z } from "zod";
 import type { Order } from "./orders/types.ts";
 
@@ -29,14 +30,10 @@ export const orderOutput = z.object({
 
 export type OrderView = z.infer<typeof orderOutput>;
 
-function units(cents: number): number {
-  return cents / 100;
-}
-
 export function orderMessage(order: Order): string {
   switch (order.status) {
     case "confirmed": {
-      const total = [units(order.totalCents ?? 0).toFixed(2), order.currency].filter(Boolean).join(" ");
+      const total = [toUnits(order.totalCents ?? 0).toFixed(2), order.currency].filter(Boolean).join(" ");
       return `Order ${order.id} is confirmed: the stock is reserved and the total is ${total}.`;
     }
     case "rejected":
@@ -57,10 +54,10 @@ export function presentOrder(order: Order): OrderView {
       product_id: line.productId,
       name: line.name,
       quantity: line.quantity,
-      unit_price: line.unitPriceCents === null ? null : units(line.unitPriceCents),
-      line_total: line.unitPriceCents === null ? null : units(line.unitPriceCents * line.quantity),
+      unit_price: line.unitPriceCents === null ? null : toUnits(line.unitPriceCents),
+      line_total: line.unitPriceCents === null ? null : toUnits(line.unitPriceCents * line.quantity),
     })),
-    total: order.totalCents === null ? null : units(order.totalCents),
+    total: order.totalCents === null ? null : toUnits(order.totalCents),
     currency: order.currency,
     note: order.note,
     idempotency_key: order.idempotencyKey,

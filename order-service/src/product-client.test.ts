@@ -62,7 +62,6 @@ const reserved = (): Response =>
   Response.json(
     {
       order_id: "o-1",
-      status: "reserved",
       lines: [
         {
           product_id: "p002",
@@ -119,6 +118,21 @@ describe("ProductClient", () => {
     expect(seen).toHaveLength(1);
   });
 
+  test("items outside the contract are refused without a call, saying what is wrong", async () => {
+    const { url, seen } = serve([reserved]);
+    const items = [
+      { productId: "p002", quantity: 60 },
+      { productId: "p002", quantity: 41 },
+    ];
+    expect(await client(url).reserve("o-1", items, "r")).toEqual({
+      kind: "refused",
+      message:
+        "The items cannot be reserved: the lines for p002 add up to 101, and at most 100 of one product " +
+        "fit in one reservation.",
+    });
+    expect(seen).toHaveLength(0);
+  });
+
   test("maps a 409 shortage to a short result", async () => {
     const { url } = serve([
       () =>
@@ -133,7 +147,7 @@ describe("ProductClient", () => {
     ]);
     expect(await client(url).reserve("o-1", [{ productId: "p004", quantity: 1 }], "r")).toEqual({
       kind: "short",
-      shortfalls: [{ productId: "p004", name: "Running Shoes", requested: 1, available: 0 }],
+      shortages: [{ productId: "p004", name: "Running Shoes", requested: 1, available: 0 }],
     });
   });
 

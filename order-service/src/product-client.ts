@@ -5,9 +5,9 @@
  * product-service is down the caller gets DomainError("unavailable") in bounded time, never a hang.
  * 4xx answers are final. The request id and the service token travel with every attempt.
  */
+import { insufficientStockBody, problemBody, reservedResponse, reserveRequest } from "reservation-contract";
 import { DomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
-import { z } from "zod";
 import type { ReservationGateway, ReservationResult } from "./orders/reservation-gateway.ts";
 import type { OrderItem } from "./orders/types.ts";
 
@@ -22,33 +22,6 @@ export interface ProductClientOptions {
   log: Logger;
 }
 
-const reservedBody = z.object({
-  lines: z.array(
-    z.object({
-      product_id: z.string(),
-      name: z.string(),
-      quantity: z.number().int(),
-      unit_price_cents: z.number().int(),
-      currency: z.string(),
-    }),
-  ),
-});
-
-const conflictBody = z.object({
-  error: z.string(),
-  message: z.string().optional(),
-  shortages: z
-    .array(
-      z.object({
-        product_id: z.string(),
-        name: z.string().nullable(),
-        requested: z.number(),
-        available: z.number(),
-      }),
-    )
-    .optional(),
-});
-
 interface Answer {
   status: number;
   body: unknown;
@@ -58,40 +31,25 @@ export class ProductClient implements ReservationGateway {
   constructor(private readonly options: ProductClientOptions) {}
 
   async reserve(orderId: string, items: readonly OrderItem[], requestId: string): Promise<ReservationResult> {
-    const answer = await this.send("POST", "/internal/reservations", requestId, {
-      order_id: orderId,
-      items: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
-    });
+    const request = reserveRequest.safeEncode({ order_id: orderId, items: [...items] });
+    // The order tools check the same bounds first, so only a stored order from older rules gets here.
+    if (!request.success) {
+      const message = request.error.issues[0]?.message ?? "the items are not valid";
+      return { kind: "refused", message: `The items cannot be reserved: ${message}.` };
+    }
+    const answer = await this.send("POST", "/internal/reservations", requestId, request.data);
     if (answer.status === 200 || answer.status === 201) {
-      const parsed = reservedBody.safeParse(answer.body);
-      if (!parsed.success) throw this.unexpected(answer, "reserve");
-      return {
-        kind: "reserved",
-        lines: parsed.data.lines.map((line) => ({
-          productId: line.product_id,
-          name: line.name,
-          quantity: line.quantity,
-          unitPriceCents: line.unit_price_cents,
-          currency: line.currency,
-        })),
-      };
+      const reserved = reservedResponse.safeParse(answer.body);
+      if (!reserved.success) throw this.unexpected(answer, "reserve");
+      return { kind: "reserved", lines: reserved.data.lines };
     }
-    const problem = conflictBody.safeParse(answer.body);
-    if (answer.status === 409 && problem.success) {
-      if (problem.data.error === "insufficient_stock" && problem.data.shortages) {
-        return {
-          kind: "short",
-          shortfalls: problem.data.shortages.map((item) => ({
-            productId: item.product_id,
-            name: item.name,
-            requested: item.requested,
-            available: item.available,
-          })),
-        };
-      }
-      if (problem.data.error === "reservation_released") return { kind: "released" };
+    const short = insufficientStockBody.safeParse(answer.body);
+    if (answer.status === 409 && short.success) return { kind: "short", shortages: short.data.shortages };
+    const problem = problemBody.safeParse(answer.body);
+    if (answer.status === 409 && problem.success && problem.data.error === "reservation_released") {
+      return { kind: "released" };
     }
-    if (answer.status === 400 && problem.success && problem.data.message) {
+    if (answer.status === 400 && problem.success) {
       return { kind: "refused", message: `The catalogue refused the items: ${problem.data.message}` };
     }
     throw this.unexpected(answer, "reserve");

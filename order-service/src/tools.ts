@@ -1,5 +1,6 @@
 /** The order tools: thin adapters that validate input, call the Orders use cases and shape output. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { MAX_LINES_PER_ORDER, MAX_QUANTITY_PER_PRODUCT, PRODUCT_ID_PATTERN } from "reservation-contract";
 import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";
 import type { Orders } from "./orders/orders.ts";
@@ -9,7 +10,7 @@ import { orderOutput, presentOrder } from "./presenters.ts";
 const productId = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "must be a product id like p002")
+  .regex(PRODUCT_ID_PATTERN, "must be a product id like p002")
   .describe('Product id from the catalogue, e.g. "p002"');
 const orderId = z
   .string()
@@ -31,9 +32,14 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
       "that retrying after an error can never order twice: the same key returns the first order.",
     input: {
       items: z
-        .array(z.object({ product_id: productId, quantity: z.number().int().min(1).max(100) }))
+        .array(
+          z.object({
+            product_id: productId,
+            quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
+          }),
+        )
         .min(1)
-        .max(20)
+        .max(MAX_LINES_PER_ORDER)
         .describe("What to order"),
       idempotency_key: z
         .string()

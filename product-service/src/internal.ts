@@ -2,69 +2,32 @@
  * The internal reservation API that order-service calls (not an MCP tool):
  *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}]}
  *   DELETE /internal/reservations/{order_id}
- * Thin adapter: zod validation, then the Reservations domain. The kit guards these routes (root only,
+ * Thin adapter: the bodies are the shared contract's (reservation-contract, which order-service's client
+ * parses with), then the Reservations domain. The kit guards these routes (root only,
  * Origin/Host, the service token, JSON only; service-kit/src/http/internal-routes.ts). Errors are JSON
  * `{error, message}` with a message that says what to do.
  */
+import {
+  describeShortages,
+  insufficientStockBody,
+  orderIdSchema,
+  type ProblemBody,
+  releaseResponse,
+  reservedResponse,
+  reserveRequest,
+} from "reservation-contract";
 import type { Logger } from "service-kit/log";
 import type { KitRoute } from "service-kit/service";
-import { z } from "zod";
 import type { Reservations } from "./reservations/reservations.ts";
-import type { ReservedLine, Shortage } from "./reservations/types.ts";
-
-const orderId = z
-  .string({ error: "order_id must be a string" })
-  .regex(/^[A-Za-z0-9._:-]{1,100}$/, "order_id must be 1-100 letters, digits, '.', '_', ':' or '-'");
-
-const reservationBody = z.object({
-  order_id: orderId,
-  items: z
-    .array(
-      z.object({
-        product_id: z
-          .string({ error: "product_id must be a string" })
-          .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "product_id must look like p002"),
-        quantity: z
-          .number({ error: "quantity must be a number" })
-          .int("quantity must be a whole number")
-          .min(1, "quantity must be at least 1")
-          .max(100, "quantity must be at most 100"),
-      }),
-      { error: "items must be an array of {product_id, quantity}" },
-    )
-    .min(1, "items must hold at least 1 line")
-    .max(20, "items must hold at most 20 lines"),
-});
 
 export interface InternalApiOptions {
   reservations: Reservations;
   log: Logger;
 }
 
-function problem(
-  status: number,
-  error: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-): Response {
-  return Response.json({ error, message, ...extra }, { status });
-}
-
-function presentLine(line: ReservedLine): Record<string, unknown> {
-  return {
-    product_id: line.productId,
-    name: line.name,
-    quantity: line.quantity,
-    unit_price_cents: line.unitPriceCents,
-    unit_price: line.unitPriceCents / 100,
-    currency: line.currency,
-    line_total_cents: line.unitPriceCents * line.quantity,
-  };
-}
-
-export function describeShortage(shortage: Shortage): string {
-  if (shortage.name === null) return `${shortage.productId}: no such product`;
-  return `${shortage.productId} (${shortage.name}): ${shortage.requested} requested, ${shortage.available} left`;
+function problem(status: number, error: string, message: string, orderId?: string): Response {
+  const body: ProblemBody = { error, message, order_id: orderId };
+  return Response.json(body, { status });
 }
 
 async function readJson(request: Request): Promise<unknown> {
@@ -83,63 +46,46 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
       "invalid_request",
       "The body must be JSON: {order_id, items: [{product_id, quantity}]}.",
     );
-  const parsed = reservationBody.safeParse(body);
+  const parsed = reserveRequest.safeParse(body);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first && first.path.length > 0 ? ` (at ${first.path.join(".")})` : "";
     return problem(400, "invalid_request", `${first?.message ?? "invalid body"}${where}.`);
   }
   const { order_id: id, items } = parsed.data;
-  const outcome = await options.reservations.reserve(
-    id,
-    items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
-  );
+  const outcome = await options.reservations.reserve(id, items);
   switch (outcome.kind) {
     case "reserved": {
-      const totalCents = outcome.lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
       const headers = { "idempotent-replayed": String(outcome.replayed) };
-      const result = {
-        order_id: id,
-        status: "reserved",
-        lines: outcome.lines.map(presentLine),
-        total_cents: totalCents,
-        total: totalCents / 100,
-        currency: outcome.lines[0]?.currency ?? "USD",
-      };
+      const result = reservedResponse.encode({ order_id: id, lines: outcome.lines });
       if (!outcome.replayed) options.log.info("stock reserved", { orderId: id, lines: outcome.lines.length });
       return Response.json(result, { status: outcome.replayed ? 200 : 201, headers });
     }
-    case "short":
-      return problem(
-        409,
-        "insufficient_stock",
-        `Not enough stock, nothing was reserved: ${outcome.shortages.map(describeShortage).join("; ")}.`,
-        {
-          order_id: id,
-          shortages: outcome.shortages.map((shortage) => ({
-            product_id: shortage.productId,
-            name: shortage.name,
-            requested: shortage.requested,
-            available: shortage.available,
-          })),
-        },
-      );
+    case "short": {
+      const body = insufficientStockBody.encode({
+        error: "insufficient_stock",
+        message: `Not enough stock, nothing was reserved: ${describeShortages(outcome.shortages)}.`,
+        order_id: id,
+        shortages: outcome.shortages,
+      });
+      return Response.json(body, { status: 409 });
+    }
     case "mixed_currencies":
       // 400 with a message: order-service rejects the order with these words.
-      return problem(400, "mixed_currencies", outcome.message, { order_id: id });
+      return problem(400, "mixed_currencies", outcome.message, id);
     case "items_differ":
       return problem(
         409,
         "idempotency_conflict",
         `Order ${id} already holds a reservation for other items; a repeat must send the same items, a new order needs a new order_id.`,
-        { order_id: id },
+        id,
       );
     case "released":
       return problem(
         409,
         "reservation_released",
         `The reservation of order ${id} was released (the order was cancelled); reserve again under a new order_id.`,
-        { order_id: id },
+        id,
       );
   }
 }
@@ -157,7 +103,7 @@ async function release(request: Request, options: InternalApiOptions): Promise<R
   const raw = orderIdInPath(request);
   if (raw === undefined)
     return problem(400, "invalid_request", "The order id in the path is not valid percent-encoding.");
-  const parsed = orderId.safeParse(raw);
+  const parsed = orderIdSchema.safeParse(raw);
   if (!parsed.success)
     return problem(400, "invalid_request", `${parsed.error.issues[0]?.message ?? "bad order_id"}.`);
   const outcome = await options.reservations.release(parsed.data);
@@ -167,12 +113,14 @@ async function release(request: Request, options: InternalApiOptions): Promise<R
     unknown: `Order ${outcome.orderId} held no reservation; nothing changed, and it can no longer reserve stock.`,
   } as const;
   if (outcome.result === "released") options.log.info("stock released", { orderId: outcome.orderId });
-  return Response.json({
-    order_id: outcome.orderId,
-    result: outcome.result,
-    restored: outcome.restored.map((line) => ({ product_id: line.productId, quantity: line.quantity })),
-    message: messages[outcome.result],
-  });
+  return Response.json(
+    releaseResponse.encode({
+      order_id: outcome.orderId,
+      result: outcome.result,
+      restored: outcome.restored,
+      message: messages[outcome.result],
+    }),
+  );
 }
 
 export function internalRoutes(options: InternalApiOptions): KitRoute[] {

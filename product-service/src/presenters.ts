@@ -1,6 +1,7 @@
 /** Shapes domain objects for the MCP interface: currency units instead of cents, snake_case fields. */
+
+import { toUnits } from "reservation-contract";
 import { z } from "zod";
-import { toUnits } from "./catalog/money.ts";
 import type { Category, Product } from "./catalog/types.ts";
 
 export const productOutput = z.object({

@@ -1,12 +1,16 @@
 /** The catalogue's MCP tools: thin adapters that validate input, call the domain and shape output. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { PRODUCT_ID_PATTERN, toCents } from "reservation-contract";
 import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
-import { toCents } from "./catalog/money.ts";
 import { categoryOutput, presentCategory, presentProduct, productOutput } from "./presenters.ts";
 
-const productId = z.string().trim().min(1).max(64).describe('Product id, e.g. "p002"');
+const productId = z
+  .string()
+  .trim()
+  .regex(PRODUCT_ID_PATTERN, "must be a product id like p002")
+  .describe('Product id, e.g. "p002"');
 const price = z.number().min(0).max(1_000_000);
 
 export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: Catalog): void {

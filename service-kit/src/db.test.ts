@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openTestDatabase } from "../../test/support/database.ts";
 import { type Database, databaseUrlFromSecret, dialectOf, openDatabase, redactDatabaseUrl } from "./db.ts";
 import { migrate } from "./migrate.ts";
 
@@ -90,8 +91,7 @@ describe("urls", () => {
 
 describe("PostgreSQL through the same code path", () => {
   test("migrations apply once, a failing one leaves nothing, and the schema is the service's own", async () => {
-    const { createTestDatabase } = await import("../../test/support/postgres.ts");
-    db = await openDatabase(await createTestDatabase("kit_db"), { schema: "orders" });
+    db = await openTestDatabase([], "postgres", { schema: "orders" });
     expect(db.dialect).toBe("postgres");
     await db.ping();
     const migrations = [
@@ -113,8 +113,7 @@ describe("PostgreSQL through the same code path", () => {
   }, 60_000);
 
   test("concurrent writes all land; a failing one undoes only its own work", async () => {
-    const { createTestDatabase } = await import("../../test/support/postgres.ts");
-    db = await openDatabase(await createTestDatabase("kit_db_writes"), { schema: "writes" });
+    db = await openTestDatabase([], "postgres", { schema: "writes" });
     const database = db;
     await database.sql`CREATE TABLE w (v TEXT PRIMARY KEY)`;
     const values = Array.from({ length: 40 }, (_, index) => `v${String(index).padStart(2, "0")}`);

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Database, openDatabase } from "./db.ts";
+import { openTestDatabase } from "../../test/support/database.ts";
+import type { Database } from "./db.ts";
 import { migrate } from "./migrate.ts";
 
 let db: Database | undefined;
@@ -11,8 +9,9 @@ afterEach(async () => {
   db = undefined;
 });
 
-async function openTemp(): Promise<Database> {
-  return openDatabase(`sqlite://${join(mkdtempSync(join(tmpdir(), "kit-migrate-")), "test.sqlite")}`);
+/** A fresh SQLite database that no migration has touched yet. */
+function openTemp(): Promise<Database> {
+  return openTestDatabase([]);
 }
 
 const first = { id: "001_a", sql: "CREATE TABLE a (v TEXT NOT NULL);" };

@@ -73,12 +73,40 @@ describe("the project Dockerfile", () => {
       "product-service/src/main.ts",
       "order-service/src/main.ts",
       "service-kit/src/config.ts",
+      "reservation-contract/src/index.ts",
     ]) {
       expect({ needed, excluded: isExcluded(dockerignore, needed) }).toEqual({ needed, excluded: false });
     }
   });
 
-  test(".dockerignore keeps node_modules, .data, dist and .git out of the context", () => {
+  test("every workspace's package.json is copied before the install, and the shared packages' sources", () => {
+    const { stages } = parseDockerfile(dockerfile);
+    const instructions = stages[0]?.instructions ?? [];
+    const install = instructions.findIndex((i) => i.keyword === "RUN" && i.args.includes("bun install"));
+    const copied = (from: number, to: number): string[] =>
+      instructions
+        .slice(from, to)
+        .filter((i) => i.keyword === "COPY")
+        .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces: string[] };
+    expect(install).toBeGreaterThan(0);
+    for (const workspace of manifest.workspaces) {
+      expect({ workspace, copied: copied(0, install).includes(`${workspace}/package.json`) }).toEqual({
+        workspace,
+        copied: true,
+      });
+    }
+    // The services are copied as ${SERVICE}/; every other workspace is a library both of them bundle.
+    const libraries = manifest.workspaces.filter((name) => !name.endsWith("-service"));
+    for (const library of libraries) {
+      expect({ library, copied: copied(install, instructions.length).includes(`${library}/`) }).toEqual({
+        library,
+        copied: true,
+      });
+    }
+  });
+
+  test(".dockerignore keeps node_modules, .data, dist, .git and package tests out of the context", () => {
     for (const path of [
       "node_modules/zod/package.json",
       "product-service/node_modules/zod/index.js",
@@ -87,6 +115,7 @@ describe("the project Dockerfile", () => {
       "dist/product-service",
       "dist/order-service-linux-arm64",
       ".git/HEAD",
+      "reservation-contract/test/internal-api.test.ts",
     ]) {
       expect({ path, excluded: isExcluded(dockerignore, path) }).toEqual({ path, excluded: true });
     }

@@ -166,6 +166,19 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         expect(text).toContain("search_products");
       });
 
+      test("a malformed product id is refused as such, with the id format orders use", async () => {
+        for (const [tool, args] of [
+          ["get_product", { product_id: "p0 01" }],
+          ["check_inventory", { product_ids: ["p002", "'; DROP TABLE products; --"] }],
+        ] as const) {
+          const text = await callToolExpectingError(connection.client, tool, args);
+          expect({ tool, says: text.includes("must be a product id like p002") }).toEqual({
+            tool,
+            says: true,
+          });
+        }
+      });
+
       test("list_categories counts products per category", async () => {
         const result = await callTool<{ categories: { id: string; product_count: number }[] }>(
           connection.client,

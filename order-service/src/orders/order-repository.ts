@@ -4,6 +4,7 @@
  * group commit with the writes that arrive beside it, and resolves only once it is durable.
  */
 import type { SQL } from "bun";
+import type { ReservedLine } from "reservation-contract";
 import type { Database } from "service-kit/db";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
@@ -41,7 +42,7 @@ export interface PendingOrder {
 }
 
 export interface Confirmation {
-  lines: { productId: string; name: string; unitPriceCents: number }[];
+  lines: Pick<ReservedLine, "productId" | "name" | "unitPriceCents">[];
   totalCents: number;
   currency: string;
 }

@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { type Database, openDatabase } from "service-kit/db";
+import type { Database } from "service-kit/db";
 import { isDomainError } from "service-kit/errors";
 import { createLogger } from "service-kit/log";
-import { migrate } from "service-kit/migrate";
-import { tempDir, unusedPort } from "../../../test/support/service-process.ts";
+import { openTestDatabase } from "../../../test/support/database.ts";
+import { InProcessCatalogue } from "../../../test/support/in-process-catalogue.ts";
+import { unusedPort } from "../../../test/support/service-process.ts";
 import { ProductClient } from "../product-client.ts";
 import { orderService } from "../service.ts";
 import { OrderRepository } from "./order-repository.ts";
 import { Orders } from "./orders.ts";
 import { Reconciler } from "./reconciler.ts";
-import { InProcessCatalogue } from "./testing-catalogue.ts";
 import type { Order } from "./types.ts";
 
 let db: Database;
@@ -47,8 +46,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
 }
 
 beforeEach(async () => {
-  db = await openDatabase(`sqlite://${join(tempDir(), "orders.sqlite")}`);
-  await migrate(db, orderService.migrations);
+  db = await openTestDatabase(orderService.migrations);
   catalogue = await InProcessCatalogue.open();
   repository = new OrderRepository(db);
   orders = new Orders(repository, catalogue, recorder, log);

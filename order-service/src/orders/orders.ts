@@ -6,13 +6,13 @@
  * When product-service cannot be reached the order stays pending: a retry with the same key, or the
  * reconciler, runs steps 2 and 3 again.
  */
-import { mixedCurrenciesProblem } from "service-kit/currencies";
+import { describeShortages, mixedCurrenciesProblem } from "reservation-contract";
 import { DomainError, isDomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
 import { decodeListCursor, encodeListCursor } from "./cursor.ts";
 import { itemsFingerprint, mergeItems } from "./items.ts";
 import { confirmedAsStored, type OrderRepository } from "./order-repository.ts";
-import { describeShortfalls, type ReservationGateway } from "./reservation-gateway.ts";
+import type { ReservationGateway } from "./reservation-gateway.ts";
 import type { NewOrder, Order, OrderPage, OrderStatus } from "./types.ts";
 
 export interface OrderEvents {
@@ -109,7 +109,7 @@ export class Orders {
         return stored;
       }
       case "short":
-        return this.reject(order, `Not enough stock: ${describeShortfalls(result.shortfalls)}.`);
+        return this.reject(order, `Not enough stock: ${describeShortages(result.shortages)}.`);
       case "refused":
         return this.reject(order, result.message);
       case "released":

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { itemsFingerprint, mergeItems } from "./items.ts";
+import { mergeItems } from "./items.ts";
 import { canTransition, statusesAllowing } from "./state.ts";
 
 describe("order state machine", () => {
@@ -23,19 +23,6 @@ describe("order state machine", () => {
 });
 
 describe("order items", () => {
-  test("repeated product ids are added together in first-seen order", () => {
-    expect(
-      mergeItems([
-        { productId: "p005", quantity: 1 },
-        { productId: "p002", quantity: 2 },
-        { productId: "p005", quantity: 3 },
-      ]),
-    ).toEqual([
-      { productId: "p005", quantity: 4 },
-      { productId: "p002", quantity: 2 },
-    ]);
-  });
-
   test("more than 100 units of one product after merging is refused with the product named", () => {
     expect(() =>
       mergeItems([
@@ -43,19 +30,5 @@ describe("order items", () => {
         { productId: "p002", quantity: 41 },
       ]),
     ).toThrow(/p002 \(101\)/);
-  });
-
-  test("the fingerprint ignores line order", () => {
-    expect(
-      itemsFingerprint([
-        { productId: "b", quantity: 1 },
-        { productId: "a", quantity: 2 },
-      ]),
-    ).toBe(
-      itemsFingerprint([
-        { productId: "a", quantity: 2 },
-        { productId: "b", quantity: 1 },
-      ]),
-    );
   });
 });

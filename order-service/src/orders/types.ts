@@ -1,12 +1,12 @@
 /** Order domain types. Amounts are integer cents; prices come from the catalogue, never the client. */
+import type { RequestedItem } from "reservation-contract";
+
 export type OrderStatus = "pending" | "confirmed" | "rejected" | "cancelled";
 
 export const ORDER_STATUSES: readonly OrderStatus[] = ["pending", "confirmed", "rejected", "cancelled"];
 
-export interface OrderItem {
-  productId: string;
-  quantity: number;
-}
+/** One product and how many of it: the shape the reservation contract sends to the catalogue. */
+export type OrderItem = RequestedItem;
 
 export interface OrderLine extends OrderItem {
   /** Known once product-service has reserved the stock. */

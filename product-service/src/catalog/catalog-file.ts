@@ -2,8 +2,9 @@
  * The catalogue import format (see data/demo-catalog.json) and its validation. Every problem is
  * reported with the row it is in, so an operator can fix a file in one pass.
  */
+
+import { hasAtMostTwoDecimals, PRODUCT_ID_PATTERN } from "reservation-contract";
 import { z } from "zod";
-import { hasAtMostTwoDecimals } from "./money.ts";
 
 const categorySchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be lower-case letters, digits, - or _"),
@@ -12,7 +13,7 @@ const categorySchema = z.object({
 });
 
 const productSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "must be letters, digits, - or _ (at most 64)"),
+  id: z.string().regex(PRODUCT_ID_PATTERN, "must be letters, digits, - or _ (at most 64)"),
   name: z.string().trim().min(1, "must not be empty").max(200),
   description: z.string().max(4000).default(""),
   category: z.string().min(1, "must name a category"),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { openTestCatalog } from "../../../test/support/test-catalog.ts";
 import { validateCatalogFile } from "./catalog-file.ts";
-import { openTestCatalog } from "./test-catalog.ts";
 
 const good = {
   categories: [{ id: "tea", name: "Tea", description: "Leaves" }],

@@ -1,8 +1,8 @@
 /** Imports a validated catalogue in one transaction: all rows or none. Existing ids are updated. */
 import type { SQL } from "bun";
+import { toCents } from "reservation-contract";
 import { DomainError } from "service-kit/errors";
 import { type CatalogFile, validateCatalogFile } from "./catalog-file.ts";
-import { toCents } from "./money.ts";
 
 export interface ImportReport {
   categories: number;

@@ -2,6 +2,8 @@
  * Turns a free-text query into search terms and price hints. People (and models) write
  * "headphones under $200"; the words become terms and the phrase becomes a price bound.
  */
+import { toCents } from "reservation-contract";
+
 export interface ParsedQuery {
   terms: string[];
   maxPriceCents?: number;
@@ -32,11 +34,11 @@ export function parseQuery(raw: string): ParsedQuery {
   let text = raw.toLowerCase();
   const parsed: ParsedQuery = { terms: [] };
   text = text.replace(UPPER, (_, amount: string) => {
-    parsed.maxPriceCents = Math.round(Number(amount) * 100);
+    parsed.maxPriceCents = toCents(Number(amount));
     return " ";
   });
   text = text.replace(LOWER, (_, amount: string) => {
-    parsed.minPriceCents = Math.round(Number(amount) * 100);
+    parsed.minPriceCents = toCents(Number(amount));
     return " ";
   });
   const words = text.split(/[^\p{L}\p{N}-]+/u).filter((word) => word.length > 1 && !STOP_WORDS.has(word));

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "service-kit/db";
 import { DomainError } from "service-kit/errors";
+import { TEST_DIALECTS } from "../../../test/support/database.ts";
+import { openTestCatalog } from "../../../test/support/test-catalog.ts";
 import type { Catalog } from "./catalog.ts";
 import { parseQuery } from "./search-terms.ts";
-import { openTestCatalog } from "./test-catalog.ts";
 
 describe("parseQuery", () => {
   test("turns price phrases into bounds and drops stop words", () => {
@@ -15,7 +16,7 @@ describe("parseQuery", () => {
   });
 });
 
-for (const dialect of ["sqlite", "postgres"] as const) {
+for (const dialect of TEST_DIALECTS) {
   describe(`searchProducts on ${dialect}`, () => {
     let db: Database;
     let catalog: Catalog;

@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { type Database, openDatabase } from "service-kit/db";
-import { migrate } from "service-kit/migrate";
-import { createTestDatabase } from "../../../test/support/postgres.ts";
-import { tempDir } from "../../../test/support/service-process.ts";
+import type { Database } from "service-kit/db";
+import { openTestDatabase, TEST_DIALECTS, type TestDialect } from "../../../test/support/database.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";
-import { itemsFingerprint, normalizeItems, Reservations } from "./reservations.ts";
+import { Reservations } from "./reservations.ts";
 
 let db: Database;
 let reservations: Reservations;
@@ -16,38 +13,12 @@ async function stockOf(id: string): Promise<number> {
   return Number(rows[0]?.stock);
 }
 
-describe("normalizeItems", () => {
-  test("sums repeated products and sorts by id", () => {
-    expect(
-      normalizeItems([
-        { productId: "p005", quantity: 1 },
-        { productId: "p002", quantity: 2 },
-        { productId: "p005", quantity: 3 },
-      ]),
-    ).toEqual([
-      { productId: "p002", quantity: 2 },
-      { productId: "p005", quantity: 4 },
-    ]);
-    expect(
-      itemsFingerprint([
-        { productId: "b", quantity: 1 },
-        { productId: "a", quantity: 2 },
-      ]),
-    ).toBe("a:2,b:1");
-  });
-});
+for (const dialect of TEST_DIALECTS) describeReservations(dialect);
 
-for (const dialect of ["sqlite", "postgres"] as const) describeReservations(dialect);
-
-function describeReservations(dialect: "sqlite" | "postgres"): void {
+function describeReservations(dialect: TestDialect): void {
   describe(`Reservations on ${dialect}`, () => {
     beforeEach(async () => {
-      const url =
-        dialect === "sqlite"
-          ? `sqlite://${join(tempDir(), "reservations.sqlite")}`
-          : await createTestDatabase("reservations");
-      db = await openDatabase(url);
-      await migrate(db, productService.migrations);
+      db = await openTestDatabase(productService.migrations, dialect);
       await new Catalog(db.sql).import(demoCatalog);
       reservations = new Reservations(db);
     }, 60_000);

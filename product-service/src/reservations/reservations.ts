@@ -9,7 +9,7 @@
  * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
  */
 import type { SQL } from "bun";
-import { mixedCurrenciesProblem } from "service-kit/currencies";
+import { itemsFingerprint, mixedCurrenciesProblem, normalizeItems } from "reservation-contract";
 import type { DatabaseHandle } from "service-kit/db";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
@@ -38,21 +38,6 @@ interface LineRow {
   quantity: number | string;
   unit_price_cents: number | string;
   currency: string;
-}
-
-/** Sums repeated product ids and sorts by id, so equal requests look equal and locks come in one order. */
-export function normalizeItems(items: readonly RequestedItem[]): RequestedItem[] {
-  const totals = new Map<string, number>();
-  for (const item of items) totals.set(item.productId, (totals.get(item.productId) ?? 0) + item.quantity);
-  return [...totals.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([productId, quantity]) => ({ productId, quantity }));
-}
-
-export function itemsFingerprint(items: readonly RequestedItem[]): string {
-  return normalizeItems(items)
-    .map((item) => `${item.productId}:${item.quantity}`)
-    .join(",");
 }
 
 function toLine(row: LineRow): ReservedLine {

@@ -1,24 +1,7 @@
-/** Reservation domain types: what order-service asks for and what it gets back. */
-export interface RequestedItem {
-  productId: string;
-  quantity: number;
-}
+/** Reservation outcomes. The item, line and shortage shapes are the contract's, shared with order-service. */
+import type { ReleaseResult, RequestedItem, ReservedLine, Shortage } from "reservation-contract";
 
-export interface ReservedLine {
-  productId: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-  currency: string;
-}
-
-export interface Shortage {
-  productId: string;
-  /** null when no product has this id. */
-  name: string | null;
-  requested: number;
-  available: number;
-}
+export type { RequestedItem, ReservedLine, Shortage };
 
 export type ReserveOutcome =
   | { kind: "reserved"; orderId: string; lines: ReservedLine[]; replayed: boolean }
@@ -31,7 +14,7 @@ export type ReserveOutcome =
 export interface ReleaseOutcome {
   orderId: string;
   /** What this call gave back to stock; empty when nothing was held. */
-  restored: { productId: string; quantity: number }[];
+  restored: RequestedItem[];
   /** "released" now, "already_released" earlier, "unknown": nothing was ever reserved (now blocked). */
-  result: "released" | "already_released" | "unknown";
+  result: ReleaseResult;
 }

@@ -1,17 +1,19 @@
 /**
- * Test support: a real catalogue for the order domain's tests. It runs product-service's own
- * Reservations domain on a temporary SQLite file (in process, no HTTP), so the saga is exercised
- * against real stock rules rather than a mock.
+ * A real catalogue for the order domain's tests. It runs product-service's own Reservations domain on
+ * a temporary SQLite file (in process, no HTTP), so the saga is exercised against real stock rules
+ * rather than a mock. It lives here, not in order-service, because it needs product-service's source.
  */
-import { join } from "node:path";
-import { type Database, openDatabase } from "service-kit/db";
-import { migrate } from "service-kit/migrate";
-import { Catalog } from "../../../product-service/src/catalog/catalog.ts";
-import { Reservations } from "../../../product-service/src/reservations/reservations.ts";
-import { demoCatalog, productService } from "../../../product-service/src/service.ts";
-import { tempDir } from "../../../test/support/service-process.ts";
-import type { ReservationGateway, ReservationResult } from "./reservation-gateway.ts";
-import type { OrderItem } from "./types.ts";
+
+import type {
+  ReservationGateway,
+  ReservationResult,
+} from "../../order-service/src/orders/reservation-gateway.ts";
+import type { OrderItem } from "../../order-service/src/orders/types.ts";
+import { Catalog } from "../../product-service/src/catalog/catalog.ts";
+import { Reservations } from "../../product-service/src/reservations/reservations.ts";
+import { demoCatalog, productService } from "../../product-service/src/service.ts";
+import type { Database } from "../../service-kit/src/db.ts";
+import { openTestDatabase } from "./database.ts";
 
 export class InProcessCatalogue implements ReservationGateway {
   calls = 0;
@@ -22,8 +24,7 @@ export class InProcessCatalogue implements ReservationGateway {
   ) {}
 
   static async open(): Promise<InProcessCatalogue> {
-    const db = await openDatabase(`sqlite://${join(tempDir(), "catalogue.sqlite")}`);
-    await migrate(db, productService.migrations);
+    const db = await openTestDatabase(productService.migrations);
     await new Catalog(db.sql).import(demoCatalog);
     return new InProcessCatalogue(db, new Reservations(db));
   }
@@ -42,7 +43,7 @@ export class InProcessCatalogue implements ReservationGateway {
       case "reserved":
         return { kind: "reserved", lines: outcome.lines };
       case "short":
-        return { kind: "short", shortfalls: outcome.shortages };
+        return { kind: "short", shortages: outcome.shortages };
       case "mixed_currencies":
         // As product-client.ts reads product-service's 400 answer.
         return { kind: "refused", message: `The catalogue refused the items: ${outcome.message}` };

@@ -1,0 +1,171 @@
+/**
+ * The contract test: product-service's real internal routes, on a real migrated SQLite catalogue,
+ * answer every case with bodies that the shared schemas (the ones order-service's client reads with)
+ * parse, and that encode back to exactly what was sent: no field is missing, none is extra.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { z } from "zod";
+import { Catalog } from "../../product-service/src/catalog/catalog.ts";
+import { internalRoutes } from "../../product-service/src/internal.ts";
+import { Reservations } from "../../product-service/src/reservations/reservations.ts";
+import { demoCatalog, productService } from "../../product-service/src/service.ts";
+import type { Database } from "../../service-kit/src/db.ts";
+import type { KitRoute } from "../../service-kit/src/http/internal-routes.ts";
+import { newRequestContext } from "../../service-kit/src/http/request-context.ts";
+import { createLogger } from "../../service-kit/src/log.ts";
+import { openTestDatabase } from "../../test/support/database.ts";
+import {
+  describeShortages,
+  insufficientStockBody,
+  type RequestedItem,
+  releaseResponse,
+  reservedResponse,
+  reserveRequest,
+} from "../src/index.ts";
+import { problemBody } from "../src/wire.ts";
+
+let db: Database;
+let routes: KitRoute[];
+
+beforeAll(async () => {
+  db = await openTestDatabase(productService.migrations);
+  await new Catalog(db.sql).import(demoCatalog);
+  routes = internalRoutes({ reservations: new Reservations(db), log: createLogger("error", {}, () => {}) });
+});
+
+afterAll(() => db.close());
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+async function call(method: "POST" | "DELETE", path: string, body?: string): Promise<Answer> {
+  const pattern = method === "POST" ? "/internal/reservations" : "/internal/reservations/:order_id";
+  const route = routes.find((candidate) => candidate.method === method && candidate.path === pattern);
+  if (!route) throw new Error(`product-service has no route ${method} ${pattern}`);
+  const request = new Request(`http://127.0.0.1${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  const response = await route.handle(request, newRequestContext(request));
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+/** As order-service's ProductClient sends it: encoded from domain items by the shared schema. */
+function reserve(orderId: string, items: RequestedItem[]): Promise<Answer> {
+  return call(
+    "POST",
+    "/internal/reservations",
+    JSON.stringify(reserveRequest.encode({ order_id: orderId, items })),
+  );
+}
+
+/** Parses with the shared schema and checks that encoding the result gives back the exact body. */
+function read<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.parse(body);
+  expect(schema.encode(parsed)).toEqual(body as z.input<S>);
+  return parsed;
+}
+
+describe("POST /internal/reservations", () => {
+  test("a reservation answers 201 with the reserved lines, and a repeat replays them with 200", async () => {
+    const first = await reserve("contract-1", [
+      { productId: "p002", quantity: 2 },
+      { productId: "p001", quantity: 1 },
+    ]);
+    expect(first.status).toBe(201);
+    const reserved = read(reservedResponse, first.body);
+    expect(reserved.order_id).toBe("contract-1");
+    expect(reserved.lines.map((line) => [line.productId, line.quantity, line.currency])).toEqual([
+      ["p001", 1, "USD"],
+      ["p002", 2, "USD"],
+    ]);
+    expect(
+      reserved.lines.every((line) => Number.isInteger(line.unitPriceCents) && line.name.length > 0),
+    ).toBe(true);
+    const repeat = await reserve("contract-1", [
+      { productId: "p001", quantity: 1 },
+      { productId: "p002", quantity: 2 },
+    ]);
+    expect(repeat.status).toBe(200);
+    expect(repeat.headers.get("idempotent-replayed")).toBe("true");
+    expect(read(reservedResponse, repeat.body)).toEqual(reserved);
+  });
+
+  test("a shortage answers 409 with every short item, unknown ids with a null name", async () => {
+    const answer = await reserve("contract-short", [
+      { productId: "p004", quantity: 2 },
+      { productId: "p999", quantity: 1 },
+    ]);
+    expect(answer.status).toBe(409);
+    const short = read(insufficientStockBody, answer.body);
+    expect(short.shortages).toEqual([
+      { productId: "p004", name: "Running Shoes", requested: 2, available: 0 },
+      { productId: "p999", name: null, requested: 1, available: 0 },
+    ]);
+    expect(short.message).toBe(
+      `Not enough stock, nothing was reserved: ${describeShortages(short.shortages)}.`,
+    );
+  });
+
+  test("refusals are problem bodies: mixed currencies, other items, a released order, bad bodies", async () => {
+    await db.sql`UPDATE products SET currency = 'EUR' WHERE id = 'p003'`;
+    const mixed = await reserve("contract-mixed", [
+      { productId: "p002", quantity: 1 },
+      { productId: "p003", quantity: 1 },
+    ]);
+    await db.sql`UPDATE products SET currency = 'USD' WHERE id = 'p003'`;
+    expect([mixed.status, read(problemBody, mixed.body).error]).toEqual([400, "mixed_currencies"]);
+
+    const differs = await reserve("contract-1", [{ productId: "p002", quantity: 3 }]);
+    expect([differs.status, read(problemBody, differs.body).error]).toEqual([409, "idempotency_conflict"]);
+
+    await call("DELETE", "/internal/reservations/contract-late");
+    const late = await reserve("contract-late", [{ productId: "p002", quantity: 1 }]);
+    expect([late.status, read(problemBody, late.body).error]).toEqual([409, "reservation_released"]);
+
+    for (const body of [
+      "{not json",
+      JSON.stringify({ order_id: "x", items: [{ product_id: "p002", quantity: 101 }] }),
+      JSON.stringify({ order_id: "x", items: [{ product_id: "DROP TABLE", quantity: 1 }] }),
+      // 100 per product, however many lines name it: a release must be able to report what it gave back.
+      JSON.stringify({
+        order_id: "x",
+        items: [
+          { product_id: "p002", quantity: 60 },
+          { product_id: "p002", quantity: 41 },
+        ],
+      }),
+    ]) {
+      const bad = await call("POST", "/internal/reservations", body);
+      expect([bad.status, read(problemBody, bad.body).error]).toEqual([400, "invalid_request"]);
+    }
+  });
+});
+
+describe("DELETE /internal/reservations/{order_id}", () => {
+  test("release gives the stock back once, then says so; an unknown order is blocked", async () => {
+    await reserve("contract-rel", [{ productId: "p005", quantity: 4 }]);
+    const first = await call("DELETE", "/internal/reservations/contract-rel");
+    expect(first.status).toBe(200);
+    expect(read(releaseResponse, first.body)).toMatchObject({
+      order_id: "contract-rel",
+      result: "released",
+      restored: [{ productId: "p005", quantity: 4 }],
+    });
+    const again = await call("DELETE", "/internal/reservations/contract-rel");
+    expect(read(releaseResponse, again.body)).toMatchObject({ result: "already_released", restored: [] });
+    const unknown = await call("DELETE", "/internal/reservations/contract-never");
+    expect(read(releaseResponse, unknown.body).result).toBe("unknown");
+  });
+
+  test("a malformed order id is a 400 problem body", async () => {
+    const bad = await call("DELETE", "/internal/reservations/%E0%A4%A");
+    expect([bad.status, read(problemBody, bad.body).error]).toEqual([400, "invalid_request"]);
+    const tooLong = await call("DELETE", `/internal/reservations/${"x".repeat(101)}`);
+    expect([tooLong.status, read(problemBody, tooLong.body).error]).toEqual([400, "invalid_request"]);
+  });
+});

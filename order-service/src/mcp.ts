@@ -1,5 +1,5 @@
 /** Builds the order-service MCP server: order tools and the order resource over one Orders. */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import type { ToolKit } from "service-kit/mcp/tools";
 import type { Orders } from "./orders/orders.ts";
 import { registerOrderResources } from "./resources.ts";

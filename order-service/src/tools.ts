@@ -1,5 +1,5 @@
 /** The order tools: thin adapters that validate input, call the Orders use cases and shape output. */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";
 import type { Orders } from "./orders/orders.ts";

@@ -1,5 +1,5 @@
 /** Builds the product-service MCP server: tools, resources and prompts over one Catalog. */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import type { ToolKit } from "service-kit/mcp/tools";
 import type { Catalog } from "./catalog/catalog.ts";
 import { registerCatalogPrompts, registerCatalogResources } from "./resources.ts";

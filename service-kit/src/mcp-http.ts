@@ -4,10 +4,13 @@
  * session; requests without a session id are served statelessly.
  */
 
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage, JSONRPCRequest, RequestInfo } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type AuthInfo,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type McpServer,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import type { Principal } from "./auth/principal.ts";
 import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
@@ -141,7 +144,7 @@ export class McpEndpoint {
       applyToolScopes(pooled.server, info.principal);
       const denied = this.deniedTool(pooled.server, info);
       if (denied) return denied;
-      answer = await pooled.transport.request(message, { authInfo, requestInfo: lazyRequestInfo(request) });
+      answer = await pooled.transport.request(message, { authInfo, request });
     } finally {
       this.pool.release(info.principal, pooled);
     }
@@ -260,30 +263,15 @@ export class McpEndpoint {
     markInitialized(transport, record.id);
     const server = this.serverFor(principal);
     await server.connect(transport);
-    restoreClient(server, record.clientCapabilities, record.clientInfo);
+    const protocolVersion = negotiatedVersion(record.protocolVersion);
+    restoreClient(server, record.clientCapabilities, record.clientInfo, protocolVersion);
     const session: LiveSession = {
       transport,
       server,
       principal: record.principal,
       lastTouchedAt: Date.now(),
-      protocolVersion: negotiatedVersion(record.protocolVersion),
+      protocolVersion,
     };
     return session;
   }
-}
-
-/** What the SDK's transport gives handlers as requestInfo, built only if a handler looks. */
-function lazyRequestInfo(request: Request): RequestInfo {
-  let headers: RequestInfo["headers"] | undefined;
-  let url: URL | undefined;
-  return {
-    get headers() {
-      headers ??= Object.fromEntries(request.headers.entries());
-      return headers;
-    },
-    get url() {
-      url ??= new URL(request.url);
-      return url;
-    },
-  };
 }

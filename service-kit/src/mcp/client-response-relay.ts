@@ -4,7 +4,7 @@
  * balancer that POST can reach another instance, whose copy of the session never asked. That instance
  * parks the answer in the database; the instance that asked polls for it while it waits.
  */
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import type { Database } from "../db.ts";
 import type { Migration } from "../migrate.ts";
 

@@ -7,8 +7,7 @@
  * produce the rest of the stream, so the store tails the table until the JSON-RPC response arrives and
  * then closes the stream.
  */
-import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { EventStore, JSONRPCMessage } from "@modelcontextprotocol/server";
 import type { Database } from "../db.ts";
 import type { Migration } from "../migrate.ts";
 import { ClientResponseRelay, relayMigrations } from "./client-response-relay.ts";
@@ -35,6 +34,11 @@ export interface StreamBinding {
   sessionId(): string | undefined;
   isStreamOpen(streamId: string): boolean;
   closeStream(streamId: string): void;
+  /**
+   * Keeps a resumed stream open although no request of this transport feeds it (SDK v2 closes such a
+   * stream right after the replay); returns the release.
+   */
+  holdStream?(streamId: string): () => void;
   /** Lets the transport relay client answers through the database (client-response-relay.ts). */
   useRelay?(relay: ClientResponseRelay): void;
 }
@@ -183,9 +187,14 @@ export class DatabaseEventStore {
       // Still no answer: closing lets the client resume later from the last event it saw.
       binding.closeStream(streamId);
     };
+    // Held before replayEventsAfter returns, which is when the SDK decides to keep the stream.
+    const release = binding.holdStream?.(streamId);
     const tail = run().catch(() => binding.closeStream(streamId));
     this.tails.add(tail);
-    void tail.finally(() => this.tails.delete(tail));
+    void tail.finally(() => {
+      release?.();
+      this.tails.delete(tail);
+    });
   }
 }
 

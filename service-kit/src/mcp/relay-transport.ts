@@ -3,8 +3,7 @@
  * are awaited here and in the database; answers to requests it never sent are parked for the instance
  * that did (see client-response-relay.ts).
  */
-import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { type ClientResponseRelay, type RequestId, responseId } from "./client-response-relay.ts";
 
 /** Longest wait for a client's answer; the SDK's own request timeout is shorter unless a tool raises it. */

@@ -3,9 +3,14 @@
  * annotations, structured results mirrored as text, and domain errors turned into `isError` results
  * a model can act on. Unexpected errors are logged and answered without internals.
  */
-import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import type {
+  CallToolResult,
+  McpServer,
+  RegisteredTool,
+  ServerContext,
+  ToolAnnotations,
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { Principal, Scope } from "../auth/principal.ts";
 import { mayUse, type ScopeDecision } from "../auth/scopes.ts";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db.ts";
@@ -56,12 +61,12 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   kit: ToolKit,
   tool: ToolDefinition<I, O>,
 ): RegisteredTool {
-  const callback = async (input: unknown, extra: ToolExtra): Promise<CallToolResult> => {
-    const call = toolCall(extra, server);
+  const callback = async (input: unknown, ctx: ServerContext): Promise<CallToolResult> => {
+    const call = toolCall(ctx);
     // The HTTP layer already answers 403 for this; checking again here keeps a tool safe however it is reached.
     const allowed = mayUse(tool.name, tool.scope, {
       scopes: call.scopes,
-      via: extra.authInfo?.extra?.via as Principal["via"],
+      via: ctx.http?.authInfo?.extra?.via as Principal["via"],
     });
     if (!allowed.ok) return errorResult(allowed.message);
     try {
@@ -92,8 +97,8 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: tool.output,
+      inputSchema: z.object(tool.input),
+      outputSchema: z.object(tool.output),
       annotations: { title: tool.title, ...tool.annotations },
     },
     callback as never,
@@ -123,23 +128,17 @@ export function applyToolScopes(server: McpServer, principal: Principal): void {
   }
 }
 
-interface ToolExtra {
-  signal: AbortSignal;
-  authInfo?: { clientId?: string; scopes?: string[]; extra?: Record<string, unknown> };
-  _meta?: { progressToken?: string | number };
-  sendNotification: (notification: { method: string; params: Record<string, unknown> }) => Promise<void>;
-}
-
-function toolCall(extra: ToolExtra, _server: McpServer): ToolCall {
-  const progressToken = extra._meta?.progressToken;
+function toolCall(ctx: ServerContext): ToolCall {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  const authInfo = ctx.http?.authInfo;
   return {
-    principal: String(extra.authInfo?.extra?.principal ?? extra.authInfo?.clientId ?? "local"),
-    requestId: String(extra.authInfo?.extra?.requestId ?? "unknown"),
-    scopes: extra.authInfo?.scopes ?? [],
-    signal: extra.signal,
+    principal: String(authInfo?.extra?.principal ?? authInfo?.clientId ?? "local"),
+    requestId: String(authInfo?.extra?.requestId ?? "unknown"),
+    scopes: authInfo?.scopes ?? [],
+    signal: ctx.mcpReq.signal,
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
-      await extra.sendNotification({
+      await ctx.mcpReq.notify({
         method: "notifications/progress",
         params: {
           progressToken,

@@ -1,7 +1,9 @@
 /**
- * The one place that mounts the MCP SDK's Streamable HTTP transport. Sessions are kept in memory
- * for speed and in the database for truth (see mcp/session-store.ts), so any instance can serve any
- * session; requests without a session id are served statelessly.
+ * The one place that mounts the MCP SDK's Streamable HTTP transport. Each POST is routed by the
+ * protocol era it claims: 2026-07-28 requests go to the SDK's per-request handler (mcp/modern/), the
+ * 2025 revisions to sessions kept in memory for speed and in the database for truth (see
+ * mcp/session-store.ts), so any instance can serve any session; 2025 requests without a session id
+ * are served statelessly.
  */
 
 import {
@@ -16,6 +18,7 @@ import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
+import { isModernRequest, ModernLeg } from "./mcp/modern/handler.ts";
 import {
   hasSupportedProtocolHeader,
   negotiatedVersion,
@@ -25,6 +28,7 @@ import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
 import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
+import { openStreamAtOnce } from "./mcp/sse-open.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
 
@@ -57,8 +61,10 @@ const SESSION_NOT_FOUND =
 export class McpEndpoint {
   private readonly pool = new StatelessServerPool((principal) => this.options.createServer(principal));
   private readonly sessions: LiveSessions;
+  private readonly modern: ModernLeg;
 
   constructor(private readonly options: McpEndpointOptions) {
+    this.modern = new ModernLeg(options);
     this.sessions = new LiveSessions({
       store: options.store,
       log: options.log,
@@ -79,6 +85,7 @@ export class McpEndpoint {
   /** Closes this instance's transports; sessions stay in the database for the other instances. */
   async closeAll(): Promise<void> {
     this.pool.clear();
+    await this.modern.close();
     await this.sessions.closeAll();
   }
 
@@ -102,6 +109,11 @@ export class McpEndpoint {
     const { body, mode, sdkRequest } = post;
     info.rpc = summarizeRpc(body);
     const authInfo = toAuthInfo(info.principal, info.requestId);
+    if (isModernRequest(request, body)) {
+      // 2026-07-28: one request, one server, no session (see mcp/modern/handler.ts).
+      const server = this.serverFor(info.principal);
+      return this.deniedTool(server, info) ?? this.modern.handle(request, body, server, authInfo);
+    }
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
@@ -170,7 +182,10 @@ export class McpEndpoint {
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
-    return session.transport.handleRequest(request, { authInfo: toAuthInfo(info.principal, info.requestId) });
+    const response = await session.transport.handleRequest(request, {
+      authInfo: toAuthInfo(info.principal, info.requestId),
+    });
+    return request.method === "GET" ? openStreamAtOnce(response) : response;
   }
 
   private newSessionTransport(

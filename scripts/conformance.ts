@@ -1,10 +1,11 @@
 /**
  * `bun run conformance`: the official MCP conformance suite (@modelcontextprotocol/conformance, pinned
  * in package.json) against every server we ship, on free loopback ports.
- * - the fixture server (fixtures/conformance-server, a service-kit service): every scenario, active and
- *   pending, with no expected-failures file;
- * - each service whose `src/main.ts` exists (compiled binary): the scenarios that need no fixture tools,
- *   limited to the features the server declares in its initialize answer;
+ * - the fixture server (fixtures/conformance-server, a service-kit service): the whole 2025-11-25
+ *   requirement set (`--requirements`), scored and unscored scenarios, with no expected-failures file;
+ * - each service whose `src/main.ts` exists (compiled binary), once per protocol era (2026-07-28 and
+ *   2025-11-25): the scenarios that need no fixture tools, limited to the features the server declares
+ *   (see conformance-plan.ts);
  * - all of the above again as two instances on one database behind nginx round-robin (needs nginx).
  * Prints a summary per server and exits 1 on any failed check or scenario. The suite runs under the
  * pinned Bun (`process.execPath`): it crashes on Node 20.
@@ -12,11 +13,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { startProxy } from "../test/support/proxy.ts";
 import { freePort, type ServiceName, startService } from "../test/support/service-process.ts";
+import { ERAS, type Era, serviceScenarios } from "./conformance-plan.ts";
 
 const root = join(import.meta.dir, "..");
 const SUITE_CLI = join(root, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
@@ -30,10 +29,13 @@ export interface ScenarioResult {
   warnings: number;
   /** Names and messages of failed checks, or why the scenario could not run. */
   problems: string[];
+  /** False for a scenario the requirement set runs but does not score (pending, extension): shown, never fatal. */
+  scored: boolean;
 }
 
 export interface ServerReport {
   server: string;
+  era: Era;
   url: string;
   results: ScenarioResult[];
   /** Scenarios left out because the server does not declare the feature. */
@@ -47,17 +49,21 @@ interface Check {
   errorMessage?: string;
 }
 
-/** Runs one scenario, or a whole suite when `selection` starts with "suite:", and reads its checks. */
+/**
+ * Runs one scenario at the wire of protocol revision `era`, or a revision's whole requirement set when
+ * `selection` is "requirements:<revision>", and reads its checks.
+ */
 export async function runScenarios(
   url: string,
   selection: string,
+  era: Era,
   timeoutMs = 300_000,
 ): Promise<ScenarioResult[]> {
   const out = mkdtempSync(join(tmpdir(), "conformance-"));
   try {
-    const which = selection.startsWith("suite:")
-      ? ["--suite", selection.slice(6)]
-      : ["--scenario", selection];
+    const which = selection.startsWith("requirements:")
+      ? ["--requirements", selection.slice("requirements:".length)]
+      : ["--scenario", selection, "--spec-version", era];
     const child = Bun.spawn([process.execPath, SUITE_CLI, "server", "--url", url, ...which, "-o", out], {
       cwd: out,
       stdout: "pipe",
@@ -71,11 +77,13 @@ export async function runScenarios(
       child.exited,
     ]);
     clearTimeout(timer);
+    const unscored = notScored(stdout);
     const results = readdirSync(out)
       .filter((dir) => dir.startsWith("server-"))
-      .map((dir) => readResult(join(out, dir)));
+      .map((dir) => readResult(join(out, dir)))
+      .map((result) => ({ ...result, scored: !unscored.has(result.scenario) }));
     if (results.length === 0 || code !== 0) {
-      const failedAlready = results.some((result) => result.failed > 0);
+      const failedAlready = results.some((result) => result.failed > 0 && result.scored);
       if (!failedAlready) {
         results.push({
           scenario: selection,
@@ -83,6 +91,7 @@ export async function runScenarios(
           failed: 1,
           warnings: 0,
           problems: [`the suite exited with ${code}: ${lastLines(`${stdout}\n${stderr}`, 8)}`],
+          scored: true,
         });
       }
     }
@@ -99,7 +108,14 @@ function readResult(dir: string): ScenarioResult {
     .replace(/-\d{4}-\d{2}-\d{2}T.*$/, "");
   const file = join(dir, "checks.json");
   if (!existsSync(file))
-    return { scenario, passed: 0, failed: 1, warnings: 0, problems: ["no checks.json written"] };
+    return {
+      scenario,
+      passed: 0,
+      failed: 1,
+      warnings: 0,
+      problems: ["no checks.json written"],
+      scored: true,
+    };
   const checks = JSON.parse(readFileSync(file, "utf8")) as Check[];
   const problems = checks
     .filter((check) => check.status === "FAILURE")
@@ -110,31 +126,18 @@ function readResult(dir: string): ScenarioResult {
     failed: problems.length,
     warnings: checks.filter((check) => check.status === "WARNING").length,
     problems,
+    scored: true,
   };
+}
+
+/** The scenarios a requirement run lists under "Not scored for <revision>: …" (`  ✓ name (why)`). */
+function notScored(stdout: string): Set<string> {
+  const block = stdout.split(/^Not scored for .*$/m)[1] ?? "";
+  return new Set([...block.matchAll(/^\s+[✓✗] (\S+) \(/gm)].map((match) => match[1] as string));
 }
 
 function lastLines(text: string, count: number): string {
   return text.trim().split("\n").slice(-count).join(" | ");
-}
-
-/** The scenarios that need no fixture tools, for the features this server declares. */
-export async function serviceScenarios(url: string): Promise<{ run: string[]; notDeclared: string[] }> {
-  const client = new Client({ name: "conformance-planner", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  const capabilities: ServerCapabilities = client.getServerCapabilities() ?? {};
-  await client.close();
-  const run = ["server-initialize", "ping", "dns-rebinding-protection", "server-sse-multiple-streams"];
-  const notDeclared: string[] = [];
-  const byFeature: [keyof ServerCapabilities, string[]][] = [
-    ["tools", ["tools-list"]],
-    ["resources", ["resources-list"]],
-    ["prompts", ["prompts-list"]],
-    ["logging", ["logging-set-level"]],
-  ];
-  for (const [feature, scenarios] of byFeature)
-    (capabilities[feature] ? run : notDeclared).push(...scenarios);
-  // The subscribe scenarios use the fixture's test://watched-resource, so they only fit the fixture.
-  return { run, notDeclared };
 }
 
 export interface RunningServer {
@@ -218,9 +221,11 @@ async function checkFixture(topology: Topology): Promise<ServerReport> {
       urls.push(fixture.url);
     }
     const url = await front(urls, stops);
-    // "all" is the active suite plus the pending scenarios (server-sse-polling, json-schema-2020-12).
-    const results = await runScenarios(url, "suite:all");
-    return { server: label("conformance-fixture", topology), url, results, notDeclared: [] };
+    // The fixture has the suite's test_* tools for 2025-11-25; its 2026-07-28 tools (input_required
+    // rounds, server-stateless diagnostics) are not written yet, so only that set runs here.
+    const era = "2025-11-25";
+    const results = await runScenarios(url, `requirements:${era}`, era);
+    return { server: label("conformance-fixture", topology), era, url, results, notDeclared: [] };
   } finally {
     for (const stop of stops) await stop();
   }
@@ -247,10 +252,12 @@ async function checkServices(topology: Topology): Promise<ServerReport[]> {
         if (service === "product-service") productUrl = `http://127.0.0.1:${handle.port}`;
       }
       const url = await front(urls, stops);
-      const plan = await serviceScenarios(url);
-      const results: ScenarioResult[] = [];
-      for (const scenario of plan.run) results.push(...(await runScenarios(url, scenario)));
-      reports.push({ server: label(service, topology), url, results, notDeclared: plan.notDeclared });
+      for (const era of ERAS) {
+        const plan = await serviceScenarios(url, era);
+        const results: ScenarioResult[] = [];
+        for (const scenario of plan.run) results.push(...(await runScenarios(url, scenario, era)));
+        reports.push({ server: label(service, topology), era, url, results, notDeclared: plan.notDeclared });
+      }
     }
   } finally {
     for (const stop of stops) await stop();
@@ -258,17 +265,22 @@ async function checkServices(topology: Topology): Promise<ServerReport[]> {
   return reports;
 }
 
+const fatal = (result: ScenarioResult): boolean => result.failed > 0 && result.scored;
+
 export function formatReport(report: ServerReport): string {
-  const lines = [`${report.server} (${report.url})`];
+  const lines = [`${report.server}, protocol ${report.era} (${report.url})`];
   for (const result of report.results) {
-    const mark = result.failed > 0 ? "FAIL" : "ok  ";
+    const mark = result.failed === 0 ? "ok  " : result.scored ? "FAIL" : "n/s ";
     const warn = result.warnings > 0 ? `, ${result.warnings} warning(s)` : "";
-    lines.push(`  ${mark} ${result.scenario}: ${result.passed} passed, ${result.failed} failed${warn}`);
+    const scored = result.scored ? "" : " (not scored)";
+    lines.push(
+      `  ${mark} ${result.scenario}${scored}: ${result.passed} passed, ${result.failed} failed${warn}`,
+    );
     for (const problem of result.problems) lines.push(`       ${problem}`);
   }
   if (report.notDeclared.length > 0)
     lines.push(`  not declared by the server: ${report.notDeclared.join(", ")}`);
-  const failed = report.results.filter((result) => result.failed > 0).length;
+  const failed = report.results.filter(fatal).length;
   lines.push(`  => ${report.results.length - failed}/${report.results.length} scenarios passed`);
   return lines.join("\n");
 }
@@ -283,7 +295,7 @@ if (import.meta.main) {
   }
   for (const report of reports) console.log(formatReport(report));
   const results = reports.flatMap((report) => report.results);
-  const failed = results.filter((result) => result.failed > 0).length;
+  const failed = results.filter(fatal).length;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   // One scenario on one server counts once; scripts/test.ts adds this line to the suite's total.
   console.log(

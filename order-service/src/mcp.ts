@@ -1,9 +1,10 @@
 /** Builds the order-service MCP server: order tools and the order resource over one Orders. */
 import { McpServer, type ServerOptions } from "@modelcontextprotocol/server";
+import type { ConfirmationCodec } from "service-kit/mcp/confirmation";
 import type { ToolKit } from "service-kit/mcp/tools";
 import type { Orders } from "./orders/orders.ts";
 import { registerOrderResources } from "./resources.ts";
-import { registerOrderTools } from "./tools.ts";
+import { type OrderToolOptions, registerOrderTools } from "./tools.ts";
 
 /**
  * How long 2026-07-28 clients may reuse list and read results (the SDK adds ttlMs and cacheScope to
@@ -19,20 +20,27 @@ const CACHE_HINTS: ServerOptions["cacheHints"] = {
   "resources/read": { ttlMs: 0, cacheScope: "private" },
 };
 
-export function createOrderMcpServer(orders: Orders, kit: ToolKit, version: string): McpServer {
+export function createOrderMcpServer(
+  orders: Orders,
+  kit: ToolKit & { confirmations: ConfirmationCodec },
+  options: OrderToolOptions,
+  version: string,
+): McpServer {
   const server = new McpServer(
     { name: "order-service", title: "Shop orders", version },
     {
       // No prompts yet, but prompts/list answers an empty list (with cache hints) instead of -32601.
       capabilities: { logging: {}, prompts: {} },
       cacheHints: CACHE_HINTS,
+      // A confirmation round's state comes back through the client: only state this service signed counts.
+      requestState: { verify: kit.confirmations.verify },
       instructions:
         "Orders of a shop. create_order places an order (prices and stock come from the catalogue; pass an " +
         "idempotency_key so retries are safe), get_order and list_orders show your orders, cancel_order " +
         "cancels one and releases its stock. Amounts are in currency units.",
     },
   );
-  registerOrderTools(server, kit, orders);
+  registerOrderTools(server, kit, orders, options);
   registerOrderResources(server, orders);
   return server;
 }

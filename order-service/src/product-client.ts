@@ -49,6 +49,20 @@ const conflictBody = z.object({
     .optional(),
 });
 
+const quoteBody = z.object({
+  lines: z.array(
+    z.object({ product_id: z.string(), quantity: z.number().int(), unit_price_cents: z.number().int() }),
+  ),
+  unknown: z.array(z.string()),
+  total_cents: z.number().int(),
+});
+
+/** What an order would cost at the catalogue's current prices; products that do not exist are listed. */
+export interface PriceQuote {
+  totalCents: number;
+  unknownIds: string[];
+}
+
 interface Answer {
   status: number;
   body: unknown;
@@ -95,6 +109,16 @@ export class ProductClient implements ReservationGateway {
       return { kind: "refused", message: `The catalogue refused the items: ${problem.data.message}` };
     }
     throw this.unexpected(answer, "reserve");
+  }
+
+  /** Prices `items` without reserving anything (create_order asks the user above a limit). */
+  async quote(items: readonly OrderItem[], requestId: string): Promise<PriceQuote> {
+    const answer = await this.send("POST", "/internal/quotes", requestId, {
+      items: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+    });
+    const parsed = quoteBody.safeParse(answer.body);
+    if (answer.status !== 200 || !parsed.success) throw this.unexpected(answer, "quote");
+    return { totalCents: parsed.data.total_cents, unknownIds: parsed.data.unknown };
   }
 
   async release(orderId: string, requestId: string): Promise<void> {

@@ -2,13 +2,16 @@
  * The internal reservation API that order-service calls (not an MCP tool):
  *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}]}
  *   DELETE /internal/reservations/{order_id}
+ *   POST   /internal/quotes                  {items: [{product_id, quantity}]}: prices, reserves nothing
  * Thin adapter: service token, zod validation, then the Reservations domain. Errors are JSON
  * `{error, message}` with a message that says what to do.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { isDomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
 import type { KitRoute } from "service-kit/service";
 import { z } from "zod";
+import type { Catalog } from "./catalog/catalog.ts";
 import type { Reservations } from "./reservations/reservations.ts";
 import type { ReservedLine, Shortage } from "./reservations/types.ts";
 
@@ -36,8 +39,11 @@ const reservationBody = z.object({
     .max(20, "items must hold at most 20 lines"),
 });
 
+const quoteBody = reservationBody.omit({ order_id: true });
+
 export interface InternalApiOptions {
   reservations: Reservations;
+  catalog: Catalog;
   log: Logger;
   /** The current service token; a function so a token read later (from SSM) is picked up. */
   token: () => string | undefined;
@@ -181,6 +187,38 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
   }
 }
 
+/** What an order would cost at today's prices (order-service asks the user above a limit); reserves nothing. */
+async function quote(request: Request, options: InternalApiOptions): Promise<Response> {
+  const denied = checkToken(request, options);
+  if (denied) return denied;
+  const parsed = quoteBody.safeParse(await readJson(request));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? ` (at ${first.path.join(".")})` : "";
+    return problem(400, "invalid_request", `${first?.message ?? "invalid body"}${where}.`);
+  }
+  const lines: Record<string, unknown>[] = [];
+  const unknown: string[] = [];
+  let totalCents = 0;
+  for (const item of parsed.data.items) {
+    try {
+      const product = await options.catalog.getProduct(item.product_id);
+      totalCents += product.priceCents * item.quantity;
+      lines.push({
+        product_id: product.id,
+        name: product.name,
+        quantity: item.quantity,
+        unit_price_cents: product.priceCents,
+        currency: product.currency,
+      });
+    } catch (error) {
+      if (!isDomainError(error) || error.kind !== "not_found") throw error;
+      unknown.push(item.product_id);
+    }
+  }
+  return Response.json({ lines, unknown, total_cents: totalCents, total: totalCents / 100 });
+}
+
 async function release(request: Request, options: InternalApiOptions): Promise<Response> {
   const denied = checkToken(request, options);
   if (denied) return denied;
@@ -206,6 +244,7 @@ async function release(request: Request, options: InternalApiOptions): Promise<R
 export function internalRoutes(options: InternalApiOptions): KitRoute[] {
   return [
     { method: "POST", path: "/internal/reservations", handle: (request) => reserve(request, options) },
+    { method: "POST", path: "/internal/quotes", handle: (request) => quote(request, options) },
     {
       method: "DELETE",
       path: "/internal/reservations/:order_id",

@@ -32,6 +32,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
     }
     const routes = internalRoutes({
       reservations: new Reservations(db),
+      catalog,
       log,
       token: () => internalToken,
       requireToken: !isLoopbackHost(config.HOST),

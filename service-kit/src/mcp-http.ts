@@ -114,6 +114,8 @@ export class McpEndpoint {
       const server = this.serverFor(info.principal);
       return this.deniedTool(server, info) ?? this.modern.handle(request, body, server, authInfo);
     }
+    // A 2025 request answered in JSON has no stream for a server→client request (mcp/confirmation.ts).
+    if (mode === "json") authInfo.extra = { ...authInfo.extra, answersInJson: true };
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {

@@ -3,12 +3,14 @@
  * annotations, structured results mirrored as text, and domain errors turned into `isError` results
  * a model can act on. Unexpected errors are logged and answered without internals.
  */
-import type {
-  CallToolResult,
-  McpServer,
-  RegisteredTool,
-  ServerContext,
-  ToolAnnotations,
+import {
+  type CallToolResult,
+  type InputRequiredResult,
+  isInputRequiredResult,
+  type McpServer,
+  type RegisteredTool,
+  type ServerContext,
+  type ToolAnnotations,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Principal, Scope } from "../auth/principal.ts";
@@ -17,6 +19,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db.ts";
 import { isDomainError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import { type ConfirmationCodec, type ConfirmationOutcome, confirmWithUser } from "./confirmation.ts";
 
 export interface ToolCall {
   principal: string;
@@ -25,6 +28,11 @@ export interface ToolCall {
   signal: AbortSignal;
   /** Sends a progress notification when the client asked for them. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Asks the user to confirm `subject` (see mcp/confirmation.ts). An "ask" outcome's result must be
+   * returned from the handler as is; the call then comes back with the user's answer.
+   */
+  confirm(message: string, subject: string): Promise<ConfirmationOutcome>;
 }
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -36,12 +44,18 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   annotations: ToolAnnotations;
   /** The scope a caller needs. Without one the tool is served only when AUTH_MODE=none. */
   scope?: Scope;
-  handler: (input: z.infer<z.ZodObject<I>>, call: ToolCall) => Promise<z.infer<z.ZodObject<O>>>;
+  /** The tool's output, or the SDK's input_required result from `call.confirm`. */
+  handler: (
+    input: z.infer<z.ZodObject<I>>,
+    call: ToolCall,
+  ) => Promise<z.infer<z.ZodObject<O>> | InputRequiredResult>;
 }
 
 export interface ToolKit {
   log: Logger;
   metrics: Metrics;
+  /** Signs what `call.confirm` asks; the server must verify with it (ServerOptions.requestState). */
+  confirmations?: ConfirmationCodec;
 }
 
 /** Annotations of a tool that only reads: safe to call again, touches nothing outside the shop. */
@@ -61,8 +75,11 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   kit: ToolKit,
   tool: ToolDefinition<I, O>,
 ): RegisteredTool {
-  const callback = async (input: unknown, ctx: ServerContext): Promise<CallToolResult> => {
-    const call = toolCall(ctx);
+  const callback = async (
+    input: unknown,
+    ctx: ServerContext,
+  ): Promise<CallToolResult | InputRequiredResult> => {
+    const call = toolCall(ctx, server, kit);
     // The HTTP layer already answers 403 for this; checking again here keeps a tool safe however it is reached.
     const allowed = mayUse(tool.name, tool.scope, {
       scopes: call.scopes,
@@ -71,6 +88,7 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     if (!allowed.ok) return errorResult(allowed.message);
     try {
       const result = await tool.handler(input as z.infer<z.ZodObject<I>>, call);
+      if (isInputRequiredResult(result)) return result;
       return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
     } catch (error) {
       kit.metrics.emit({ ToolErrors: 1 }, { tool: tool.name });
@@ -128,7 +146,7 @@ export function applyToolScopes(server: McpServer, principal: Principal): void {
   }
 }
 
-function toolCall(ctx: ServerContext): ToolCall {
+function toolCall(ctx: ServerContext, server: McpServer, kit: ToolKit): ToolCall {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const authInfo = ctx.http?.authInfo;
   return {
@@ -147,6 +165,10 @@ function toolCall(ctx: ServerContext): ToolCall {
           ...(message ? { message } : {}),
         },
       });
+    },
+    confirm: (message, subject) => {
+      if (!kit.confirmations) throw new Error("call.confirm needs ToolKit.confirmations (a state codec)");
+      return confirmWithUser(ctx, server, kit.confirmations, message, subject);
     },
   };
 }

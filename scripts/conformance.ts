@@ -1,10 +1,12 @@
 /**
  * `bun run conformance`: the official MCP conformance suite (@modelcontextprotocol/conformance, pinned
  * in package.json) against every server we ship, on free loopback ports.
- * - the fixture server (fixtures/conformance-server, a service-kit service): every scenario, active and
- *   pending, with no expected-failures file;
- * - each service whose `src/main.ts` exists (compiled binary): the scenarios that need no fixture tools,
- *   limited to the features the server declares in its initialize answer;
+ * - the fixture server (fixtures/conformance-server, a service-kit service): the whole 2026-07-28 and
+ *   2025-11-25 requirement sets (`--requirements`), with no expected-failures file; scenarios a set runs
+ *   but does not score (pending, the Tasks extension) are shown and never fail the run;
+ * - each service whose `src/main.ts` exists (compiled binary), once per protocol era (2026-07-28 and
+ *   2025-11-25): the scenarios that need no fixture tools, limited to the features the server declares
+ *   (see conformance-plan.ts);
  * - all of the above again as two instances on one database behind nginx round-robin (needs nginx).
  * Prints a summary per server and exits 1 on any failed check or scenario. The suite runs under the
  * pinned Bun (`process.execPath`): it crashes on Node 20.
@@ -12,16 +14,15 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import { waitForListeningPort } from "../service-kit/src/listening.ts";
 import { startProxy } from "../test/support/proxy.ts";
 import { type ServiceName, startService } from "../test/support/service-process.ts";
+import { startFixture } from "./conformance-fixture.ts";
+import { ERAS, type Era, serviceScenarios } from "./conformance-plan.ts";
+
+export { FIXTURE_MAIN, type RunningServer, startFixture } from "./conformance-fixture.ts";
 
 const root = join(import.meta.dir, "..");
 const SUITE_CLI = join(root, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
-export const FIXTURE_MAIN = join(root, "fixtures", "conformance-server", "src", "main.ts");
 const SERVICES: readonly ServiceName[] = ["product-service", "order-service"];
 
 export interface ScenarioResult {
@@ -31,10 +32,13 @@ export interface ScenarioResult {
   warnings: number;
   /** Names and messages of failed checks, or why the scenario could not run. */
   problems: string[];
+  /** False for a scenario the requirement set runs but does not score (pending, extension): shown, never fatal. */
+  scored: boolean;
 }
 
 export interface ServerReport {
   server: string;
+  era: Era;
   url: string;
   results: ScenarioResult[];
   /** Scenarios left out because the server does not declare the feature. */
@@ -48,17 +52,21 @@ interface Check {
   errorMessage?: string;
 }
 
-/** Runs one scenario, or a whole suite when `selection` starts with "suite:", and reads its checks. */
+/**
+ * Runs one scenario at the wire of protocol revision `era`, or a revision's whole requirement set when
+ * `selection` is "requirements:<revision>", and reads its checks.
+ */
 export async function runScenarios(
   url: string,
   selection: string,
+  era: Era,
   timeoutMs = 300_000,
 ): Promise<ScenarioResult[]> {
   const out = mkdtempSync(join(tmpdir(), "conformance-"));
   try {
-    const which = selection.startsWith("suite:")
-      ? ["--suite", selection.slice(6)]
-      : ["--scenario", selection];
+    const which = selection.startsWith("requirements:")
+      ? ["--requirements", selection.slice("requirements:".length)]
+      : ["--scenario", selection, "--spec-version", era];
     const child = Bun.spawn([process.execPath, SUITE_CLI, "server", "--url", url, ...which, "-o", out], {
       cwd: out,
       stdout: "pipe",
@@ -72,11 +80,13 @@ export async function runScenarios(
       child.exited,
     ]);
     clearTimeout(timer);
+    const unscored = notScored(stdout);
     const results = readdirSync(out)
       .filter((dir) => dir.startsWith("server-"))
-      .map((dir) => readResult(join(out, dir)));
+      .map((dir) => readResult(join(out, dir)))
+      .map((result) => ({ ...result, scored: !unscored.has(result.scenario) }));
     if (results.length === 0 || code !== 0) {
-      const failedAlready = results.some((result) => result.failed > 0);
+      const failedAlready = results.some((result) => result.failed > 0 && result.scored);
       if (!failedAlready) {
         results.push({
           scenario: selection,
@@ -84,6 +94,7 @@ export async function runScenarios(
           failed: 1,
           warnings: 0,
           problems: [`the suite exited with ${code}: ${lastLines(`${stdout}\n${stderr}`, 8)}`],
+          scored: true,
         });
       }
     }
@@ -100,7 +111,14 @@ function readResult(dir: string): ScenarioResult {
     .replace(/-\d{4}-\d{2}-\d{2}T.*$/, "");
   const file = join(dir, "checks.json");
   if (!existsSync(file))
-    return { scenario, passed: 0, failed: 1, warnings: 0, problems: ["no checks.json written"] };
+    return {
+      scenario,
+      passed: 0,
+      failed: 1,
+      warnings: 0,
+      problems: ["no checks.json written"],
+      scored: true,
+    };
   const checks = JSON.parse(readFileSync(file, "utf8")) as Check[];
   const problems = checks
     .filter((check) => check.status === "FAILURE")
@@ -111,82 +129,18 @@ function readResult(dir: string): ScenarioResult {
     failed: problems.length,
     warnings: checks.filter((check) => check.status === "WARNING").length,
     problems,
+    scored: true,
   };
+}
+
+/** The scenarios a requirement run lists under "Not scored for <revision>: …" (`  ✓ name (why)`). */
+function notScored(stdout: string): Set<string> {
+  const block = stdout.split(/^Not scored for .*$/m)[1] ?? "";
+  return new Set([...block.matchAll(/^\s+[✓✗] (\S+) \(/gm)].map((match) => match[1] as string));
 }
 
 function lastLines(text: string, count: number): string {
   return text.trim().split("\n").slice(-count).join(" | ");
-}
-
-/** The scenarios that need no fixture tools, for the features this server declares. */
-export async function serviceScenarios(url: string): Promise<{ run: string[]; notDeclared: string[] }> {
-  const client = new Client({ name: "conformance-planner", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  const capabilities: ServerCapabilities = client.getServerCapabilities() ?? {};
-  await client.close();
-  const run = ["server-initialize", "ping", "dns-rebinding-protection", "server-sse-multiple-streams"];
-  const notDeclared: string[] = [];
-  const byFeature: [keyof ServerCapabilities, string[]][] = [
-    ["tools", ["tools-list"]],
-    ["resources", ["resources-list"]],
-    ["prompts", ["prompts-list"]],
-    ["logging", ["logging-set-level"]],
-  ];
-  for (const [feature, scenarios] of byFeature)
-    (capabilities[feature] ? run : notDeclared).push(...scenarios);
-  // The subscribe scenarios use the fixture's test://watched-resource, so they only fit the fixture.
-  return { run, notDeclared };
-}
-
-export interface RunningServer {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts the fixture from source under the pinned Bun, on a port the OS picks, with a temporary database. */
-export async function startFixture(env: Record<string, string> = {}): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), "conformance-fixture-"));
-  const child = Bun.spawn([process.execPath, FIXTURE_MAIN, "serve"], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      LOG_LEVEL: "warn",
-      DATABASE_URL: `sqlite://${join(dir, "fixture.sqlite")}`,
-      ...env,
-    },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let output = "";
-  const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-  };
-  void pump(child.stdout);
-  void pump(child.stderr);
-  let port: number;
-  try {
-    port = await waitForListeningPort({
-      name: "the conformance fixture",
-      output: () => output,
-      exitCode: () => child.exitCode,
-      timeoutMs: 15_000,
-    });
-  } catch (error) {
-    child.kill("SIGKILL");
-    throw error;
-  }
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    url: `${base}/mcp`,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Where a server runs: alone, or as two instances on one database behind nginx's round-robin. */
@@ -207,11 +161,13 @@ const replicas = (topology: Topology): number => (topology === "single" ? 1 : 2)
 const label = (name: string, topology: Topology): string =>
   topology === "single" ? name : `${name} (${topology})`;
 
-async function checkFixture(topology: Topology): Promise<ServerReport> {
+async function checkFixture(topology: Topology): Promise<ServerReport[]> {
   const stops: (() => Promise<void>)[] = [];
   try {
     const env = {
       DATABASE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), "conformance-db-")), "fixture.sqlite")}`,
+      // Both instances must verify the input_required state the other one signed.
+      MCP_STATE_KEY: `${crypto.randomUUID()}${crypto.randomUUID()}`,
     };
     const urls: string[] = [];
     for (let index = 0; index < replicas(topology); index++) {
@@ -220,9 +176,12 @@ async function checkFixture(topology: Topology): Promise<ServerReport> {
       urls.push(fixture.url);
     }
     const url = await front(urls, stops);
-    // "all" is the active suite plus the pending scenarios (server-sse-polling, json-schema-2020-12).
-    const results = await runScenarios(url, "suite:all");
-    return { server: label("conformance-fixture", topology), url, results, notDeclared: [] };
+    const reports: ServerReport[] = [];
+    for (const era of ERAS) {
+      const results = await runScenarios(url, `requirements:${era}`, era);
+      reports.push({ server: label("conformance-fixture", topology), era, url, results, notDeclared: [] });
+    }
+    return reports;
   } finally {
     for (const stop of stops) await stop();
   }
@@ -249,10 +208,12 @@ async function checkServices(topology: Topology): Promise<ServerReport[]> {
         if (service === "product-service") productUrl = `http://127.0.0.1:${handle.port}`;
       }
       const url = await front(urls, stops);
-      const plan = await serviceScenarios(url);
-      const results: ScenarioResult[] = [];
-      for (const scenario of plan.run) results.push(...(await runScenarios(url, scenario)));
-      reports.push({ server: label(service, topology), url, results, notDeclared: plan.notDeclared });
+      for (const era of ERAS) {
+        const plan = await serviceScenarios(url, era);
+        const results: ScenarioResult[] = [];
+        for (const scenario of plan.run) results.push(...(await runScenarios(url, scenario, era)));
+        reports.push({ server: label(service, topology), era, url, results, notDeclared: plan.notDeclared });
+      }
     }
   } finally {
     for (const stop of stops) await stop();
@@ -260,18 +221,27 @@ async function checkServices(topology: Topology): Promise<ServerReport[]> {
   return reports;
 }
 
+const fatal = (result: ScenarioResult): boolean => result.failed > 0 && result.scored;
+
 export function formatReport(report: ServerReport): string {
-  const lines = [`${report.server} (${report.url})`];
+  const lines = [`${report.server}, protocol ${report.era} (${report.url})`];
   for (const result of report.results) {
-    const mark = result.failed > 0 ? "FAIL" : "ok  ";
+    const mark = result.failed === 0 ? "ok  " : result.scored ? "FAIL" : "n/s ";
     const warn = result.warnings > 0 ? `, ${result.warnings} warning(s)` : "";
-    lines.push(`  ${mark} ${result.scenario}: ${result.passed} passed, ${result.failed} failed${warn}`);
+    const note = result.scored ? "" : " (not scored)";
+    lines.push(
+      `  ${mark} ${result.scenario}${note}: ${result.passed} passed, ${result.failed} failed${warn}`,
+    );
     for (const problem of result.problems) lines.push(`       ${problem}`);
   }
   if (report.notDeclared.length > 0)
     lines.push(`  not declared by the server: ${report.notDeclared.join(", ")}`);
-  const failed = report.results.filter((result) => result.failed > 0).length;
-  lines.push(`  => ${report.results.length - failed}/${report.results.length} scenarios passed`);
+  const scored = report.results.filter((result) => result.scored);
+  const failed = scored.filter(fatal).length;
+  const unscored = report.results.length - scored.length;
+  const unscoredPassed = report.results.filter((result) => !result.scored && result.failed === 0).length;
+  const extra = unscored > 0 ? `; not scored: ${unscoredPassed}/${unscored} passed` : "";
+  lines.push(`  => ${scored.length - failed}/${scored.length} scenarios passed${extra}`);
   return lines.join("\n");
 }
 
@@ -281,11 +251,12 @@ if (import.meta.main) {
   // A client must not notice which task answers: the same scenarios run against one instance and
   // against two instances that share a database behind a round-robin proxy (as behind the ALB).
   for (const topology of ["single", "two instances behind nginx"] as const) {
-    reports.push(await checkFixture(topology), ...(await checkServices(topology)));
+    reports.push(...(await checkFixture(topology)), ...(await checkServices(topology)));
   }
   for (const report of reports) console.log(formatReport(report));
-  const results = reports.flatMap((report) => report.results);
-  const failed = results.filter((result) => result.failed > 0).length;
+  // Scenarios a requirement set runs but does not score are shown above and not counted here.
+  const results = reports.flatMap((report) => report.results).filter((result) => result.scored);
+  const failed = results.filter(fatal).length;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   // One scenario on one server counts once; scripts/test.ts adds this line to the suite's total.
   console.log(

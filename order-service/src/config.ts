@@ -1,5 +1,6 @@
 /** order-service configuration: the kit's variables plus how to reach product-service and reconcile. */
 import { internalTokenShape, KIT_CLOUD_REQUIRED_VARIABLES, kitConfigShape } from "service-kit/config";
+import { MIN_STATE_KEY_BYTES } from "service-kit/mcp/confirmation";
 import { z } from "zod";
 
 function wholeNumber(what: string, min: number, max: number): z.ZodCoercedNumber<unknown> {
@@ -25,6 +26,22 @@ export const configSchema = z.object({
   PRODUCT_TIMEOUT_MS: wholeNumber("milliseconds", 50, 60_000).default(2000),
   /** Time budget of one product-service call including retries. */
   PRODUCT_BUDGET_MS: wholeNumber("milliseconds", 100, 120_000).default(5000),
+  /** create_order asks the user to confirm an order whose total is above this (currency units). */
+  ORDER_CONFIRM_ABOVE: z.coerce
+    .number({ error: "must be an amount in currency units, e.g. 500" })
+    .min(0, "must be 0 or more (0 asks for every order)")
+    .max(100_000_000, "must be at most 100000000")
+    .default(500),
+  /**
+   * Signs the state of a confirmation round (2026-07-28 `requestState`); the same value on every
+   * instance. Unset: each process makes its own, which only works with one instance.
+   */
+  MCP_STATE_KEY: z
+    .string()
+    .refine((value) => Buffer.byteLength(value) >= MIN_STATE_KEY_BYTES, {
+      error: `must be at least ${MIN_STATE_KEY_BYTES} bytes, e.g. the output of: openssl rand -hex 32`,
+    })
+    .optional(),
 });
 
 export type OrderConfig = z.infer<typeof configSchema>;

@@ -5,7 +5,15 @@
  * product-service is down the caller gets DomainError("unavailable") in bounded time, never a hang.
  * 4xx answers are final. The request id and the service token travel with every attempt.
  */
-import { insufficientStockBody, problemBody, reservedResponse, reserveRequest } from "reservation-contract";
+import {
+  insufficientStockBody,
+  type PriceQuote,
+  problemBody,
+  quoteRequest,
+  quoteResponse,
+  reservedResponse,
+  reserveRequest,
+} from "reservation-contract";
 import { DomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
 import type { ReservationGateway, ReservationResult } from "./orders/reservation-gateway.ts";
@@ -53,6 +61,19 @@ export class ProductClient implements ReservationGateway {
       return { kind: "refused", message: `The catalogue refused the items: ${problem.data.message}` };
     }
     throw this.unexpected(answer, "reserve");
+  }
+
+  /** Prices `items` without reserving anything (create_order asks the user above a limit). */
+  async quote(items: readonly OrderItem[], requestId: string): Promise<PriceQuote> {
+    const request = quoteRequest.safeEncode({ items: [...items] });
+    if (!request.success) {
+      const message = request.error.issues[0]?.message ?? "the items are not valid";
+      throw new DomainError("invalid", `The items cannot be priced: ${message}.`);
+    }
+    const answer = await this.send("POST", "/internal/quotes", requestId, request.data);
+    const parsed = quoteResponse.safeParse(answer.body);
+    if (answer.status !== 200 || !parsed.success) throw this.unexpected(answer, "quote");
+    return parsed.data;
   }
 
   async release(orderId: string, requestId: string): Promise<void> {

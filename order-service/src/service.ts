@@ -1,5 +1,8 @@
 /** order-service as a kit service definition: migrations, the order saga, its reconciler, MCP server. */
+import { randomBytes } from "node:crypto";
 import { resolveInternalToken } from "service-kit/auth/secrets";
+import { isLoopbackHost } from "service-kit/config";
+import { createConfirmationCodec } from "service-kit/mcp/confirmation";
 import type { ServiceDefinition } from "service-kit/service";
 import ordersMigration from "../migrations/001_orders.sql" with { type: "text" };
 import packageJson from "../package.json" with { type: "json" };
@@ -9,6 +12,7 @@ import { OrderRepository } from "./orders/order-repository.ts";
 import { Orders } from "./orders/orders.ts";
 import { Reconciler } from "./orders/reconciler.ts";
 import { ProductClient } from "./product-client.ts";
+import type { OrderToolOptions } from "./tools.ts";
 
 export const orderService: ServiceDefinition<OrderConfig> = {
   info: {
@@ -48,8 +52,20 @@ export const orderService: ServiceDefinition<OrderConfig> = {
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     });
     reconciler.start();
+    if (!config.MCP_STATE_KEY && !isLoopbackHost(config.HOST)) {
+      log.warn(
+        "MCP_STATE_KEY is not set: this instance signs confirmation rounds with a key of its own, so a " +
+          "confirmation answered on another instance is refused. Set the same MCP_STATE_KEY on every instance.",
+      );
+    }
+    const confirmations = createConfirmationCodec(config.MCP_STATE_KEY ?? randomBytes(32).toString("hex"));
+    const toolOptions: OrderToolOptions = {
+      quote: (items, requestId) => products.quote(items, requestId),
+      confirmAboveCents: Math.round(config.ORDER_CONFIRM_ABOVE * 100),
+    };
     return {
-      createMcpServer: () => createOrderMcpServer(orders, { log, metrics }, info.version),
+      createMcpServer: () =>
+        createOrderMcpServer(orders, { log, metrics, confirmations }, toolOptions, info.version),
       stop: () => reconciler.stop(),
     };
   },

@@ -1,9 +1,18 @@
 /** The order tools: thin adapters that validate input, call the Orders use cases and shape output. */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { MAX_LINES_PER_ORDER, MAX_QUANTITY_PER_PRODUCT, PRODUCT_ID_PATTERN } from "reservation-contract";
-import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
+import type { InputRequiredResult, McpServer } from "@modelcontextprotocol/server";
+import {
+  MAX_LINES_PER_ORDER,
+  MAX_QUANTITY_PER_PRODUCT,
+  PRODUCT_ID_PATTERN,
+  type PriceQuote,
+  toUnits,
+} from "reservation-contract";
+import { DomainError } from "service-kit/errors";
+import { READ_ONLY_TOOL, registerTool, type ToolCall, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";
+import { itemsFingerprint, mergeItems } from "./orders/items.ts";
 import type { Orders } from "./orders/orders.ts";
+import type { OrderItem } from "./orders/types.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./orders/types.ts";
 import { orderOutput, presentOrder } from "./presenters.ts";
 
@@ -19,7 +28,74 @@ const orderId = z
   .max(100)
   .describe("Order id as returned by create_order or list_orders");
 
-export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orders): void {
+export interface OrderToolOptions {
+  /** Prices an order without reserving stock (product-service's /internal/quotes). */
+  quote(items: readonly OrderItem[], requestId: string): Promise<PriceQuote>;
+  /** Orders whose total is above this many cents need the user's confirmation. */
+  confirmAboveCents: number;
+}
+
+const units = (cents: number): string => toUnits(cents).toFixed(2);
+
+/**
+ * Before an order above the limit is placed, the user confirms it: asked through the client when it
+ * can ask (an input_required round, or elicitation on a 2025 session), or else by the model, which
+ * then calls again with confirm: true. Returns the round to answer with, or undefined to go ahead.
+ */
+async function confirmLargeOrder(
+  items: readonly OrderItem[],
+  call: ToolCall,
+  options: OrderToolOptions,
+): Promise<InputRequiredResult | undefined> {
+  let quote: PriceQuote;
+  try {
+    quote = await options.quote(items, call.requestId);
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.kind !== "unavailable") throw error;
+    // Without a price there is no telling whether the user must confirm: nothing is stored yet.
+    throw new DomainError(
+      "unavailable",
+      "The stock service could not be reached to price this order, so nothing was ordered.",
+    );
+  }
+  // Unknown products and mixed currencies make the order rejected anyway, with a message naming them;
+  // a total across currencies means nothing to confirm.
+  if (quote.unknownIds.length > 0 || quote.currencies.length > 1) return undefined;
+  if (quote.totalCents <= options.confirmAboveCents) return undefined;
+  const total = units(quote.totalCents);
+  const limit = units(options.confirmAboveCents);
+  const lines = items.map((item) => `${item.quantity} × ${item.productId}`).join(", ");
+  const outcome = await call.confirm(
+    `Place this order for ${total} (${lines})? Orders above ${limit} need your confirmation.`,
+    `${itemsFingerprint(items)}|${quote.totalCents}`,
+  );
+  switch (outcome.kind) {
+    case "confirmed":
+      return undefined;
+    case "ask":
+      return outcome.result;
+    case "declined":
+      throw new DomainError(
+        "invalid",
+        `The user did not confirm the order of ${lines} for ${total}, so nothing was ordered. ` +
+          "Do not place it again unless the user asks for it.",
+      );
+    case "cannot-ask":
+      throw new DomainError(
+        "invalid",
+        `This order (${lines}) totals ${total}, above the ${limit} that needs the user's confirmation, ` +
+          "and this client cannot ask the user itself. Nothing was ordered. Ask the user to confirm the " +
+          "items and the total, then call create_order again with the same arguments and confirm: true.",
+      );
+  }
+}
+
+export function registerOrderTools(
+  server: McpServer,
+  kit: ToolKit,
+  orders: Orders,
+  options: OrderToolOptions,
+): void {
   registerTool(server, kit, {
     name: "create_order",
     title: "Create order",
@@ -29,7 +105,9 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
       "(at most 100 units of one product). Returns the order with unit prices, line totals and total in " +
       "currency units. status is 'confirmed' when the stock is reserved, or 'rejected' (not an error) with a " +
       "message naming each short item and how many are left. Pass an idempotency_key (any unique string) so " +
-      "that retrying after an error can never order twice: the same key returns the first order.",
+      "that retrying after an error can never order twice: the same key returns the first order. An order " +
+      "above the shop's confirmation limit needs the user's OK: the client is asked to show it to the user, " +
+      "or, when it cannot, the tool says so and you ask the user, then call again with confirm: true.",
     input: {
       items: z
         .array(
@@ -48,11 +126,24 @@ export function registerOrderTools(server: McpServer, kit: ToolKit, orders: Orde
         .optional()
         .describe("Unique per order; reuse it only to retry"),
       note: z.string().max(500).optional().describe("Free-text note stored with the order"),
+      confirm: z
+        .boolean()
+        .optional()
+        .describe(
+          "true only after the user confirmed this order, when create_order said it needs confirmation",
+        ),
     },
     output: orderOutput.shape,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     scope: "orders:write",
     handler: async (input, call) => {
+      if (input.confirm !== true) {
+        const items = mergeItems(
+          input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
+        );
+        const round = await confirmLargeOrder(items, call, options);
+        if (round) return round;
+      }
       const order = await orders.create(
         call.principal,
         {

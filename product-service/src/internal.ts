@@ -2,6 +2,7 @@
  * The internal reservation API that order-service calls (not an MCP tool):
  *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}]}
  *   DELETE /internal/reservations/{order_id}
+ *   POST   /internal/quotes                  {items: [{product_id, quantity}]}: prices, reserves nothing
  * Thin adapter: the bodies are the shared contract's (reservation-contract, which order-service's client
  * parses with), then the Reservations domain. The kit guards these routes (root only,
  * Origin/Host, the service token, JSON only; service-kit/src/http/internal-routes.ts). Errors are JSON
@@ -12,22 +13,35 @@ import {
   insufficientStockBody,
   orderIdSchema,
   type ProblemBody,
+  quoteRequest,
+  quoteResponse,
   releaseResponse,
   reservedResponse,
   reserveRequest,
 } from "reservation-contract";
+import { isDomainError } from "service-kit/errors";
 import type { Logger } from "service-kit/log";
 import type { KitRoute } from "service-kit/service";
+import type { z } from "zod";
+import type { Catalog } from "./catalog/catalog.ts";
 import type { Reservations } from "./reservations/reservations.ts";
 
 export interface InternalApiOptions {
   reservations: Reservations;
+  catalog: Catalog;
   log: Logger;
 }
 
 function problem(status: number, error: string, message: string, orderId?: string): Response {
   const body: ProblemBody = { error, message, order_id: orderId };
   return Response.json(body, { status });
+}
+
+/** 400 naming the first thing wrong with a body and where it is. */
+function invalidBody(error: z.ZodError): Response {
+  const first = error.issues[0];
+  const where = first && first.path.length > 0 ? ` (at ${first.path.join(".")})` : "";
+  return problem(400, "invalid_request", `${first?.message ?? "invalid body"}${where}.`);
 }
 
 async function readJson(request: Request): Promise<unknown> {
@@ -47,11 +61,7 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
       "The body must be JSON: {order_id, items: [{product_id, quantity}]}.",
     );
   const parsed = reserveRequest.safeParse(body);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first && first.path.length > 0 ? ` (at ${first.path.join(".")})` : "";
-    return problem(400, "invalid_request", `${first?.message ?? "invalid body"}${where}.`);
-  }
+  if (!parsed.success) return invalidBody(parsed.error);
   const { order_id: id, items } = parsed.data;
   const outcome = await options.reservations.reserve(id, items);
   switch (outcome.kind) {
@@ -90,6 +100,26 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
   }
 }
 
+/** What items would cost at today's prices (order-service asks the user above a limit); reserves nothing. */
+async function quote(request: Request, options: InternalApiOptions): Promise<Response> {
+  const parsed = quoteRequest.safeParse(await readJson(request));
+  if (!parsed.success) return invalidBody(parsed.error);
+  let totalCents = 0;
+  const currencies = new Set<string>();
+  const unknownIds: string[] = [];
+  for (const item of parsed.data.items) {
+    try {
+      const product = await options.catalog.getProduct(item.productId);
+      totalCents += product.priceCents * item.quantity;
+      currencies.add(product.currency);
+    } catch (error) {
+      if (!isDomainError(error) || error.kind !== "not_found") throw error;
+      unknownIds.push(item.productId);
+    }
+  }
+  return Response.json(quoteResponse.encode({ totalCents, currencies: [...currencies], unknownIds }));
+}
+
 /** The order id at the end of the path, or undefined when its percent-encoding is broken. */
 function orderIdInPath(request: Request): string | undefined {
   try {
@@ -126,6 +156,7 @@ async function release(request: Request, options: InternalApiOptions): Promise<R
 export function internalRoutes(options: InternalApiOptions): KitRoute[] {
   return [
     { method: "POST", path: "/internal/reservations", handle: (request) => reserve(request, options) },
+    { method: "POST", path: "/internal/quotes", handle: (request) => quote(request, options) },
     {
       method: "DELETE",
       path: "/internal/reservations/:order_id",

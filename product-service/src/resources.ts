@@ -1,7 +1,10 @@
 /** The catalogue's MCP resources (product://{product_id}, catalog://categories) and its prompt. */
-import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  completable,
+  type McpServer,
+  ResourceNotFoundError,
+  ResourceTemplate,
+} from "@modelcontextprotocol/server";
 import { requireScope } from "service-kit/auth/scopes";
 import { isDomainError } from "service-kit/errors";
 import { declareCompletionScope, registerScopedPrompt } from "service-kit/mcp/prompt-scopes";
@@ -9,16 +12,14 @@ import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import { presentCategory, presentProduct } from "./presenters.ts";
 
-const RESOURCE_NOT_FOUND = -32002;
-
 export function registerCatalogResources(server: McpServer, catalog: Catalog): void {
   // Completing product ids lists the catalogue: it needs the same scope as listing it.
   declareCompletionScope(server, "product://{product_id}", "products:read");
   server.registerResource(
     "product",
     new ResourceTemplate("product://{product_id}", {
-      list: async (extra) => {
-        requireScope(extra, "products:read", "Listing product:// resources");
+      list: async (ctx) => {
+        requireScope(ctx, "products:read", "Listing product:// resources");
         return {
           resources: (await catalog.productIndex()).map((product) => ({
             uri: `product://${product.id}`,
@@ -42,14 +43,15 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
       description: "One product as JSON, with price in currency units",
       mimeType: "application/json",
     },
-    async (uri, variables, extra) => {
-      requireScope(extra, "products:read", uri.href);
+    async (uri, variables, ctx) => {
+      requireScope(ctx, "products:read", uri.href);
       const id = String(variables.product_id ?? "");
       try {
         const product = presentProduct(await catalog.getProduct(decodeURIComponent(id)));
         return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(product) }] };
       } catch (error) {
-        if (isDomainError(error)) throw new McpError(RESOURCE_NOT_FOUND, error.message, { uri: uri.href });
+        // SEP-2164: the SDK answers -32602 with data.uri, in both protocol eras.
+        if (isDomainError(error)) throw new ResourceNotFoundError(uri.href, error.message);
         throw error;
       }
     },
@@ -59,8 +61,8 @@ export function registerCatalogResources(server: McpServer, catalog: Catalog): v
     "categories",
     "catalog://categories",
     { title: "Categories", description: "All categories with product counts", mimeType: "application/json" },
-    async (uri, extra) => {
-      requireScope(extra, "products:read", uri.href);
+    async (uri, ctx) => {
+      requireScope(ctx, "products:read", uri.href);
       return {
         contents: [
           {
@@ -83,7 +85,7 @@ export function registerCatalogPrompts(server: McpServer, catalog: Catalog): voi
       scope: "products:read",
       title: "Find a gift",
       description: "Guides the model through the catalogue tools to suggest gifts within a budget.",
-      argsSchema: {
+      argsSchema: z.object({
         budget: z.string().describe("Most you want to spend, in currency units, e.g. 100"),
         interests: completable(
           z.string().describe("What the person likes, e.g. coffee, running"),
@@ -94,7 +96,7 @@ export function registerCatalogPrompts(server: McpServer, catalog: Catalog): voi
               .filter((id) => id.startsWith(value.toLowerCase()));
           },
         ),
-      },
+      }),
     },
     ({ budget, interests }) => ({
       messages: [

@@ -35,7 +35,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
         advice: "set the same INTERNAL_TOKEN on product-service and order-service; npm run dev does this",
       });
     }
-    const routes = internalRoutes({ reservations: new Reservations(db), log });
+    const routes = internalRoutes({ reservations: new Reservations(db), catalog, log });
     return {
       createMcpServer: () => createProductMcpServer(catalog, { log, metrics }, info.version),
       internal: { token: () => internalToken, routes },

@@ -1,5 +1,5 @@
 /** The catalogue's MCP tools: thin adapters that validate input, call the domain and shape output. */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { PRODUCT_ID_PATTERN, toCents } from "reservation-contract";
 import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
 import { z } from "zod";

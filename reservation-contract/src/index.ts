@@ -12,8 +12,11 @@ export { describeShortage, describeShortages, type Shortage } from "./shortages.
 export {
   insufficientStockBody,
   orderIdSchema,
+  type PriceQuote,
   type ProblemBody,
   problemBody,
+  quoteRequest,
+  quoteResponse,
   type ReleaseResult,
   type ReservedLine,
   releaseResponse,

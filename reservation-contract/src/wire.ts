@@ -3,6 +3,7 @@
  *   POST   /internal/reservations             reserveRequest → 201/200 reservedResponse,
  *                                             409 insufficientStockBody, 400/409 problemBody
  *   DELETE /internal/reservations/{order_id}  → 200 releaseResponse, 400 problemBody
+ *   POST   /internal/quotes                   quoteRequest → 200 quoteResponse, 400 problemBody
  * The wire is snake_case, the domains camelCase: each list entry is a zod codec, so `parse` gives the
  * domain shape and `encode` the wire shape, and no service writes its own mapper.
  */
@@ -157,3 +158,34 @@ export const releaseResponse = z.object({
 });
 
 export type ReleaseResult = z.output<typeof releaseResponse>["result"];
+
+/** POST /internal/quotes: the items of an order about to be placed; nothing is reserved. */
+export const quoteRequest = reserveRequest.omit({ order_id: true });
+
+/**
+ * What the items would cost at today's prices. order-service reads only the total (to decide whether
+ * the user must confirm), the currencies (a total across several means nothing) and the ids that no
+ * product has (such an order is rejected anyway, naming them).
+ */
+export const quoteResponse = z.codec(
+  z.object({
+    total_cents: z.number().int(),
+    currencies: z.array(z.string()),
+    unknown: z.array(z.string()),
+  }),
+  z.object({ totalCents: z.number(), currencies: z.array(z.string()), unknownIds: z.array(z.string()) }),
+  {
+    decode: (wire) => ({
+      totalCents: wire.total_cents,
+      currencies: wire.currencies,
+      unknownIds: wire.unknown,
+    }),
+    encode: (quote) => ({
+      total_cents: quote.totalCents,
+      currencies: quote.currencies,
+      unknown: quote.unknownIds,
+    }),
+  },
+);
+
+export type PriceQuote = z.output<typeof quoteResponse>;

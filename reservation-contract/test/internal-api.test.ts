@@ -17,6 +17,8 @@ import { openTestDatabase } from "../../test/support/database.ts";
 import {
   describeShortages,
   insufficientStockBody,
+  quoteRequest,
+  quoteResponse,
   type RequestedItem,
   releaseResponse,
   reservedResponse,
@@ -29,8 +31,13 @@ let routes: KitRoute[];
 
 beforeAll(async () => {
   db = await openTestDatabase(productService.migrations);
-  await new Catalog(db.sql).import(demoCatalog);
-  routes = internalRoutes({ reservations: new Reservations(db), log: createLogger("error", {}, () => {}) });
+  const catalog = new Catalog(db.sql);
+  await catalog.import(demoCatalog);
+  routes = internalRoutes({
+    reservations: new Reservations(db),
+    catalog,
+    log: createLogger("error", {}, () => {}),
+  });
 });
 
 afterAll(() => db.close());
@@ -42,7 +49,7 @@ interface Answer {
 }
 
 async function call(method: "POST" | "DELETE", path: string, body?: string): Promise<Answer> {
-  const pattern = method === "POST" ? "/internal/reservations" : "/internal/reservations/:order_id";
+  const pattern = method === "POST" ? path : "/internal/reservations/:order_id";
   const route = routes.find((candidate) => candidate.method === method && candidate.path === pattern);
   if (!route) throw new Error(`product-service has no route ${method} ${pattern}`);
   const request = new Request(`http://127.0.0.1${path}`, {
@@ -167,5 +174,34 @@ describe("DELETE /internal/reservations/{order_id}", () => {
     expect([bad.status, read(problemBody, bad.body).error]).toEqual([400, "invalid_request"]);
     const tooLong = await call("DELETE", `/internal/reservations/${"x".repeat(101)}`);
     expect([tooLong.status, read(problemBody, tooLong.body).error]).toEqual([400, "invalid_request"]);
+  });
+});
+
+describe("POST /internal/quotes", () => {
+  const quote = (items: RequestedItem[]): Promise<Answer> =>
+    call("POST", "/internal/quotes", JSON.stringify(quoteRequest.encode({ items })));
+
+  test("prices items at catalogue prices, names unknown ids and currencies, and reserves nothing", async () => {
+    const [before] = (await db.sql`SELECT stock FROM products WHERE id = 'p006'`) as { stock: number }[];
+    const answer = await quote([
+      { productId: "p006", quantity: 3 },
+      { productId: "p998", quantity: 1 },
+    ]);
+    expect(answer.status).toBe(200);
+    const [product] = (await db.sql`SELECT price_cents, stock FROM products WHERE id = 'p006'`) as {
+      price_cents: number;
+      stock: number;
+    }[];
+    expect(read(quoteResponse, answer.body)).toEqual({
+      totalCents: (product?.price_cents ?? Number.NaN) * 3,
+      currencies: ["USD"],
+      unknownIds: ["p998"],
+    });
+    expect(product?.stock).toBe(before?.stock);
+  });
+
+  test("bad items are a 400 problem body", async () => {
+    const bad = await call("POST", "/internal/quotes", JSON.stringify({ items: [{ product_id: "p002" }] }));
+    expect([bad.status, read(problemBody, bad.body).error]).toEqual([400, "invalid_request"]);
   });
 });

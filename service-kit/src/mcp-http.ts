@@ -1,18 +1,24 @@
 /**
- * The one place that mounts the MCP SDK's Streamable HTTP transport. Sessions are kept in memory
- * for speed and in the database for truth (see mcp/session-store.ts), so any instance can serve any
- * session; requests without a session id are served statelessly.
+ * The one place that mounts the MCP SDK's Streamable HTTP transport. Each POST is routed by the
+ * protocol era it claims: 2026-07-28 requests go to the SDK's per-request handler (mcp/modern/), the
+ * 2025 revisions to sessions kept in memory for speed and in the database for truth (see
+ * mcp/session-store.ts), so any instance can serve any session; 2025 requests without a session id
+ * are served statelessly.
  */
 
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage, JSONRPCRequest, RequestInfo } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type AuthInfo,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type McpServer,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import type { Principal } from "./auth/principal.ts";
 import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
+import { isModernRequest, ModernLeg } from "./mcp/modern/handler.ts";
 import { applyPromptScopes, promptAccess } from "./mcp/prompt-scopes.ts";
 import {
   hasSupportedProtocolHeader,
@@ -24,6 +30,7 @@ import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-inter
 import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
 import { admitSession } from "./mcp/session-limits.ts";
 import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
+import { openStreamAtOnce } from "./mcp/sse-open.ts";
 import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
 import { transportStreams } from "./mcp/transport-streams.ts";
 
@@ -59,8 +66,10 @@ const SESSION_NOT_FOUND =
 export class McpEndpoint {
   private readonly pool = new StatelessServerPool((principal) => this.options.createServer(principal));
   private readonly sessions: LiveSessions;
+  private readonly modern: ModernLeg;
 
   constructor(private readonly options: McpEndpointOptions) {
+    this.modern = new ModernLeg(options);
     this.sessions = new LiveSessions({
       store: options.store,
       log: options.log,
@@ -81,6 +90,7 @@ export class McpEndpoint {
   /** Closes this instance's transports; sessions stay in the database for the other instances. */
   async closeAll(): Promise<void> {
     this.pool.clear();
+    await this.modern.close();
     await this.sessions.closeAll();
   }
 
@@ -104,6 +114,13 @@ export class McpEndpoint {
     const { body, mode, sdkRequest } = post;
     info.rpc = summarizeRpc(body);
     const authInfo = toAuthInfo(info.principal, info.requestId);
+    if (isModernRequest(request, body)) {
+      // 2026-07-28: one request, one server, no session (see mcp/modern/handler.ts).
+      const server = this.serverFor(info.principal);
+      return this.denied(server, info, body) ?? this.modern.handle(request, body, server, authInfo);
+    }
+    // A 2025 request answered in JSON has no stream for a server→client request (mcp/confirmation.ts).
+    if (mode === "json") authInfo.extra = { ...authInfo.extra, answersInJson: true };
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
@@ -157,7 +174,7 @@ export class McpEndpoint {
       applyPromptScopes(pooled.server, info.principal);
       const denied = this.denied(pooled.server, info, message);
       if (denied) return denied;
-      answer = await pooled.transport.request(message, { authInfo, requestInfo: lazyRequestInfo(request) });
+      answer = await pooled.transport.request(message, { authInfo, request });
     } finally {
       this.pool.release(info.principal, pooled);
     }
@@ -183,7 +200,10 @@ export class McpEndpoint {
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
-    return session.transport.handleRequest(request, { authInfo: toAuthInfo(info.principal, info.requestId) });
+    const response = await session.transport.handleRequest(request, {
+      authInfo: toAuthInfo(info.principal, info.requestId),
+    });
+    return request.method === "GET" ? openStreamAtOnce(response) : response;
   }
 
   private newSessionTransport(
@@ -279,30 +299,15 @@ export class McpEndpoint {
     markInitialized(transport, record.id);
     const server = this.serverFor(principal);
     await server.connect(transport);
-    restoreClient(server, record.clientCapabilities, record.clientInfo);
+    const protocolVersion = negotiatedVersion(record.protocolVersion);
+    restoreClient(server, record.clientCapabilities, record.clientInfo, protocolVersion);
     const session: LiveSession = {
       transport,
       server,
       principal: record.principal,
       lastTouchedAt: Date.now(),
-      protocolVersion: negotiatedVersion(record.protocolVersion),
+      protocolVersion,
     };
     return session;
   }
-}
-
-/** What the SDK's transport gives handlers as requestInfo, built only if a handler looks. */
-function lazyRequestInfo(request: Request): RequestInfo {
-  let headers: RequestInfo["headers"] | undefined;
-  let url: URL | undefined;
-  return {
-    get headers() {
-      headers ??= Object.fromEntries(request.headers.entries());
-      return headers;
-    },
-    get url() {
-      url ??= new URL(request.url);
-      return url;
-    },
-  };
 }

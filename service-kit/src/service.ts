@@ -2,7 +2,7 @@
  * Assembles a service: database and migrations, the MCP endpoint, health, extra routes, the request
  * pipeline (request id → body limit → Origin/Host → principal → handler) and one log line per request.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { Elysia } from "elysia";
 import { failedAuthLimitSettings, rateLimitSettings, resolveAuth } from "./auth/auth-config.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeSsm, startFakeSsm } from "../support/fake-ssm.ts";
 import { type JwksServer, startJwksServer, tamper } from "../support/jwks-server.ts";
 import { callTool, connectClient } from "../support/mcp-client.ts";
+import { connectModernClient } from "../support/mcp-v2-client.ts";
 import {
   binaryPath,
   type ExitResult,
@@ -157,6 +158,33 @@ describe("api-key mode with keys in SSM", () => {
     expect(((await denied.json()) as { error: { message: string } }).error.message).toBe(
       "Forbidden: get_product needs the products:read scope; your credentials grant: orders:read. Ask for a key or token with products:read.",
     );
+  });
+
+  test("2026-07-28 requests get the same scopes: hidden tools, 403 for a call, resource reads refused", async () => {
+    const modern = await connectModernClient(service.mcpUrl, "pin-2026-07-28", bearer(reader.key));
+    try {
+      expect(modern.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+      expect((await modern.listTools()).tools).toEqual([]);
+      const denied = await modern
+        .callTool({ name: "get_product", arguments: { product_id: "p002" } })
+        .catch((error) => error);
+      // Our 403 insufficient_scope challenge, as the v2 client reads it.
+      expect(String(denied)).toContain(
+        'InsufficientScopeError: Insufficient scope: required "products:read"',
+      );
+      const read = await modern.readResource({ uri: "product://p002" }).catch((error) => error);
+      expect(String(read)).toContain("needs the products:read scope");
+    } finally {
+      await modern.close();
+    }
+    const allowed = await connectModernClient(service.mcpUrl, "pin-2026-07-28", bearer(alice.key));
+    try {
+      expect((await allowed.listTools()).tools.map((tool) => tool.name)).toContain("get_product");
+      const result = await allowed.callTool({ name: "get_product", arguments: { product_id: "p002" } });
+      expect(result.structuredContent).toMatchObject({ id: "p002" });
+    } finally {
+      await allowed.close();
+    }
   });
 
   test("resources follow the same scopes: reading product:// or catalog:// needs products:read", async () => {

@@ -244,7 +244,12 @@ describe("cluster faults", () => {
         method: "tools/call",
         params: {
           name: "create_order",
-          arguments: { items: [{ product_id: PRODUCT, quantity: 1 }], idempotency_key: "drain-1" },
+          // confirm: true skips the price check before the saga (ORDER_CONFIRM_ABOVE), as before it existed.
+          arguments: {
+            items: [{ product_id: PRODUCT, quantity: 1 }],
+            idempotency_key: "drain-1",
+            confirm: true,
+          },
         },
       });
       const body = call.then(async (response) => ({
@@ -292,6 +297,8 @@ describe("cluster faults", () => {
       const text = await callToolExpectingError(client.client, "create_order", {
         items: [{ product_id: PRODUCT, quantity: 4 }],
         idempotency_key: "down-1",
+        // Unconfirmed orders cannot be priced while the catalogue is down; a confirmed one is kept pending.
+        confirm: true,
       });
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(text).toContain("saved as pending");

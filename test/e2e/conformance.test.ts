@@ -5,12 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import {
-  type RunningServer,
-  runScenarios,
-  serviceScenarios,
-  startFixture,
-} from "../../scripts/conformance.ts";
+import { type RunningServer, runScenarios, startFixture } from "../../scripts/conformance.ts";
+import { serviceScenarios } from "../../scripts/conformance-plan.ts";
 import { callTool, connectClient } from "../support/mcp-client.ts";
 import { type ServiceHandle, startService } from "../support/service-process.ts";
 
@@ -28,15 +24,19 @@ afterAll(async () => {
 describe("conformance gate", () => {
   test("a scenario the server cannot satisfy is reported as failed, with the check's message", async () => {
     // product-service has no test://static-text resource, so this fixture scenario must fail against it.
-    const [result] = await runScenarios(product.mcpUrl, "resources-read-text", 60_000);
+    const [result] = await runScenarios(product.mcpUrl, "resources-read-text", "2025-11-25", 60_000);
     expect(result?.scenario).toBe("resources-read-text");
     expect(result?.failed).toBe(1);
     expect(result?.problems.join("\n")).toContain("ResourcesReadText");
+    // The same at the 2026-07-28 wire: the scenario reaches the server's modern leg and fails there.
+    const [modern] = await runScenarios(product.mcpUrl, "resources-read-text", "2026-07-28", 60_000);
+    expect(modern?.failed).toBeGreaterThan(0);
+    expect(modern?.passed).toBeGreaterThan(0);
   }, 90_000);
 
   test("the fixture passes the resumability and subscription scenarios", async () => {
     for (const scenario of ["server-sse-polling", "resources-subscribe", "resources-unsubscribe"]) {
-      const results = await runScenarios(fixture.url, scenario, 60_000);
+      const results = await runScenarios(fixture.url, scenario, "2025-11-25", 60_000);
       expect(results.map((result) => [result.scenario, result.failed, result.problems])).toEqual([
         [scenario, 0, []],
       ]);
@@ -44,8 +44,21 @@ describe("conformance gate", () => {
     }
   }, 90_000);
 
-  test("services are checked for the features they declare", async () => {
-    const plan = await serviceScenarios(product.mcpUrl);
+  test("services are checked for the features they declare, in both eras", async () => {
+    const modern = await serviceScenarios(product.mcpUrl, "2026-07-28");
+    expect(modern.run).toEqual(
+      expect.arrayContaining([
+        "tools-list",
+        "resources-list",
+        "sep-2164-resource-not-found",
+        "prompts-list",
+        "caching",
+        "http-header-validation",
+      ]),
+    );
+    expect(modern.run).not.toContain("logging-set-level");
+    expect(modern.notDeclared).toEqual([]);
+    const plan = await serviceScenarios(product.mcpUrl, "2025-11-25");
     expect(plan.run).toEqual(
       expect.arrayContaining([
         "server-initialize",

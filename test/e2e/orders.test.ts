@@ -179,7 +179,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
 
     test("cancel_order restores the stock; cancelling twice changes nothing", async () => {
       const before = await stock("p001");
-      const created = await createOrder({ items: [{ product_id: "p001", quantity: 3 }] });
+      // 3 × 799.99 is above ORDER_CONFIRM_ABOVE (500): this test client cannot ask, the user said yes.
+      const created = await createOrder({ items: [{ product_id: "p001", quantity: 3 }], confirm: true });
       expect(await stock("p001")).toBe(before - 3);
       const cancelled = await callTool<OrderView>(orders.client, "cancel_order", {
         order_id: created.order_id,
@@ -252,9 +253,12 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await catalogue.close();
       expect(await product.stop()).toBe(0);
       const started = performance.now();
+      // Confirmed already: an unconfirmed order cannot be priced while the catalogue is down and is
+      // refused with nothing stored (order-confirmation.test.ts); a confirmed one is kept pending.
       const error = await callToolExpectingError(orders.client, "create_order", {
         items: [{ product_id: "p003", quantity: 2 }],
         idempotency_key: "while-down",
+        confirm: true,
       });
       const elapsed = performance.now() - started;
       console.log(`create_order with product-service down answered in ${elapsed.toFixed(0)} ms: ${error}`);

@@ -160,6 +160,30 @@ describe("product-service internal reservations", () => {
     expect(await stock("p005")).toBe(75);
   });
 
+  test("a quote prices the items at catalogue prices, names unknown ids, needs the token and takes no stock", async () => {
+    const quote = (headers: Record<string, string>): Promise<Response> =>
+      fetch(`${root}/internal/quotes`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({
+          items: [
+            { product_id: "p002", quantity: 2 },
+            { product_id: "nope", quantity: 1 },
+          ],
+        }),
+      });
+    expect((await quote({})).status).toBe(401);
+    const before = await stock("p002");
+    const answer = await quote({ authorization: `Bearer ${TOKEN}` });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({
+      lines: [{ product_id: "p002", quantity: 2, unit_price_cents: 14999 }],
+      unknown: ["nope"],
+      total_cents: 29998,
+    });
+    expect(await stock("p002")).toBe(before);
+  });
+
   test("bad bodies get a 400 that says what is wrong", async () => {
     const cases: [unknown, string][] = [
       ["{not json", "must be JSON"],

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError } from "@modelcontextprotocol/server";
 import { LOCAL_PRINCIPAL } from "./principal.ts";
 import { mayUse, requireScope } from "./scopes.ts";
 
@@ -22,10 +22,10 @@ test("an undeclared scope is served only without auth", () => {
 });
 
 test("requireScope throws a JSON-RPC forbidden error for resource handlers", () => {
-  const extra = { authInfo: { scopes: ["products:read"], extra: { via: "oauth" } } };
-  expect(() => requireScope(extra, "products:read", "product://p001")).not.toThrow();
-  expect(() => requireScope(extra, "orders:read", "order://o1")).toThrow(
+  const ctx = { http: { authInfo: { scopes: ["products:read"], extra: { via: "oauth" } } } };
+  expect(() => requireScope(ctx, "products:read", "product://p001")).not.toThrow();
+  expect(() => requireScope(ctx, "orders:read", "order://o1")).toThrow(
     "order://o1 needs the orders:read scope",
   );
-  expect(() => requireScope({}, "orders:read", "order://o1")).toThrow(McpError);
+  expect(() => requireScope({}, "orders:read", "order://o1")).toThrow(ProtocolError);
 });

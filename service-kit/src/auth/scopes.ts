@@ -2,7 +2,7 @@
  * What a principal may use. Each tool declares one scope; a tool that declares none is served only
  * when AUTH_MODE=none, so forgetting the declaration hides the tool instead of exposing it.
  */
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError } from "@modelcontextprotocol/server";
 import type { Principal } from "./principal.ts";
 
 export type ScopeDecision = { ok: true } | { ok: false; scope: string; message: string };
@@ -32,17 +32,18 @@ export function mayUse(
 /** Code of the JSON-RPC error for a request the caller's scopes do not allow (implementation-defined range). */
 export const FORBIDDEN_CODE = -32003;
 
-interface ScopedExtra {
-  authInfo?: { scopes?: string[]; extra?: Record<string, unknown> };
+/** The part of the SDK's handler context (`ctx`) that carries the caller's credentials. */
+interface ScopedContext {
+  http?: { authInfo?: { scopes?: string[]; extra?: Record<string, unknown> } };
 }
 
 /**
  * For handlers the kit does not wrap (resources, prompts): throws a JSON-RPC error unless the caller
- * holds `scope`. Usage in a resource callback: `requireScope(extra, "orders:read", "order://…")`.
+ * holds `scope`. Usage in a resource callback: `requireScope(ctx, "orders:read", "order://…")`.
  */
-export function requireScope(extra: unknown, scope: string, what: string): void {
-  const info = (extra as ScopedExtra | undefined)?.authInfo;
+export function requireScope(ctx: unknown, scope: string, what: string): void {
+  const info = (ctx as ScopedContext | undefined)?.http?.authInfo;
   const principal = { scopes: info?.scopes ?? [], via: info?.extra?.via as Principal["via"] };
   const decision = mayUse(what, scope, principal);
-  if (!decision.ok) throw new McpError(FORBIDDEN_CODE, decision.message);
+  if (!decision.ok) throw new ProtocolError(FORBIDDEN_CODE, decision.message);
 }

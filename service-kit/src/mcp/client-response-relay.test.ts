@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { type Database, openDatabase } from "../db.ts";
 import { migrate } from "../migrate.ts";
 import { ClientResponseRelay, relayMigrations, responseId } from "./client-response-relay.ts";

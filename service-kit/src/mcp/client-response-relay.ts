@@ -9,7 +9,7 @@
  * So a caller cannot park data the server never asked for, the parked answers of a session are at most
  * its outstanding requests, and each answer is at most MAX_RELAYED_MESSAGE_BYTES.
  */
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import type { Database } from "../db.ts";
 import type { Migration } from "../migrate.ts";
 

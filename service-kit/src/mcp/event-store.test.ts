@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { type Database, openDatabase } from "../db.ts";
 import { migrate } from "../migrate.ts";
 import { DatabaseEventStore, eventMigrations, type StreamBinding } from "./event-store.ts";
@@ -19,7 +19,9 @@ afterEach(async () => {
 class FakeTransportStreams implements StreamBinding {
   readonly open = new Set<string>();
   readonly closed: string[] = [];
-  readonly closedAfterReplay: string[] = [];
+  /** Streams kept open for a tail now; the SDK closes a resumed stream nobody holds after the replay. */
+  readonly held = new Set<string>();
+  readonly everHeld: string[] = [];
   constructor(private readonly session: string) {}
   sessionId(): string {
     return this.session;
@@ -31,8 +33,10 @@ class FakeTransportStreams implements StreamBinding {
     this.open.delete(streamId);
     this.closed.push(streamId);
   }
-  closeAfterReplay(streamId: string): void {
-    this.closedAfterReplay.push(streamId);
+  holdStream(streamId: string): () => void {
+    this.held.add(streamId);
+    this.everHeld.push(streamId);
+    return () => this.held.delete(streamId);
   }
 }
 
@@ -127,7 +131,8 @@ describe("DatabaseEventStore", () => {
     const fromPriming = await replay(elsewhere.forSession(streams), priming);
     expect(fromAnswer.sent).toEqual([]);
     expect(fromPriming.sent.map((event) => event.message)).toEqual([answer]);
-    expect(streams.closedAfterReplay).toEqual(["stream-a", "stream-a"]);
+    // Nothing holds the stream open, so the SDK closes it once the replay returns.
+    expect(streams.everHeld).toEqual([]);
     expect(elsewhere.tailStats).toEqual({ active: 0, started: 0, refused: 0, polls: 0 });
   });
 
@@ -144,11 +149,13 @@ describe("DatabaseEventStore", () => {
     const elsewhere = new DatabaseEventStore(db, { pollMs: 10, tailTimeoutMs: 300, maxPerSession: 2 });
     for (const id of ids) await replay(elsewhere.forSession(streams), id);
     await replay(elsewhere.forSession(others), theirs);
-    expect(streams.closedAfterReplay).toEqual(["c"]);
-    expect(others.closedAfterReplay).toEqual([]);
+    // "c" is over the cap: not held, so the SDK closes it after the replay; s2 has its own cap.
+    expect([...streams.held]).toEqual(["a", "b"]);
+    expect([...others.held]).toEqual(["a"]);
     expect(elsewhere.tailStats).toMatchObject({ active: 3, started: 3, refused: 1 });
     await elsewhere.idle();
     expect(elsewhere.tailStats.active).toBe(0);
+    expect(streams.held.size + others.held.size).toBe(0);
   });
 
   test("a tail that waits in vain polls less and less often", async () => {

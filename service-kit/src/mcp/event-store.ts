@@ -8,8 +8,7 @@
  * then closes the stream (stream-tails.ts bounds what tails cost). A stream that was already answered
  * is never tailed: the resume gets the stored events and the stream closes.
  */
-import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { EventStore, JSONRPCMessage } from "@modelcontextprotocol/server";
 import type { Database } from "../db.ts";
 import type { Migration } from "../migrate.ts";
 import { ClientResponseRelay, relayMigrations } from "./client-response-relay.ts";
@@ -37,8 +36,11 @@ export interface StreamBinding {
   sessionId(): string | undefined;
   isStreamOpen(streamId: string): boolean;
   closeStream(streamId: string): void;
-  /** Closes the stream once the transport has registered it, i.e. right after the replay. */
-  closeAfterReplay(streamId: string): void;
+  /**
+   * Keeps a resumed stream open although no request of this transport feeds it (SDK v2 closes such a
+   * stream right after the replay); returns the release.
+   */
+  holdStream?(streamId: string): () => void;
   /** Lets the transport relay client answers through the database (client-response-relay.ts). */
   useRelay?(relay: ClientResponseRelay): void;
 }
@@ -119,9 +121,9 @@ export class DatabaseEventStore {
           answered ||= isResponse(message);
         }
         if (streamId === STANDALONE_STREAM || localStreams.has(streamId)) return streamId;
-        if (answered || !this.tail(binding, from.session_id, streamId, seq, send)) {
-          binding.closeAfterReplay(streamId);
-        }
+        // An answered stream, or one over the session's tail cap, gets its stored events only: the SDK
+        // closes a resumed stream that no request of its transport feeds once the replay returns.
+        if (!answered) this.tail(binding, from.session_id, streamId, seq, send);
         return streamId;
       },
     };
@@ -175,9 +177,12 @@ export class DatabaseEventStore {
     send: (eventId: string, message: JSONRPCMessage) => Promise<void>,
   ): boolean {
     let seq = afterSeq;
-    return this.tails.start({
+    // Held before replayEventsAfter returns, which is when the SDK decides whether to keep the stream.
+    const release = binding.holdStream?.(streamId);
+    const started = this.tails.start({
       sessionId,
       streamId,
+      done: () => release?.(),
       isOpen: () => binding.isStreamOpen(streamId),
       close: () => binding.closeStream(streamId),
       poll: async () => {
@@ -193,6 +198,8 @@ export class DatabaseEventStore {
         return { received, answered: false };
       },
     });
+    if (!started) release?.();
+    return started;
   }
 }
 

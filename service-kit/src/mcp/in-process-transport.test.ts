@@ -1,6 +1,5 @@
 import { expect, test } from "bun:test";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { type JSONRPCRequest, McpServer } from "@modelcontextprotocol/server";
 import { InProcessTransport, TRANSPORT_CLOSED } from "./in-process-transport.ts";
 import { StatelessServerPool } from "./server-pool.ts";
 

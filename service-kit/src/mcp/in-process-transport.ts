@@ -8,8 +8,12 @@
  * A stateless JSON answer carries only the response, so notifications a handler sends on the way
  * (progress, logs) have nowhere to go and are dropped, as the SDK's transport drops them in JSON mode.
  */
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  JSONRPCMessage,
+  JSONRPCRequest,
+  MessageExtraInfo,
+  Transport,
+} from "@modelcontextprotocol/server";
 
 interface Pending {
   resolve(message: JSONRPCMessage): void;

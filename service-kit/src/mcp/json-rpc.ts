@@ -1,5 +1,5 @@
 /** Small helpers for answering at the HTTP layer in JSON-RPC's shape, before the SDK is involved. */
-import type { JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCRequest } from "@modelcontextprotocol/server";
 
 export function jsonRpcErrorResponse(
   status: number,

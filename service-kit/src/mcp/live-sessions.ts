@@ -3,8 +3,7 @@
  * request: a session deleted or expired anywhere is gone here too, and one made on another instance
  * is rebuilt here on first use.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/principal.ts";
 import type { Logger } from "../log.ts";
 import { applyPromptScopes } from "./prompt-scopes.ts";

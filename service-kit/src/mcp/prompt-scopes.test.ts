@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import { InProcessTransport } from "./in-process-transport.ts";
@@ -19,7 +19,7 @@ function server(): McpServer {
   registerScopedPrompt(
     built,
     "gift",
-    { scope: "products:read", argsSchema: { budget: z.string() } },
+    { scope: "products:read", argsSchema: z.object({ budget: z.string() }) },
     ({ budget }) => ({ messages: [{ role: "user", content: { type: "text", text: `at most ${budget}` } }] }),
   );
   declareCompletionScope(built, "product://{product_id}", "products:read");

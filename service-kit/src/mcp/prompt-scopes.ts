@@ -6,12 +6,16 @@
  * `complete` callbacks reveal data declares its scope with `declareCompletionScope`, and the HTTP layer
  * checks completion/complete requests against it before the SDK sees them.
  */
-import type { McpServer, PromptCallback, RegisteredPrompt } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ZodRawShapeCompat } from "@modelcontextprotocol/sdk/server/zod-compat.js";
+import type {
+  McpServer,
+  PromptCallback,
+  RegisteredPrompt,
+  StandardSchemaWithJSON,
+} from "@modelcontextprotocol/server";
 import type { Principal, Scope } from "../auth/principal.ts";
 import { mayUse, requireScope, type ScopeDecision } from "../auth/scopes.ts";
 
-export interface ScopedPromptConfig<Args extends ZodRawShapeCompat> {
+export interface ScopedPromptConfig<Args extends StandardSchemaWithJSON> {
   title?: string;
   description?: string;
   argsSchema?: Args;
@@ -38,7 +42,7 @@ function scopesOf(server: McpServer): ServerScopes {
 
 const promptLabel = (name: string): string => `the ${name} prompt`;
 
-export function registerScopedPrompt<Args extends ZodRawShapeCompat>(
+export function registerScopedPrompt<Args extends StandardSchemaWithJSON>(
   server: McpServer,
   name: string,
   config: ScopedPromptConfig<Args>,
@@ -46,9 +50,9 @@ export function registerScopedPrompt<Args extends ZodRawShapeCompat>(
 ): RegisteredPrompt {
   const { scope, ...promptConfig } = config;
   // The HTTP layer refuses first; checking here too keeps the prompt safe however it is reached.
-  const guarded = ((args: unknown, extra: unknown) => {
-    requireScope(extra, scope, promptLabel(name));
-    return (callback as (args: unknown, extra: unknown) => unknown)(args, extra);
+  const guarded = ((args: unknown, ctx: unknown) => {
+    requireScope(ctx, scope, promptLabel(name));
+    return (callback as (args: unknown, ctx: unknown) => unknown)(args, ctx);
   }) as unknown as PromptCallback<Args>;
   const prompt = server.registerPrompt(name, promptConfig, guarded);
   scopesOf(server).prompts.set(name, { prompt, scope });

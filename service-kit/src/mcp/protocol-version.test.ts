@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/server";
 import { negotiatedVersion, withSessionProtocolVersion } from "./protocol-version.ts";
 
 const post = (version?: string): Request =>

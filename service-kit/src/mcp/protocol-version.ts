@@ -3,7 +3,7 @@
  * and then send an older `MCP-Protocol-Version` header on later requests (the official conformance
  * suite does); the SDK would then skip the priming event and the stream could not be resumed.
  */
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
 
 /** The revision the SDK answers an initialize with: the client's if supported, else the latest. */
 export function negotiatedVersion(requested: string | undefined): string {

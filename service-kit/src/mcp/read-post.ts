@@ -2,7 +2,7 @@
  * Reads and checks an MCP POST before the SDK sees it: content type, Accept, size, JSON, no batches.
  * Each refusal is a JSON-RPC shaped answer that says what to send instead.
  */
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { AuthInfo } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/principal.ts";
 import { chooseResponseMode, FULL_ACCEPT, type ResponseMode } from "../http/accept.ts";
 import { jsonRpcErrorResponse } from "./json-rpc.ts";

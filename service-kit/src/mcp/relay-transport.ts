@@ -4,8 +4,7 @@
  * that did, but only while that request waits for one (see client-response-relay.ts). Any other
  * response-shaped POST is refused before the SDK sees it.
  */
-import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { type ClientResponseRelay, type RequestId, responseId } from "./client-response-relay.ts";
 import { jsonRpcErrorResponse } from "./json-rpc.ts";
 

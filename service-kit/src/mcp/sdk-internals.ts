@@ -1,11 +1,10 @@
 /**
- * The private fields of the MCP SDK (1.32.x) that mounting needs, kept together so an SDK upgrade has
+ * The private fields of the MCP SDK (@modelcontextprotocol/server 2.4.x) that mounting needs, kept together so an SDK upgrade has
  * few places to check (the other is mcp/transport-streams.ts, for per-stream delivery). Rebuilding a
  * session on another instance and choosing JSON or SSE per request need them; the SDK has no public
  * API for either.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import type { ResponseMode } from "../http/accept.ts";
 
 interface TransportInternals {
@@ -17,6 +16,7 @@ interface TransportInternals {
 interface ServerInternals {
   _clientCapabilities?: unknown;
   _clientVersion?: unknown;
+  _negotiatedProtocolVersion?: string;
 }
 
 /**
@@ -39,11 +39,21 @@ export function markInitialized(
   (transport as unknown as TransportInternals)._initialized = true;
 }
 
-/** Gives a rebuilt server what the client declared at initialize (capabilities gate sampling etc.). */
-export function restoreClient(server: McpServer, capabilities: unknown, clientInfo: unknown): void {
+/**
+ * Gives a rebuilt server what the client declared at initialize (capabilities gate sampling and
+ * elicitation) and the revision it negotiated (the SDK picks its wire codec and reports
+ * getNegotiatedProtocolVersion() from it).
+ */
+export function restoreClient(
+  server: McpServer,
+  capabilities: unknown,
+  clientInfo: unknown,
+  protocolVersion: string,
+): void {
   const internals = server.server as unknown as ServerInternals;
   internals._clientCapabilities = capabilities;
   internals._clientVersion = clientInfo;
+  internals._negotiatedProtocolVersion = protocolVersion;
 }
 
 /** Streams (SSE or pending JSON answers) the transport still holds open. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import { leavesNoState, type PooledServer, StatelessServerPool } from "./server-pool.ts";
@@ -12,9 +12,9 @@ function counting(maxIdle = 2): { pool: StatelessServerPool; built: () => number
   const pool = new StatelessServerPool(() => {
     built++;
     const server = new McpServer({ name: "pool-test", version: "1.0.0" }, { capabilities: { logging: {} } });
-    server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }, extra) => {
+    server.registerTool("echo", { inputSchema: z.object({ text: z.string() }) }, async ({ text }, ctx) => {
       // A notification on the way must not be mistaken for the answer.
-      await extra.sendNotification({
+      await ctx.mcpReq.notify({
         method: "notifications/message",
         params: { level: "info", data: "working" },
       });

@@ -9,7 +9,7 @@
  * Only methods that leave no state in the server come here; anything else (logging/setLevel,
  * resources/subscribe, initialize) is served on a server of its own.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/principal.ts";
 import { InProcessTransport } from "./in-process-transport.ts";
 

@@ -36,6 +36,8 @@ export interface TailTarget {
   poll(): Promise<{ received: number; answered: boolean }>;
   isOpen(): boolean;
   close(): void;
+  /** Called once the tail has ended, however it ended. */
+  done?(): void;
 }
 
 export const TAIL_DEFAULTS = { pollMs: 100, maxPollMs: 2000, timeoutMs: 120_000, maxPerSession: 8 } as const;
@@ -85,6 +87,7 @@ export class StreamTails {
         return { polls: 0, outcome: "failed" };
       })
       .then(({ polls, outcome }) => {
+        target.done?.();
         this.release(target.sessionId);
         this.options.log?.debug("resumed stream tail ended", {
           session: target.sessionId,

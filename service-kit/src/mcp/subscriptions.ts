@@ -4,8 +4,7 @@
  * `notifyUpdated(uri)` sends `notifications/resources/updated` to the sessions here that subscribed.
  * Subscriptions live in this process only; a session rebuilt on another instance subscribes again.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 
 export class ResourceSubscriptions {
   private readonly byServer = new Map<McpServer, Set<string>>();
@@ -14,12 +13,12 @@ export class ResourceSubscriptions {
   attach(server: McpServer): void {
     const uris = new Set<string>();
     server.server.registerCapabilities({ resources: { subscribe: true } });
-    server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    server.server.setRequestHandler("resources/subscribe", async (request) => {
       uris.add(request.params.uri);
       this.byServer.set(server, uris);
       return {};
     });
-    server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    server.server.setRequestHandler("resources/unsubscribe", async (request) => {
       uris.delete(request.params.uri);
       if (uris.size === 0) this.byServer.delete(server);
       return {};

@@ -3,15 +3,23 @@
  * annotations, structured results mirrored as text, and domain errors turned into `isError` results
  * a model can act on. Unexpected errors are logged and answered without internals.
  */
-import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import {
+  type CallToolResult,
+  type InputRequiredResult,
+  isInputRequiredResult,
+  type McpServer,
+  type RegisteredTool,
+  type ServerContext,
+  type ToolAnnotations,
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { Principal, Scope } from "../auth/principal.ts";
 import { mayUse, type ScopeDecision } from "../auth/scopes.ts";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db.ts";
 import { isDomainError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import { type ConfirmationCodec, type ConfirmationOutcome, confirmWithUser } from "./confirmation.ts";
 
 export interface ToolCall {
   principal: string;
@@ -20,6 +28,11 @@ export interface ToolCall {
   signal: AbortSignal;
   /** Sends a progress notification when the client asked for them. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Asks the user to confirm `subject` (see mcp/confirmation.ts). An "ask" outcome's result must be
+   * returned from the handler as is; the call then comes back with the user's answer.
+   */
+  confirm(message: string, subject: string): Promise<ConfirmationOutcome>;
 }
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -31,12 +44,18 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   annotations: ToolAnnotations;
   /** The scope a caller needs. Without one the tool is served only when AUTH_MODE=none. */
   scope?: Scope;
-  handler: (input: z.infer<z.ZodObject<I>>, call: ToolCall) => Promise<z.infer<z.ZodObject<O>>>;
+  /** The tool's output, or the SDK's input_required result from `call.confirm`. */
+  handler: (
+    input: z.infer<z.ZodObject<I>>,
+    call: ToolCall,
+  ) => Promise<z.infer<z.ZodObject<O>> | InputRequiredResult>;
 }
 
 export interface ToolKit {
   log: Logger;
   metrics: Metrics;
+  /** Signs what `call.confirm` asks; the server must verify with it (ServerOptions.requestState). */
+  confirmations?: ConfirmationCodec;
 }
 
 /** Annotations of a tool that only reads: safe to call again, touches nothing outside the shop. */
@@ -56,16 +75,20 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   kit: ToolKit,
   tool: ToolDefinition<I, O>,
 ): RegisteredTool {
-  const callback = async (input: unknown, extra: ToolExtra): Promise<CallToolResult> => {
-    const call = toolCall(extra);
+  const callback = async (
+    input: unknown,
+    ctx: ServerContext,
+  ): Promise<CallToolResult | InputRequiredResult> => {
+    const call = toolCall(ctx, server, kit);
     // The HTTP layer already answers 403 for this; checking again here keeps a tool safe however it is reached.
     const allowed = mayUse(tool.name, tool.scope, {
       scopes: call.scopes,
-      via: extra.authInfo?.extra?.via as Principal["via"],
+      via: ctx.http?.authInfo?.extra?.via as Principal["via"],
     });
     if (!allowed.ok) return errorResult(allowed.message);
     try {
       const result = await tool.handler(input as z.infer<z.ZodObject<I>>, call);
+      if (isInputRequiredResult(result)) return result;
       return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
     } catch (error) {
       kit.metrics.emit({ ToolErrors: 1 }, { tool: tool.name });
@@ -92,8 +115,8 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: tool.output,
+      inputSchema: z.object(tool.input),
+      outputSchema: z.object(tool.output),
       annotations: { title: tool.title, ...tool.annotations },
     },
     callback as never,
@@ -123,23 +146,17 @@ export function applyToolScopes(server: McpServer, principal: Principal): void {
   }
 }
 
-interface ToolExtra {
-  signal: AbortSignal;
-  authInfo?: { clientId?: string; scopes?: string[]; extra?: Record<string, unknown> };
-  _meta?: { progressToken?: string | number };
-  sendNotification: (notification: { method: string; params: Record<string, unknown> }) => Promise<void>;
-}
-
-function toolCall(extra: ToolExtra): ToolCall {
-  const progressToken = extra._meta?.progressToken;
+function toolCall(ctx: ServerContext, server: McpServer, kit: ToolKit): ToolCall {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  const authInfo = ctx.http?.authInfo;
   return {
-    principal: String(extra.authInfo?.extra?.principal ?? extra.authInfo?.clientId ?? "local"),
-    requestId: String(extra.authInfo?.extra?.requestId ?? "unknown"),
-    scopes: extra.authInfo?.scopes ?? [],
-    signal: extra.signal,
+    principal: String(authInfo?.extra?.principal ?? authInfo?.clientId ?? "local"),
+    requestId: String(authInfo?.extra?.requestId ?? "unknown"),
+    scopes: authInfo?.scopes ?? [],
+    signal: ctx.mcpReq.signal,
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
-      await extra.sendNotification({
+      await ctx.mcpReq.notify({
         method: "notifications/progress",
         params: {
           progressToken,
@@ -148,6 +165,10 @@ function toolCall(extra: ToolExtra): ToolCall {
           ...(message ? { message } : {}),
         },
       });
+    },
+    confirm: (message, subject) => {
+      if (!kit.confirmations) throw new Error("call.confirm needs ToolKit.confirmations (a state codec)");
+      return confirmWithUser(ctx, server, kit.confirmations, message, subject);
     },
   };
 }

@@ -1,17 +1,20 @@
 /**
  * Lets a session's event store see and close the SSE streams of the SDK transport it serves. The
  * transport is created after its event store (the store is a constructor option), hence `attach`,
- * which also mends two SDK (1.32.2) habits that break a session whose requests mix JSON and SSE
- * answers: see answerEachStreamInItsMode and releaseAnsweredJsonStreams.
+ * which also mends an SDK habit that breaks a session whose requests mix JSON and SSE answers: see
+ * answerEachStreamInItsMode. (SDK 1.32.2 also kept the table entry of every JSON answer; v2 releases
+ * it itself, which transport-streams.test.ts checks.)
  */
-import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import type { ClientResponseRelay } from "./client-response-relay.ts";
 import type { StreamBinding } from "./event-store.ts";
 import { relayClientResponses } from "./relay-transport.ts";
 
-// The SDK keeps its stream table private; closing a resumed stream needs its cleanup function.
+// The SDK keeps its stream tables private; closing a resumed stream needs its cleanup function, and
+// keeping one open needs an entry in the request table (see holdStream).
 interface StreamTable {
   _streamMapping: Map<string, { cleanup(): void }>;
+  _requestToStreamMapping: Map<unknown, string>;
 }
 
 export interface TransportStreams extends StreamBinding {
@@ -22,29 +25,12 @@ export interface TransportStreams extends StreamBinding {
 export function transportStreams(): TransportStreams {
   let transport: WebStandardStreamableHTTPServerTransport | undefined;
   let relay: ClientResponseRelay | undefined;
-  // Resumed streams with nothing more to come: the SDK registers (and keeps open) a resumed stream
-  // only after the replay, so they are closed when the GET's response is ready.
-  const closeWhenReplayed = new Set<string>();
   const table = (): Map<string, { cleanup(): void }> | undefined =>
     (transport as unknown as StreamTable | undefined)?._streamMapping;
   return {
     attach(value) {
       transport = value;
       answerEachStreamInItsMode(value);
-      const handle = value.handleRequest.bind(value);
-      value.handleRequest = async (request, options) => {
-        const response = await handle(request, options);
-        if (response.headers.get("content-type")?.startsWith("application/json"))
-          releaseAnsweredJsonStreams(value);
-        // Only marked streams that are registered by now: another GET's replay may still be running.
-        for (const streamId of closeWhenReplayed) {
-          const entry = table()?.get(streamId);
-          if (!entry) continue;
-          closeWhenReplayed.delete(streamId);
-          entry.cleanup();
-        }
-        return response;
-      };
       if (relay) relayClientResponses(value, relay);
     },
     useRelay(value) {
@@ -53,28 +39,14 @@ export function transportStreams(): TransportStreams {
     sessionId: () => transport?.sessionId,
     isStreamOpen: (streamId) => table()?.has(streamId) === true,
     closeStream: (streamId) => table()?.get(streamId)?.cleanup(),
-    closeAfterReplay: (streamId) => {
-      closeWhenReplayed.add(streamId);
+    holdStream: (streamId) => {
+      // A key no JSON-RPC id can equal: the entry only makes the stream look fed by a request.
+      const key = Symbol(streamId);
+      const requests = (transport as unknown as StreamTable | undefined)?._requestToStreamMapping;
+      requests?.set(key, streamId);
+      return () => requests?.delete(key);
     },
   };
-}
-
-interface TransportTables {
-  _streamMapping: Map<string, { resolveJson?: unknown }>;
-  _requestToStreamMapping: Map<unknown, string>;
-}
-
-/**
- * The SDK (1.32.2) never removes the table entry of a request answered in JSON mode, so a JSON-mode
- * session grows with every request and, since the kit's sweep counts entries as open streams, never
- * expires. Runs after each JSON answer: drops the entries no pending request points at.
- */
-export function releaseAnsweredJsonStreams(transport: WebStandardStreamableHTTPServerTransport): void {
-  const tables = transport as unknown as TransportTables;
-  const pending = new Set(tables._requestToStreamMapping.values());
-  for (const [streamId, entry] of tables._streamMapping) {
-    if (entry.resolveJson && !pending.has(streamId)) tables._streamMapping.delete(streamId);
-  }
 }
 
 interface ModeTables {

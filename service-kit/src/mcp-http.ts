@@ -69,7 +69,7 @@ export class McpEndpoint {
   private readonly modern: ModernLeg;
 
   constructor(private readonly options: McpEndpointOptions) {
-    this.modern = new ModernLeg(options);
+    this.modern = new ModernLeg({ ...options, build: (principal) => options.createServer(principal) });
     this.sessions = new LiveSessions({
       store: options.store,
       log: options.log,
@@ -115,8 +115,10 @@ export class McpEndpoint {
     info.rpc = summarizeRpc(body);
     const authInfo = toAuthInfo(info.principal, info.requestId);
     if (isModernRequest(request, body)) {
-      // 2026-07-28: one request, one server, no session (see mcp/modern/handler.ts).
-      const server = this.serverFor(info.principal);
+      // 2026-07-28: one request, no session (see mcp/modern/handler.ts).
+      const server = this.modern.acquire(info.principal);
+      applyToolScopes(server, info.principal);
+      applyPromptScopes(server, info.principal);
       return this.denied(server, info, body) ?? this.modern.handle(request, body, server, authInfo);
     }
     // A 2025 request answered in JSON has no stream for a server→client request (mcp/confirmation.ts).

@@ -15,6 +15,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { callTool, callToolExpectingError, connectClient } from "../support/mcp-client.ts";
+import { startProxy } from "../support/proxy.ts";
 import { runToExit, type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
 
 const TOKEN = "confirm-e2e-internal-token-0123456789";
@@ -259,6 +260,40 @@ describe("2025-11-25 sessions", () => {
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toContain("this client cannot ask the user itself");
   }, 10_000);
+
+  test("behind a round-robin proxy the user's answer may reach the other instance: it is relayed", async () => {
+    const proxy = await startProxy({
+      routes: [{ prefix: "/", upstreams: [order, twin].map((instance) => `127.0.0.1:${instance.port}`) }],
+    });
+    const client = new Client(
+      { name: "confirm-e2e-proxy", version: "1" },
+      { capabilities: { elicitation: {} } },
+    );
+    client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: "accept",
+      content: { confirm: true },
+    }));
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`)));
+      for (let round = 0; round < 3; round++) {
+        const placed = await callTool<{ status: string }>(client, "create_order", BIG);
+        expect(placed.status).toBe("confirmed");
+      }
+      const posts = proxy.accessLog().filter((entry) => entry.method === "POST");
+      // A tools/call (200, SSE) followed by the client's answer (202) on the other instance.
+      const crossed = posts.filter(
+        (entry, index) =>
+          index > 0 &&
+          entry.status === 202 &&
+          posts[index - 1]?.status === 200 &&
+          posts[index - 1]?.upstream !== entry.upstream,
+      );
+      expect(crossed.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+      await proxy.stop();
+    }
+  }, 60_000);
 
   test("a client without elicitation gets the isError, then confirm: true places the order", async () => {
     const connection = await connectClient(order.mcpUrl);

@@ -13,6 +13,7 @@ import {
   type McpHttpHandler,
   type McpServer,
 } from "@modelcontextprotocol/server";
+import type { Principal } from "../../auth/principal.ts";
 import type { Logger } from "../../log.ts";
 
 /**
@@ -36,15 +37,24 @@ export interface ModernLegOptions {
   log: Logger;
   keepAliveMs: number;
   maxBodyBytes: number;
+  /** Builds a server for one caller; the endpoint applies the caller's scopes on every request. */
+  build: (principal: Principal) => McpServer;
+  /** Idle servers kept across all callers; more are built under load and dropped after. */
+  maxIdle?: number;
 }
 
 export class ModernLeg {
-  // The server each request is answered by, built (and scope-checked) by the endpoint for its caller.
+  // The server each request is answered by, taken by the endpoint for its caller (and scope-checked).
   // Keyed by the request's AuthInfo, which the SDK hands to the factory unchanged.
   private readonly servers = new WeakMap<AuthInfo, McpServer>();
   private readonly handler: McpHttpHandler;
+  // Building a server (tools, schemas) costs more than answering a call, so each serves many requests,
+  // one at a time and only for the caller it was built for. The SDK connects it to a fresh per-request
+  // transport each time and seeds it from the request's _meta.
+  private readonly idle = new Map<string, McpServer[]>();
+  private idleCount = 0;
 
-  constructor(options: ModernLegOptions) {
+  constructor(private readonly options: ModernLegOptions) {
     this.handler = createMcpHandler(
       (ctx) => {
         const server = ctx.authInfo ? this.servers.get(ctx.authInfo) : undefined;
@@ -64,14 +74,47 @@ export class ModernLeg {
     );
   }
 
+  /**
+   * A server for `principal` that serves nothing else now: an idle one of this caller, or a new one.
+   * It comes back by itself when the SDK closes its per-request transport; one the request never
+   * reached (refused before dispatch) is simply dropped.
+   */
+  acquire(principal: Principal): McpServer {
+    const list = this.idle.get(principal.id);
+    const server = list?.pop();
+    if (server) {
+      this.idleCount--;
+      if (list?.length === 0) this.idle.delete(principal.id);
+      return server;
+    }
+    const built = this.options.build(principal);
+    const previous = built.server.onclose;
+    built.server.onclose = () => {
+      previous?.();
+      this.release(principal.id, built);
+    };
+    return built;
+  }
+
   /** Answers one modern request on `server`; `body` is the already parsed JSON body. */
   handle(request: Request, body: unknown, server: McpServer, authInfo: AuthInfo): Promise<Response> {
     this.servers.set(authInfo, server);
     return this.handler.fetch(request, { authInfo, parsedBody: body });
   }
 
+  private release(principalId: string, server: McpServer): void {
+    const list = this.idle.get(principalId) ?? [];
+    // Twice in the pool would hand one server to two requests at once.
+    if (list.includes(server) || this.idleCount >= (this.options.maxIdle ?? 64)) return;
+    list.push(server);
+    this.idle.set(principalId, list);
+    this.idleCount++;
+  }
+
   /** Aborts modern calls still running (shutdown, after the drain). */
   close(): Promise<void> {
+    this.idle.clear();
+    this.idleCount = 0;
     return this.handler.close();
   }
 }

@@ -120,6 +120,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       order: options.binaries?.order ?? (await ensureBuilt("order-service", log)),
     };
     const internalToken = randomToken();
+    // As in the cloud, every order task signs confirmation rounds with the same key.
+    const stateKey = randomToken();
     const proxyPort = options.port ?? (await freePort());
     const proxyUrl = `http://127.0.0.1:${proxyPort}`;
     const envFor = (kind: ServiceKind, port: number): Record<string, string> => ({
@@ -132,7 +134,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       DATABASE_SCHEMA: SCHEMAS[kind],
       INTERNAL_TOKEN: internalToken,
       LOG_LEVEL: "info",
-      ...(kind === "order" ? { PRODUCT_SERVICE_URL: `${proxyUrl}/product` } : {}),
+      ...(kind === "order" ? { PRODUCT_SERVICE_URL: `${proxyUrl}/product`, MCP_STATE_KEY: stateKey } : {}),
       ...options.env,
       ...(kind === "product" ? options.productEnv : options.orderEnv),
     });

@@ -94,6 +94,8 @@ async function soak(args: SoakArgs): Promise<boolean> {
     ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
     seedCatalog: catalog,
     env: { SESSION_TTL_SECONDS: String(args.ttlS), LOG_LEVEL: "info" },
+    // The soak clients cannot ask a user: no order may need a confirmation (each is still priced).
+    orderEnv: { ORDER_CONFIRM_ABOVE: "100000000" },
     log,
   });
   let stopping = false;

@@ -122,6 +122,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       order: options.binaries?.order ?? (await ensureBuilt("order-service", log)),
     };
     const internalToken = randomToken();
+    // As in the cloud, every order task signs confirmation rounds with the same key.
+    const stateKey = randomToken();
     let proxyUrl = "";
     let serviceConnectUrl = "";
     const envFor = (kind: ServiceKind): Record<string, string> => ({
@@ -138,6 +140,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       LOG_LEVEL: "info",
       // Known once nginx runs; migrate and seed need no product-service.
       ...(kind === "order" && serviceConnectUrl !== "" ? { PRODUCT_SERVICE_URL: serviceConnectUrl } : {}),
+      ...(kind === "order" ? { MCP_STATE_KEY: stateKey } : {}),
       ...options.env,
       ...(kind === "product" ? options.productEnv : options.orderEnv),
     });

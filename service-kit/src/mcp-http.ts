@@ -18,7 +18,7 @@ import type { Logger } from "./log.ts";
 import type { DatabaseEventStore } from "./mcp/event-store.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
 import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
-import { isModernRequest, ModernLeg } from "./mcp/modern/handler.ts";
+import { claimedRevision, isModernRequest, ModernLeg } from "./mcp/modern/handler.ts";
 import { applyPromptScopes, promptAccess } from "./mcp/prompt-scopes.ts";
 import {
   hasSupportedProtocolHeader,
@@ -116,6 +116,7 @@ export class McpEndpoint {
     const authInfo = toAuthInfo(info.principal, info.requestId);
     if (isModernRequest(request, body)) {
       // 2026-07-28: one request, no session (see mcp/modern/handler.ts).
+      info.rpc.protocol = claimedRevision(body);
       const server = this.modern.acquire(info.principal);
       applyToolScopes(server, info.principal);
       applyPromptScopes(server, info.principal);
@@ -126,6 +127,9 @@ export class McpEndpoint {
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
+      info.rpc.protocol = info.rpc.isInitialize
+        ? negotiatedVersion((body as { params?: { protocolVersion?: string } }).params?.protocolVersion)
+        : request.headers.get("mcp-protocol-version")?.slice(0, 32);
       const plain = mode === "json" && leavesNoState(info.rpc.method) ? asPlainRequest(body) : undefined;
       if (plain && hasSupportedProtocolHeader(request)) {
         return this.handleInProcess(request, plain, authInfo, info);
@@ -152,6 +156,7 @@ export class McpEndpoint {
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
+    info.rpc.protocol = session.protocolVersion;
     const denied = this.denied(session.server, info, body);
     if (denied) return denied;
     setResponseMode(session.transport, mode);

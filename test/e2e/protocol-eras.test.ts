@@ -76,6 +76,11 @@ for (const negotiation of ["pin-2026-07-28", "auto"] as Negotiation[]) {
         // SEP-2164: a missing resource is -32602 with the uri in data.
         const missing = await client.readResource({ uri: "product://nope" }).catch((error) => error);
         expect(missing).toMatchObject({ code: -32602, data: { uri: "product://nope" } });
+        // The request log says which era served each call.
+        const logged = product
+          .logLines()
+          .filter((line) => line.msg === "request" && line.tool === "get_product");
+        expect(logged.at(-1)?.protocol).toBe("2026-07-28");
       } finally {
         await client.close();
       }
@@ -117,6 +122,10 @@ describe("SDK v1 client (2025-11-25, sessions)", () => {
       expect((await callTool<ProductView>(catalogue.client, "get_product", { product_id: "p002" })).id).toBe(
         "p002",
       );
+      const logged = product
+        .logLines()
+        .filter((line) => line.msg === "request" && line.tool === "get_product");
+      expect(logged.at(-1)?.protocol).toBe("2025-11-25");
       const read = await catalogue.client.readResource({ uri: "product://p002" });
       expect(JSON.parse((read.contents[0] as { text: string }).text).id).toBe("p002");
       // Cache hints are a 2026-07-28 feature: 2025 answers stay as they were.

@@ -30,6 +30,7 @@ export function writeRequestLog(
     durationMs,
     mcpMethod: context.rpc?.method,
     tool: context.rpc?.tool,
+    protocol: context.rpc?.protocol,
     principal: context.principal?.id,
     ...context.fields,
   });

@@ -20,6 +20,8 @@ export interface RpcSummary {
   tool?: string;
   isInitialize: boolean;
   hasProgressToken: boolean;
+  /** The protocol revision the request was served in (2026-07-28, or the 2025 session's). */
+  protocol?: string;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

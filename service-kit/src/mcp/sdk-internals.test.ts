@@ -67,3 +67,40 @@ test("restoreClient (_clientCapabilities, _clientVersion, _negotiatedProtocolVer
   expect(server.server.getNegotiatedProtocolVersion()).toBe("2025-06-18");
   await server.close();
 });
+
+test("_closed (read by relay-transport.ts to stop waiting for a client's answer) turns true on close", async () => {
+  const { server, transport } = await rebuilt();
+  const closed = (): unknown => (transport as unknown as { _closed?: boolean })._closed;
+  expect(closed()).toBe(false);
+  await server.close();
+  expect(closed()).toBe(true);
+});
+
+test("_requestToStreamMapping (transport-streams.ts) maps a running request to its open stream", async () => {
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => "s-1" });
+  markInitialized(transport, "s-1");
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const server = new McpServer({ name: "t", version: "1" });
+  server.registerTool("slow", { description: "waits for the gate" }, async () => {
+    await gate;
+    return { content: [] };
+  });
+  await server.connect(transport);
+  const tables = transport as unknown as {
+    _requestToStreamMapping: Map<unknown, string>;
+    _streamMapping: Map<string, unknown>;
+  };
+  setResponseMode(transport, "sse");
+  const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow", arguments: {} } };
+  const answer = await transport.handleRequest(post(call, "s-1"));
+  const streamId = tables._requestToStreamMapping.get(7);
+  expect(streamId).toBeString();
+  expect(tables._streamMapping.has(streamId as string)).toBe(true);
+  release();
+  expect(await answer.text()).toContain('"id":7');
+  expect(tables._requestToStreamMapping.has(7)).toBe(false);
+  await server.close();
+});

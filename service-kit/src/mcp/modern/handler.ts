@@ -12,6 +12,7 @@ import {
   createMcpHandler,
   type McpHttpHandler,
   type McpServer,
+  PROTOCOL_VERSION_META_KEY,
 } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
 import type { Logger } from "../../log.ts";
@@ -31,6 +32,13 @@ export function isModernRequest(request: Request, body: unknown): boolean {
     body,
   });
   return route.kind !== "legacy";
+}
+
+/** The revision a modern request claims in its `_meta` (for the request log). */
+export function claimedRevision(body: unknown): string | undefined {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+  const claim = meta?.[PROTOCOL_VERSION_META_KEY];
+  return typeof claim === "string" ? claim.slice(0, 32) : undefined;
 }
 
 export interface ModernLegOptions {

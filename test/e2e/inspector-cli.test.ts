@@ -1,0 +1,108 @@
+/**
+ * The MCP Inspector CLI, a real client people point at servers, against both compiled services in
+ * both eras: `--protocol-era modern` (2026-07-28, stateless) and `legacy` (2025-11-25, sessions).
+ * Each run is its own process: initialize (or discovery), tools/list, get_product p001, resources/read
+ * product://p002, create_order then cancel_order. The services' request log says which era served it.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type InspectorEra, inspectorResult } from "../support/inspector-cli.ts";
+import { loggedProtocol, type ServiceHandle, startService } from "../support/service-process.ts";
+
+const TOKEN = "inspector-e2e-internal-token-0123456789";
+const REVISION: Record<InspectorEra, string> = { modern: "2026-07-28", legacy: "2025-11-25" };
+
+let product: ServiceHandle;
+let order: ServiceHandle;
+
+beforeAll(async () => {
+  product = await startService("product-service", { env: { INTERNAL_TOKEN: TOKEN } });
+  order = await startService("order-service", {
+    env: { INTERNAL_TOKEN: TOKEN, PRODUCT_SERVICE_URL: `http://127.0.0.1:${product.port}` },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([order?.stop(), product?.stop()]);
+});
+
+interface Initialized {
+  protocolVersion: string;
+  serverInfo: { name: string };
+}
+interface ToolResult {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+}
+
+async function toolNames(url: string, era: InspectorEra): Promise<string[]> {
+  const listed = await inspectorResult<{ tools: { name: string }[] }>(url, era, ["--method", "tools/list"]);
+  return listed.tools.map((tool) => tool.name).sort();
+}
+
+for (const era of ["modern", "legacy"] as InspectorEra[]) {
+  describe(`MCP Inspector CLI, --protocol-era ${era}`, () => {
+    test("product-service: initialize, tools/list, get_product p001, resources/read product://p002", async () => {
+      const init = await inspectorResult<Initialized>(product.mcpUrl, era, ["--method", "initialize"]);
+      expect(init.protocolVersion).toBe(REVISION[era]);
+      expect(init.serverInfo.name).toBe("product-service");
+      expect(await toolNames(product.mcpUrl, era)).toEqual([
+        "check_inventory",
+        "get_product",
+        "list_categories",
+        "search_products",
+      ]);
+      const got = await inspectorResult<ToolResult>(product.mcpUrl, era, [
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "get_product",
+        "--tool-arg",
+        "product_id=p001",
+      ]);
+      expect(got.isError).toBeUndefined();
+      expect(got.structuredContent).toMatchObject({ id: "p001", name: "Smartphone X", price: 799.99 });
+      expect(loggedProtocol(product, "get_product")).toBe(REVISION[era]);
+      const read = await inspectorResult<{ contents: { uri: string; text: string }[] }>(product.mcpUrl, era, [
+        "--method",
+        "resources/read",
+        "--uri",
+        "product://p002",
+      ]);
+      expect(read.contents[0]?.uri).toBe("product://p002");
+      expect(JSON.parse(read.contents[0]?.text ?? "{}")).toMatchObject({
+        id: "p002",
+        name: "Wireless Headphones",
+      });
+    }, 90_000);
+
+    test("order-service: initialize, tools/list, create_order then cancel_order", async () => {
+      const init = await inspectorResult<Initialized>(order.mcpUrl, era, ["--method", "initialize"]);
+      expect(init.protocolVersion).toBe(REVISION[era]);
+      expect(init.serverInfo.name).toBe("order-service");
+      expect(await toolNames(order.mcpUrl, era)).toEqual(
+        expect.arrayContaining(["cancel_order", "create_order", "get_order", "list_orders"]),
+      );
+      const created = await inspectorResult<ToolResult>(order.mcpUrl, era, [
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "create_order",
+        "--tool-args-json",
+        JSON.stringify({ items: [{ product_id: "p002", quantity: 1 }], idempotency_key: `inspector-${era}` }),
+      ]);
+      expect(created.structuredContent).toMatchObject({ status: "confirmed", total: 149.99 });
+      expect(loggedProtocol(order, "create_order")).toBe(REVISION[era]);
+      const orderId = String(created.structuredContent?.order_id);
+      const cancelled = await inspectorResult<ToolResult>(order.mcpUrl, era, [
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "cancel_order",
+        "--tool-arg",
+        `order_id=${orderId}`,
+      ]);
+      expect(cancelled.structuredContent).toMatchObject({ order_id: orderId, status: "cancelled" });
+      expect(loggedProtocol(order, "cancel_order")).toBe(REVISION[era]);
+    }, 90_000);
+  });
+}

@@ -3,9 +3,10 @@
  * both eras: `--protocol-era modern` (2026-07-28, stateless) and `legacy` (2025-11-25, sessions).
  * Each run is its own process: initialize (or discovery), tools/list, get_product p001, resources/read
  * product://p002, create_order then cancel_order. The services' request log says which era served it.
+ * And its schema portability check reads every output schema without a warning (no `type` arrays).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type InspectorEra, inspectorResult } from "../support/inspector-cli.ts";
+import { type InspectorEra, inspectorResult, runInspector } from "../support/inspector-cli.ts";
 import { loggedProtocol, type ServiceHandle, startService } from "../support/service-process.ts";
 
 const TOKEN = "inspector-e2e-internal-token-0123456789";
@@ -106,3 +107,20 @@ for (const era of ["modern", "legacy"] as InspectorEra[]) {
     }, 90_000);
   });
 }
+
+describe("MCP Inspector CLI schema portability check", () => {
+  for (const service of ["product-service", "order-service"] as const) {
+    test(`${service}: tools/list --strict lists the tools with no warnings`, async () => {
+      const url = service === "product-service" ? product.mcpUrl : order.mcpUrl;
+      for (const era of ["modern", "legacy"] as InspectorEra[]) {
+        // Text output, as a person sees it: warnings (and their one-line count) go to stderr.
+        const run = await runInspector(url, ["--method", "tools/list", "--strict", "--protocol-era", era]);
+        expect(run.exitCode).toBe(0);
+        expect(JSON.parse(run.stdout).tools.length).toBe(4);
+        // Each warning names the schema path it is about; none should.
+        expect(run.stderr.match(/^\s*Path: .*$/gm) ?? []).toEqual([]);
+        expect(run.stderr).not.toMatch(/warning/i);
+      }
+    }, 60_000);
+  }
+});

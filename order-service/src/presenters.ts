@@ -3,6 +3,11 @@ import { toUnits } from "reservation-contract";
 import { z } from "zod";
 import type { Order } from "./orders/types.ts";
 
+/**
+ * A field the order does not have (yet) is absent, never `null`: zod writes a nullable field as
+ * `type: ["number", "null"]`, which clients mapping schemas onto a single-`type` dialect (Gemini's
+ * OpenAPI subset, flagged by the MCP Inspector) reject or drop.
+ */
 export const orderOutput = z.object({
   order_id: z.string(),
   status: z.enum(["pending", "confirmed", "rejected", "cancelled"]),
@@ -10,20 +15,20 @@ export const orderOutput = z.object({
   lines: z.array(
     z.object({
       product_id: z.string(),
-      name: z.string().nullable(),
+      name: z.string().optional().describe("Catalogue name; absent until confirmed"),
       quantity: z.number().int(),
       unit_price: z
         .number()
-        .nullable()
-        .describe("Catalogue unit price in currency units; null until confirmed"),
-      line_total: z.number().nullable(),
+        .optional()
+        .describe("Catalogue unit price in currency units; absent until confirmed"),
+      line_total: z.number().optional().describe("unit_price × quantity; absent until confirmed"),
     }),
   ),
-  total: z.number().nullable().describe("Order total in currency units; null until confirmed"),
-  currency: z.string().nullable(),
-  note: z.string().nullable(),
-  idempotency_key: z.string().nullable(),
-  rejection_reason: z.string().nullable(),
+  total: z.number().optional().describe("Order total in currency units; absent until confirmed"),
+  currency: z.string().optional().describe("Currency of the prices; absent until confirmed"),
+  note: z.string().optional(),
+  idempotency_key: z.string().optional(),
+  rejection_reason: z.string().optional().describe("Why the order was rejected; only on rejected orders"),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -52,17 +57,25 @@ export function presentOrder(order: Order): OrderView {
     message: orderMessage(order),
     lines: order.lines.map((line) => ({
       product_id: line.productId,
-      name: line.name,
+      ...present("name", line.name),
       quantity: line.quantity,
-      unit_price: line.unitPriceCents === null ? null : toUnits(line.unitPriceCents),
-      line_total: line.unitPriceCents === null ? null : toUnits(line.unitPriceCents * line.quantity),
+      ...present("unit_price", line.unitPriceCents === null ? null : toUnits(line.unitPriceCents)),
+      ...present(
+        "line_total",
+        line.unitPriceCents === null ? null : toUnits(line.unitPriceCents * line.quantity),
+      ),
     })),
-    total: order.totalCents === null ? null : toUnits(order.totalCents),
-    currency: order.currency,
-    note: order.note,
-    idempotency_key: order.idempotencyKey,
-    rejection_reason: order.rejectionReason,
+    ...present("total", order.totalCents === null ? null : toUnits(order.totalCents)),
+    ...present("currency", order.currency),
+    ...present("note", order.note),
+    ...present("idempotency_key", order.idempotencyKey),
+    ...present("rejection_reason", order.rejectionReason),
     created_at: order.createdAt,
     updated_at: order.updatedAt,
   };
+}
+
+/** `{ [key]: value }`, or nothing when the domain has no value: the output leaves the field out. */
+function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -173,13 +173,14 @@ export function registerOrderTools(
     title: "List orders",
     description:
       "Your orders, newest first, optionally only one status. Returns up to `limit` orders and `next_cursor` " +
-      "for the next page (pass it back unchanged with the same status).",
+      "for the next page (pass it back unchanged with the same status; absent on the last page).",
     input: {
       status: z.enum(ORDER_STATUSES as [OrderStatus, ...OrderStatus[]]).optional(),
       limit: z.number().int().min(1).max(50).default(10),
       cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
     },
-    output: { orders: z.array(orderOutput), next_cursor: z.string().nullable() },
+    // Optional, not nullable: see orderOutput in presenters.ts.
+    output: { orders: z.array(orderOutput), next_cursor: z.string().optional() },
     annotations: READ_ONLY_TOOL,
     scope: "orders:read",
     handler: async (input, call) => {
@@ -188,7 +189,10 @@ export function registerOrderTools(
         cursor: input.cursor,
         limit: input.limit,
       });
-      return { orders: page.orders.map(presentOrder), next_cursor: page.nextCursor };
+      return {
+        orders: page.orders.map(presentOrder),
+        ...(page.nextCursor === null ? {} : { next_cursor: page.nextCursor }),
+      };
     },
   });
 

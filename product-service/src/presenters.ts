@@ -4,6 +4,16 @@ import { toUnits } from "reservation-contract";
 import { z } from "zod";
 import type { Category, Product } from "./catalog/types.ts";
 
+/**
+ * An attribute value. Each branch carries a description so zod keeps them as `anyOf` branches with one
+ * `type` each instead of folding them into a `type` array (see image_url below).
+ */
+const attributeValue = z.union([
+  z.string().describe("Text value"),
+  z.number().describe("Numeric value"),
+  z.boolean().describe("Yes/no value"),
+]);
+
 export const productOutput = z.object({
   id: z.string(),
   name: z.string(),
@@ -13,8 +23,11 @@ export const productOutput = z.object({
   currency: z.string(),
   stock: z.number().int(),
   in_stock: z.boolean(),
-  image_url: z.string().nullable(),
-  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  // Absent when the product has no image. Optional rather than nullable: zod writes a nullable field as
+  // `type: ["string", "null"]`, which clients mapping schemas onto a single-`type` dialect (Gemini's
+  // OpenAPI subset, flagged by the MCP Inspector) reject or drop.
+  image_url: z.string().optional(),
+  attributes: z.record(z.string(), attributeValue),
 });
 
 export const categoryOutput = z.object({
@@ -37,7 +50,7 @@ export function presentProduct(product: Product): ProductView {
     currency: product.currency,
     stock: product.stock,
     in_stock: product.stock > 0,
-    image_url: product.imageUrl,
+    ...(product.imageUrl === null ? {} : { image_url: product.imageUrl }),
     attributes: product.attributes,
   };
 }

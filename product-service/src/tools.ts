@@ -20,7 +20,8 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     description:
       "Search the catalogue by words (matched in name, description and category, ranked by relevance), " +
       "category, price range in currency units and stock. Returns up to `limit` products, the total number of " +
-      "matches, and `next_cursor` to fetch the next page (pass it back unchanged with the same filters).",
+      "matches, and `next_cursor` to fetch the next page (pass it back unchanged with the same filters; absent " +
+      "on the last page).",
     input: {
       query: z.string().max(200).optional().describe('Free text, e.g. "wireless headphones"'),
       category: z.string().max(64).optional().describe("Category id from list_categories, e.g. electronics"),
@@ -33,7 +34,8 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     },
     output: {
       products: z.array(productOutput),
-      next_cursor: z.string().nullable(),
+      // Optional, not nullable: see image_url in presenters.ts.
+      next_cursor: z.string().optional(),
       total: z.number().int(),
     },
     annotations: READ_ONLY_TOOL,
@@ -49,7 +51,11 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
         cursor: input.cursor,
         limit: input.limit,
       });
-      return { products: page.products.map(presentProduct), next_cursor: page.nextCursor, total: page.total };
+      return {
+        products: page.products.map(presentProduct),
+        ...(page.nextCursor === null ? {} : { next_cursor: page.nextCursor }),
+        total: page.total,
+      };
     },
   });
 

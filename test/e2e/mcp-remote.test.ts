@@ -1,10 +1,12 @@
 /**
  * The real client bridge: `mcp-remote` (what Claude Desktop runs for remote servers) between stdio and
- * our Streamable HTTP endpoint, against both compiled services. Speaks JSON-RPC on its stdin/stdout.
+ * our Streamable HTTP endpoint, against both compiled services, in the 2025-11-25 era (sessions). Speaks
+ * JSON-RPC on its stdin/stdout: initialize, tools/list, get_product p001, resources/read product://p002,
+ * create_order then cancel_order.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
+import { loggedProtocol, type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
 import { spawnStdioPeer } from "../support/stdio-jsonrpc.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -45,10 +47,11 @@ function bridge(url: string): { peer: ReturnType<typeof spawnStdioPeer> } {
 }
 
 describe("mcp-remote bridge", () => {
-  test("product-service: initialize, tools/list and a tool call over stdio", async () => {
+  test("product-service: initialize, tools/list, get_product p001 and product://p002 over stdio", async () => {
     const { peer } = bridge(product.mcpUrl);
     try {
-      const init = await peer.initialize("mcp-remote-e2e");
+      const init = await peer.initialize("mcp-remote-e2e", "2025-11-25");
+      expect(init.protocolVersion).toBe("2025-11-25");
       expect(init.serverInfo.name).toBe("product-service");
       const { tools } = await peer.request<{ tools: { name: string }[] }>("tools/list");
       expect(tools.map((tool) => tool.name).sort()).toEqual([
@@ -59,26 +62,31 @@ describe("mcp-remote bridge", () => {
       ]);
       const result = await peer.request<ToolResult>("tools/call", {
         name: "get_product",
-        arguments: { product_id: "p002" },
+        arguments: { product_id: "p001" },
       });
       expect(result.isError).toBeUndefined();
-      expect(result.structuredContent).toMatchObject({
-        id: "p002",
-        name: "Wireless Headphones",
-        price: 149.99,
+      expect(result.structuredContent).toMatchObject({ id: "p001", name: "Smartphone X", price: 799.99 });
+      expect(loggedProtocol(product, "get_product")).toBe("2025-11-25");
+      const read = await peer.request<{ contents: { uri: string; text: string }[] }>("resources/read", {
+        uri: "product://p002",
       });
+      expect(read.contents[0]?.uri).toBe("product://p002");
+      expect(JSON.parse(read.contents[0]?.text ?? "{}")).toMatchObject({ id: "p002", price: 149.99 });
     } finally {
       await peer.close();
     }
     // The bridge reached the server through the kit's endpoint, one logged request per message.
     const methods = product.logLines().map((line) => line.mcpMethod);
-    expect(methods).toEqual(expect.arrayContaining(["initialize", "tools/list", "tools/call"]));
+    expect(methods).toEqual(
+      expect.arrayContaining(["initialize", "tools/list", "tools/call", "resources/read"]),
+    );
   }, 60_000);
 
-  test("order-service: initialize, tools/list and an order that reserves stock in product-service", async () => {
+  test("order-service: initialize, tools/list, create_order (stock reserved in product-service) then cancel_order", async () => {
     const { peer } = bridge(order.mcpUrl);
     try {
-      const init = await peer.initialize("mcp-remote-e2e");
+      const init = await peer.initialize("mcp-remote-e2e", "2025-11-25");
+      expect(init.protocolVersion).toBe("2025-11-25");
       expect(init.serverInfo.name).toBe("order-service");
       const { tools } = await peer.request<{ tools: { name: string }[] }>("tools/list");
       expect(tools.map((tool) => tool.name)).toEqual(
@@ -91,7 +99,15 @@ describe("mcp-remote bridge", () => {
       expect(created.isError).toBeUndefined();
       expect(created.structuredContent).toMatchObject({ status: "confirmed", total: 299.98 });
       const listed = await peer.request<ToolResult>("tools/call", { name: "list_orders", arguments: {} });
-      expect(JSON.stringify(listed.structuredContent)).toContain(String(created.structuredContent?.order_id));
+      const orderId = String(created.structuredContent?.order_id);
+      expect(JSON.stringify(listed.structuredContent)).toContain(orderId);
+      const cancelled = await peer.request<ToolResult>("tools/call", {
+        name: "cancel_order",
+        arguments: { order_id: orderId },
+      });
+      expect(cancelled.isError).toBeUndefined();
+      expect(cancelled.structuredContent).toMatchObject({ order_id: orderId, status: "cancelled" });
+      expect(loggedProtocol(order, "cancel_order")).toBe("2025-11-25");
     } finally {
       await peer.close();
     }

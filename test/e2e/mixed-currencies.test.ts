@@ -68,7 +68,7 @@ test("the internal API refuses a reservation in two currencies with a 400 that n
 });
 
 test("create_order in two currencies is rejected with that message; one currency per order works", async () => {
-  const rejected = await callTool<{ status: string; rejection_reason: string; total: number | null }>(
+  const rejected = await callTool<{ status: string; rejection_reason: string; total?: number }>(
     orders.client,
     "create_order",
     {
@@ -81,8 +81,8 @@ test("create_order in two currencies is rejected with that message; one currency
   expect(rejected).toMatchObject({
     status: "rejected",
     rejection_reason: `The catalogue refused the items: ${MESSAGE}`,
-    total: null,
   });
+  expect(rejected).not.toHaveProperty("total");
   expect(await stock()).toEqual([100, 35]);
 
   const euro = await callTool<{ status: string; currency: string }>(orders.client, "create_order", {

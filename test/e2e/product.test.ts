@@ -89,14 +89,14 @@ for (const dialect of ["sqlite", "postgres"] as const) {
 
       test("search pages through results with an opaque cursor, without repeats", async () => {
         const seen: string[] = [];
-        let cursor: string | null = null;
+        let cursor: string | undefined;
         let total = -1;
         for (let page = 0; page < 20; page++) {
           const args: Record<string, unknown> = { category: "electronics", limit: 4, sort: "price_asc" };
           if (cursor) args.cursor = cursor;
           const result = await callTool<{
             products: ProductView[];
-            next_cursor: string | null;
+            next_cursor?: string;
             total: number;
           }>(connection.client, "search_products", args);
           total = result.total;
@@ -134,7 +134,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       });
 
       test("search errors: a cursor from another search, min above max, limit out of range", async () => {
-        const first = await callTool<{ next_cursor: string | null }>(connection.client, "search_products", {
+        const first = await callTool<{ next_cursor?: string }>(connection.client, "search_products", {
           limit: 2,
         });
         expect(first.next_cursor).toBeTruthy();

@@ -60,14 +60,18 @@ function sessionRows(): number {
 
 for (const negotiation of ["pin-2026-07-28", "auto"] as Negotiation[]) {
   describe(`SDK v2 client, ${negotiation}`, () => {
-    test("product-service: discover, tools/list, get_product, resources/read product://p002", async () => {
+    test("product-service: discover, tools/list, get_product p001, resources/read product://p002", async () => {
       const client = await connectModernClient(product.mcpUrl, negotiation);
       try {
         expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
         expect(client.getServerVersion()?.name).toBe("product-service");
         const tools = (await client.listTools()).tools.map((tool) => tool.name);
         expect(tools).toContain("get_product");
-        expect((await call<ProductView>(client, "get_product", { product_id: "p002" })).id).toBe("p002");
+        expect(await call<ProductView>(client, "get_product", { product_id: "p001" })).toMatchObject({
+          id: "p001",
+          name: "Smartphone X",
+          price: 799.99,
+        });
         const read = await client.readResource({ uri: "product://p002" });
         const content = read.contents[0] as { uri: string; text: string };
         expect(JSON.parse(content.text).id).toBe("p002");
@@ -86,7 +90,7 @@ for (const negotiation of ["pin-2026-07-28", "auto"] as Negotiation[]) {
       }
     });
 
-    test("order-service: create_order then cancel_order, no session row", async () => {
+    test("order-service: discover, tools/list, create_order then cancel_order, no session row", async () => {
       const before = sessionRows();
       const client = await connectModernClient(order.mcpUrl, negotiation);
       try {
@@ -112,16 +116,19 @@ for (const negotiation of ["pin-2026-07-28", "auto"] as Negotiation[]) {
 }
 
 describe("SDK v1 client (2025-11-25, sessions)", () => {
-  test("both services: initialize, tools/list, get_product, product://p002, create_order then cancel_order", async () => {
+  test("both services: initialize, tools/list, get_product p001, product://p002, create_order then cancel_order", async () => {
     const catalogue = await connectClient(product.mcpUrl);
     const orders = await connectClient(order.mcpUrl);
     try {
       expect(catalogue.transport.protocolVersion).toBe("2025-11-25");
       expect(catalogue.transport.sessionId).toBeString();
       expect((await catalogue.client.listTools()).tools.map((tool) => tool.name)).toContain("get_product");
-      expect((await callTool<ProductView>(catalogue.client, "get_product", { product_id: "p002" })).id).toBe(
-        "p002",
-      );
+      expect(
+        await callTool<ProductView>(catalogue.client, "get_product", { product_id: "p001" }),
+      ).toMatchObject({
+        id: "p001",
+        price: 799.99,
+      });
       const logged = product
         .logLines()
         .filter((line) => line.msg === "request" && line.tool === "get_product");
@@ -130,6 +137,10 @@ describe("SDK v1 client (2025-11-25, sessions)", () => {
       expect(JSON.parse((read.contents[0] as { text: string }).text).id).toBe("p002");
       // Cache hints are a 2026-07-28 feature: 2025 answers stay as they were.
       expect(read).not.toHaveProperty("cacheScope");
+      expect(orders.transport.protocolVersion).toBe("2025-11-25");
+      expect((await orders.client.listTools()).tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(["create_order", "cancel_order"]),
+      );
       const created = await callTool<OrderView>(orders.client, "create_order", {
         items: [{ product_id: "p002", quantity: 1 }],
         idempotency_key: "eras-v1",

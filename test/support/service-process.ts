@@ -210,3 +210,11 @@ export async function runToExit(
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/** The protocol revision the service logged for its latest `tools/call` of `tool`. */
+export function loggedProtocol(service: ServiceHandle, tool: string): unknown {
+  return service
+    .logLines()
+    .filter((line) => line.msg === "request" && line.tool === tool)
+    .at(-1)?.protocol;
+}

@@ -7,8 +7,14 @@ import type { Subprocess } from "bun";
 export interface StdioPeer {
   request<T = Record<string, unknown>>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
   notify(method: string, params?: unknown): Promise<void>;
-  /** Handshake as an MCP client: initialize, then notifications/initialized. Returns the server's answer. */
-  initialize(clientName: string): Promise<{ protocolVersion: string; serverInfo: { name: string } }>;
+  /**
+   * Handshake as an MCP client: initialize asking for `protocolVersion` (2025-06-18 unless told), then
+   * notifications/initialized. Returns the server's answer.
+   */
+  initialize(
+    clientName: string,
+    protocolVersion?: string,
+  ): Promise<{ protocolVersion: string; serverInfo: { name: string } }>;
   stderr(): string;
   close(): Promise<void>;
 }
@@ -101,11 +107,11 @@ export function spawnStdioPeer(
       }
     },
     notify: (method, params = {}) => write({ jsonrpc: "2.0", method, params }),
-    initialize: async (clientName) => {
+    initialize: async (clientName, protocolVersion = "2025-06-18") => {
       const result = await peer.request<{ protocolVersion: string; serverInfo: { name: string } }>(
         "initialize",
         {
-          protocolVersion: "2025-06-18",
+          protocolVersion,
           capabilities: {},
           clientInfo: { name: clientName, version: "1.0.0" },
         },

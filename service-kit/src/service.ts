@@ -25,11 +25,11 @@ import { failedAuthLimitResponse, RateLimiter, rateLimitResponse } from "./http/
 import { newRequestContext, type RequestContext } from "./http/request-context.ts";
 import { writeRequestLog } from "./http/request-log.ts";
 import type { Logger } from "./log.ts";
-import { DatabaseEventStore, EVENT_TTL_MS, eventMigrations } from "./mcp/event-store.ts";
+import { McpEndpoint } from "./mcp/endpoint.ts";
 import { jsonRpcErrorResponse } from "./mcp/json-rpc.ts";
-import { maxSessionsPerPrincipal } from "./mcp/session-limits.ts";
-import { SessionStore, sessionMigrations } from "./mcp/session-store.ts";
-import { McpEndpoint } from "./mcp-http.ts";
+import { DatabaseEventStore, EVENT_TTL_MS, eventMigrations } from "./mcp/legacy/event-store.ts";
+import { maxSessionsPerPrincipal } from "./mcp/legacy/session-limits.ts";
+import { SessionStore, sessionMigrations } from "./mcp/legacy/session-store.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Migration, migrate } from "./migrate.ts";
 import { InFlightTracker, trackStream } from "./shutdown.ts";

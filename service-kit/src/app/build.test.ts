@@ -41,6 +41,7 @@ function config(): KitConfig {
     AUTH_MODE: "api-key",
     API_KEYS: `alice=${KEY}`,
     MAX_BODY_BYTES: "4096",
+    ALLOWED_ORIGINS: "https://app.example",
     // Never bound: the app is driven with app.handle().
     PORT: "0",
   });
@@ -107,6 +108,19 @@ describe("buildApp, in-process", () => {
     const missing = await app.handle(new Request("http://127.0.0.1/nope"));
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("The MCP endpoint is /mcp");
+  });
+
+  test("an allowed Origin gets CORS headers on answers; its preflight is answered bare (no request id)", async () => {
+    const origin = "https://app.example";
+    const refused = await app.handle(post({ jsonrpc: "2.0", id: 1, method: "ping" }, { ...json, origin }));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("access-control-allow-origin")).toBe(origin);
+    const preflight = await app.handle(
+      new Request(url, { method: "OPTIONS", headers: { host: "127.0.0.1", origin } }),
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(preflight.headers.get("x-request-id")).toBeNull();
   });
 
   test("a modern server/discover is answered by the 2026-07-28 leg", async () => {

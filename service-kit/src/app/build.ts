@@ -3,7 +3,7 @@
  * build.test.ts drives the same app in-process with app.handle(). The order of `use` is the order a
  * request goes through: context and body limit → (route: guard → handler) → errors → CORS → log.
  */
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { isLoopbackHost } from "../config.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { corsPreflight, corsResponseHeaders } from "./cors.ts";
@@ -18,7 +18,7 @@ export function mcpPathOf(basePath: string): string {
   return `${basePath}/mcp`;
 }
 
-export function buildApp(parts: AppParts) {
+export function buildApp(parts: AppParts): AnyElysia {
   const { config } = parts;
   const basePath = config.BASE_PATH;
   const mcpPath = mcpPathOf(basePath);
@@ -50,4 +50,5 @@ export function buildApp(parts: AppParts) {
   );
 }
 
-export type KitApp = ReturnType<typeof buildApp>;
+/** The built app: Elysia, with `handle(request)` for in-process use and `listen()`. */
+export type KitApp = AnyElysia;

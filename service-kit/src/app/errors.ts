@@ -3,14 +3,14 @@
  * not the caller's fault) and 500 with the request id otherwise, never a stack trace; a request no
  * route matches gets a 404 naming the real endpoints.
  */
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../db.ts";
 import { fallbackResponse } from "../http/fallback.ts";
 import type { RequestContext } from "../http/request-context.ts";
 import type { Logger } from "../log.ts";
 import { jsonRpcErrorResponse } from "../mcp/json-rpc.ts";
 
-export function errorAnswers(options: { log: Logger; mcpPath: string; basePath: string }) {
+export function errorAnswers(options: { log: Logger; mcpPath: string; basePath: string }): AnyElysia {
   return new Elysia({ name: "kit:errors" }).onError({ as: "global" }, (hook) => {
     // Set when a route matched (request-context.ts ran): the error came from the kit or the service.
     const context = (hook as { context?: RequestContext }).context;

@@ -3,12 +3,12 @@
  * fields), its place among the requests shutdown waits for, and the body limit, checked on the
  * declared length before anything reads the body.
  */
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { newRequestContext } from "../http/request-context.ts";
 import { jsonRpcErrorResponse } from "../mcp/json-rpc.ts";
 import type { InFlightTracker } from "../shutdown.ts";
 
-export function requestContext(options: { inFlight: InFlightTracker; maxBodyBytes: number }) {
+export function requestContext(options: { inFlight: InFlightTracker; maxBodyBytes: number }): AnyElysia {
   return new Elysia({ name: "kit:request-context" })
     .derive({ as: "global" }, ({ request }) => ({
       context: newRequestContext(request),

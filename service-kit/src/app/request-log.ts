@@ -2,14 +2,14 @@
  * The last plugin of an answered request: the X-Request-Id header, one log line (and metrics), and the
  * end of the request for shutdown's drain, which for a POST answered with SSE is when its stream ends.
  */
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import type { RequestContext } from "../http/request-context.ts";
 import { writeRequestLog } from "../http/request-log.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { trackStream } from "../shutdown.ts";
 
-export function requestLog(options: { log: Logger; metrics: Metrics }) {
+export function requestLog(options: { log: Logger; metrics: Metrics }): AnyElysia {
   return new Elysia({ name: "kit:request-log" }).mapResponse({ as: "global" }, (hook) => {
     const { request, responseValue } = hook;
     const { context, done } = hook as { context?: RequestContext; done?: () => void };

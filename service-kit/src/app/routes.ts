@@ -3,7 +3,7 @@
  * the MCP endpoint behind its guard, the OAuth metadata documents, health and readiness, and the
  * service's internal routes.
  */
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import type { Principal } from "../auth/principal.ts";
 import { type HealthState, livenessResponse, readinessResponse } from "../health.ts";
 import { guardInternalRequest, type InternalApi, type InternalGuard } from "../http/internal-routes.ts";
@@ -16,7 +16,7 @@ const contextOf = (hook: unknown): RequestContext => (hook as { context: Request
 
 const MCP_METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"] as const;
 
-export function mcpRoute(options: { path: string; endpoint: McpEndpoint; guard: McpGuard }) {
+export function mcpRoute(options: { path: string; endpoint: McpEndpoint; guard: McpGuard }): AnyElysia {
   const app = new Elysia({ name: "kit:mcp" });
   for (const method of MCP_METHODS) {
     app.route(
@@ -41,7 +41,9 @@ export function mcpRoute(options: { path: string; endpoint: McpEndpoint; guard: 
 }
 
 /** Public, cacheable facts (RFC 9728) that browser-based clients fetch cross-origin. */
-export function authMetadataRoutes(metadata: { paths: readonly string[]; document: unknown } | undefined) {
+export function authMetadataRoutes(
+  metadata: { paths: readonly string[]; document: unknown } | undefined,
+): AnyElysia {
   const app = new Elysia({ name: "kit:auth-metadata" });
   for (const path of metadata?.paths ?? []) {
     app.get(path, () =>
@@ -54,7 +56,7 @@ export function authMetadataRoutes(metadata: { paths: readonly string[]; documen
 }
 
 /** /health and /ready at the root and under BASE_PATH. */
-export function healthRoutes(options: { basePath: string; health: HealthState }) {
+export function healthRoutes(options: { basePath: string; health: HealthState }): AnyElysia {
   const app = new Elysia({ name: "kit:health" });
   for (const prefix of options.basePath === "" ? [""] : ["", options.basePath]) {
     app.get(`${prefix}/health`, () => livenessResponse(options.health));
@@ -68,7 +70,7 @@ export function internalRoutes(options: {
   internal: InternalApi | undefined;
   guard: Omit<InternalGuard, "token">;
   addressOf(request: Request): string;
-}) {
+}): AnyElysia {
   const app = new Elysia({ name: "kit:internal" });
   const guard: InternalGuard = { ...options.guard, token: options.internal?.token ?? (() => undefined) };
   for (const route of options.internal?.routes ?? []) {

@@ -2,7 +2,7 @@
  * Cold start of the compiled product-service: from exec to the first 200 from /ready, which
  * includes opening the database, migrations and (on a fresh one) the demo seed.
  */
-import { waitForListeningPort } from "../service-kit/src/listening.ts";
+import { waitForListeningPort } from "service-kit/testing";
 import { benchTempDir, readCpuMs, readIfThere, waitForOk } from "./processes.ts";
 import { binaryPath, freshSqliteUrl, INTERNAL_TOKEN } from "./servers.ts";
 

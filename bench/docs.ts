@@ -120,14 +120,14 @@ Each change was measured A/B on the same machine (server CPU per request, or int
 only because it helped. Nothing is skipped: Origin/Host checks, auth and scopes, body checks, the SDK's
 request, input, output and result validation, and one log line per request all still run.
 
-1. **Pooled McpServers for stateless requests** (service-kit/src/mcp/server-pool.ts). Building a server
+1. **Pooled McpServers for stateless requests** (service-kit/src/mcp/legacy/server-pool.ts). Building a server
    was the largest cost: the SDK builds a new Ajv instance per McpServer and every tool's zod schemas
    were built again per request. A stateless request borrows an idle server of the same principal; a
    server serves one request at a time, and only methods that leave no state in it (tools/call,
    tools/list, resources/read …) are pooled. **2.2 → 0.37 ms CPU per get_product.**
 2. **One stdout write per event-loop turn for log lines** (service-kit/src/log.ts), flushed on exit.
    **0.37 → about 0.28 ms.**
-3. **An in-process transport for stateless JSON calls** (service-kit/src/mcp/in-process-transport.ts).
+3. **An in-process transport for stateless JSON calls** (service-kit/src/mcp/legacy/in-process-transport.ts).
    The SDK's HTTP transport cost more than the call: a new transport per request, connect, a zod parse
    of the envelope, stream bookkeeping, close. Pooled servers now stay connected to a transport that
    takes one plain JSON-RPC request and returns its response; the endpoint has done the HTTP checks

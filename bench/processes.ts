@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { waitForListeningPort } from "../service-kit/src/listening.ts";
+import { waitForListeningPort } from "service-kit/testing";
 
 export interface ServerHandle {
   name: string;

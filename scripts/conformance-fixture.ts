@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitForListeningPort } from "../service-kit/src/listening.ts";
+import { waitForListeningPort } from "service-kit/testing";
 
 export const FIXTURE_MAIN = join(import.meta.dir, "..", "fixtures", "conformance-server", "src", "main.ts");
 

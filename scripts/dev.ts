@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { waitForListeningPort } from "../service-kit/src/listening.ts";
+import { waitForListeningPort } from "service-kit/testing";
 import { claudeDesktopConfig } from "./claude-config.ts";
 
 const root = join(import.meta.dir, "..");

@@ -1,6 +1,10 @@
 /** order-service configuration: the kit's variables plus how to reach product-service and reconcile. */
-import { internalTokenShape, KIT_CLOUD_REQUIRED_VARIABLES, kitConfigShape } from "service-kit/config";
-import { MIN_STATE_KEY_BYTES } from "service-kit/mcp/confirmation";
+import {
+  internalTokenShape,
+  KIT_CLOUD_REQUIRED_VARIABLES,
+  kitConfigShape,
+  MIN_STATE_KEY_BYTES,
+} from "service-kit";
 import { z } from "zod";
 
 function wholeNumber(what: string, min: number, max: number): z.ZodCoercedNumber<unknown> {

@@ -1,7 +1,6 @@
 /** Builds the order-service MCP server: order tools and the order resource over one Orders. */
 import { McpServer, type ServerOptions } from "@modelcontextprotocol/server";
-import type { ConfirmationCodec } from "service-kit/mcp/confirmation";
-import type { ToolKit } from "service-kit/mcp/tools";
+import type { ConfirmationCodec, ToolKit } from "service-kit";
 import type { Orders } from "./orders/orders.ts";
 import { registerOrderResources } from "./resources.ts";
 import { type OrderToolOptions, registerOrderTools } from "./tools.ts";

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { isDomainError } from "service-kit/errors";
-import { createLogger } from "service-kit/log";
+import { createLogger, isDomainError } from "service-kit";
 import { ProductClient } from "./product-client.ts";
 
 const log = createLogger("error", {}, () => {});

@@ -14,8 +14,7 @@ import {
   reservedResponse,
   reserveRequest,
 } from "reservation-contract";
-import { DomainError } from "service-kit/errors";
-import type { Logger } from "service-kit/log";
+import { DomainError, type Logger } from "service-kit";
 import type { ReservationGateway, ReservationResult } from "./orders/reservation-gateway.ts";
 import type { OrderItem } from "./orders/types.ts";
 

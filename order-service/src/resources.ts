@@ -5,8 +5,7 @@ import {
   ResourceTemplate,
   type ServerContext,
 } from "@modelcontextprotocol/server";
-import { requireScope } from "service-kit/auth/scopes";
-import { isDomainError } from "service-kit/errors";
+import { isDomainError, requireScope } from "service-kit";
 import type { Orders } from "./orders/orders.ts";
 import { presentOrder } from "./presenters.ts";
 

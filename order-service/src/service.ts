@@ -1,9 +1,11 @@
 /** order-service as a kit service definition: migrations, the order saga, its reconciler, MCP server. */
 import { randomBytes } from "node:crypto";
-import { resolveInternalToken } from "service-kit/auth/secrets";
-import { isLoopbackHost } from "service-kit/config";
-import { createConfirmationCodec } from "service-kit/mcp/confirmation";
-import type { ServiceDefinition } from "service-kit/service";
+import {
+  createConfirmationCodec,
+  isLoopbackHost,
+  resolveInternalToken,
+  type ServiceDefinition,
+} from "service-kit";
 import ordersMigration from "../migrations/001_orders.sql" with { type: "text" };
 import packageJson from "../package.json" with { type: "json" };
 import type { OrderConfig } from "./config.ts";

@@ -7,8 +7,7 @@ import {
   type PriceQuote,
   toUnits,
 } from "reservation-contract";
-import { DomainError } from "service-kit/errors";
-import { READ_ONLY_TOOL, registerTool, type ToolCall, type ToolKit } from "service-kit/mcp/tools";
+import { DomainError, READ_ONLY_TOOL, registerTool, type ToolCall, type ToolKit } from "service-kit";
 import { z } from "zod";
 import { itemsFingerprint, mergeItems } from "./orders/items.ts";
 import type { Orders } from "./orders/orders.ts";

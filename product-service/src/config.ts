@@ -4,7 +4,7 @@ import {
   isLoopbackHost,
   KIT_CLOUD_REQUIRED_VARIABLES,
   kitConfigShape,
-} from "service-kit/config";
+} from "service-kit";
 import { z } from "zod";
 
 export const configSchema = z

@@ -19,9 +19,7 @@ import {
   reservedResponse,
   reserveRequest,
 } from "reservation-contract";
-import { isDomainError } from "service-kit/errors";
-import type { Logger } from "service-kit/log";
-import type { KitRoute } from "service-kit/service";
+import { isDomainError, type KitRoute, type Logger } from "service-kit";
 import type { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import type { Reservations } from "./reservations/reservations.ts";

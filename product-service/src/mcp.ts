@@ -1,6 +1,6 @@
 /** Builds the product-service MCP server: tools, resources and prompts over one Catalog. */
 import { McpServer, type ServerOptions } from "@modelcontextprotocol/server";
-import type { ToolKit } from "service-kit/mcp/tools";
+import type { ToolKit } from "service-kit";
 import type { Catalog } from "./catalog/catalog.ts";
 import { registerCatalogPrompts, registerCatalogResources } from "./resources.ts";
 import { registerCatalogTools } from "./tools.ts";

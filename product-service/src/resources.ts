@@ -5,9 +5,7 @@ import {
   ResourceNotFoundError,
   ResourceTemplate,
 } from "@modelcontextprotocol/server";
-import { requireScope } from "service-kit/auth/scopes";
-import { isDomainError } from "service-kit/errors";
-import { declareCompletionScope, registerScopedPrompt } from "service-kit/mcp/prompt-scopes";
+import { declareCompletionScope, isDomainError, registerScopedPrompt, requireScope } from "service-kit";
 import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import { presentCategory, presentProduct } from "./presenters.ts";

@@ -1,7 +1,6 @@
 /** product-service as a kit service definition: migrations, demo seed, MCP server. */
 
-import { resolveInternalToken } from "service-kit/auth/secrets";
-import type { ServiceDefinition } from "service-kit/service";
+import { resolveInternalToken, type ServiceDefinition } from "service-kit";
 import demoCatalog from "../data/demo-catalog.json" with { type: "json" };
 import catalogMigration from "../migrations/001_catalog.sql" with { type: "text" };
 import reservationsMigration from "../migrations/002_reservations.sql" with { type: "text" };

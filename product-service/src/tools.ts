@@ -1,7 +1,7 @@
 /** The catalogue's MCP tools: thin adapters that validate input, call the domain and shape output. */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { PRODUCT_ID_PATTERN, toCents } from "reservation-contract";
-import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit/mcp/tools";
+import { READ_ONLY_TOOL, registerTool, type ToolKit } from "service-kit";
 import { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import { categoryOutput, presentCategory, presentProduct, productOutput } from "./presenters.ts";

@@ -4,15 +4,13 @@
  * parse, and that encode back to exactly what was sent: no field is missing, none is extra.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createLogger, type Database, type KitRoute } from "service-kit";
+import { newRequestContext } from "service-kit/testing";
 import type { z } from "zod";
 import { Catalog } from "../../product-service/src/catalog/catalog.ts";
 import { internalRoutes } from "../../product-service/src/internal.ts";
 import { Reservations } from "../../product-service/src/reservations/reservations.ts";
 import { demoCatalog, productService } from "../../product-service/src/service.ts";
-import type { Database } from "../../service-kit/src/db.ts";
-import type { KitRoute } from "../../service-kit/src/http/internal-routes.ts";
-import { newRequestContext } from "../../service-kit/src/http/request-context.ts";
-import { createLogger } from "../../service-kit/src/log.ts";
 import { openTestDatabase } from "../../test/support/database.ts";
 import {
   describeShortages,

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import type { Subprocess } from "bun";
-import { waitForListeningPort } from "../../service-kit/src/listening.ts";
+import { waitForListeningPort } from "service-kit/testing";
 
 export type ServiceKind = "product" | "order";
 

@@ -3,13 +3,14 @@
  * version, --help. Exit codes: 0 ok, 1 failure, 2 bad usage or configuration.
  */
 import type { z } from "zod";
+import { startService } from "./app/start.ts";
 import { resolveAuth } from "./auth/auth-config.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { isLoopbackHost, type KitConfig, loadConfigOrExit } from "./config.ts";
 import { LISTENING_MESSAGE } from "./listening.ts";
 import { createLogger, resolveLogFormat, stdoutSink } from "./log.ts";
 import { createMetrics, noMetrics } from "./metrics.ts";
-import { openServiceDatabase, type ServiceDefinition, startService } from "./service.ts";
+import { openServiceDatabase, type ServiceDefinition } from "./service.ts";
 import { onShutdownSignal } from "./shutdown.ts";
 import { buildInfo } from "./version.ts";
 

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { authConfigShape } from "./auth/auth-config.ts";
-import { sessionLimitsConfigShape } from "./mcp/session-limits.ts";
+import { sessionLimitsConfigShape } from "./mcp/legacy/session-limits.ts";
 import { redactUrlCredentials } from "./redact.ts";
 
 export { isLoopbackHost } from "./http/loopback.ts";
@@ -68,7 +68,7 @@ export const kitConfigShape = {
     .max(5, "must be a whole number from 0 to 5")
     .default(0),
   ...authConfigShape,
-  // Issue 17 (memory exhaustion): MAX_SESSIONS_PER_PRINCIPAL, defined and checked in mcp/session-limits.ts.
+  // Issue 17 (memory exhaustion): MAX_SESSIONS_PER_PRINCIPAL, defined and checked in mcp/legacy/session-limits.ts.
   ...sessionLimitsConfigShape,
 } as const;
 

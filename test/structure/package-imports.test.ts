@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tempDir } from "../support/service-process.ts";
-import { crossPackageImports } from "./package-imports.ts";
+import { crossPackageImports, deepImports, entryPoints } from "./package-imports.ts";
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -42,6 +42,43 @@ describe("package boundaries", () => {
       ["shop/src/bad.ts", "catalogue/src/d.ts"],
       ["shop/src/bad.ts", "kit/src/side-effect.ts"],
       ["catalogue/src/escape.ts", "../../shop/README.md"],
+    ]);
+  });
+
+  test("service-kit is imported only by its entry points, from packages, tests, scripts, bench and fixtures", () => {
+    const { workspaces } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      workspaces: string[];
+    };
+    expect(entryPoints(root, "service-kit")).toEqual(["service-kit", "service-kit/testing"]);
+    expect(deepImports(root, [...workspaces, "test", "scripts", "bench", "fixtures"])).toEqual([]);
+  });
+
+  test("the entry-point check finds name paths and relative paths past a shared package's exports", () => {
+    const fake = tempDir("retail-entry-points-");
+    const files: Record<string, string> = {
+      "kit/package.json": JSON.stringify({
+        exports: { ".": "./src/index.ts", "./testing": "./src/testing.ts" },
+      }),
+      "kit/src/inner.ts": 'import { a } from "./a.ts";\nimport { b } from "../src/b.ts";',
+      "shop/src/ok.ts":
+        'import { a } from "kit";\nimport { b } from "kit/testing";\nimport { z } from "zod";',
+      "shop/src/bad.ts": 'import { t } from "kit/mcp/tools";\nconst d = await import("kit/src/db.ts");',
+      "test/support/bad.ts": 'import { db } from "../../kit/src/db.ts";\nexport { x } from "kit/testing/x";',
+      "scripts/ok.ts": 'import { wait } from "kit/testing";',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(fake, path)), { recursive: true });
+      writeFileSync(join(fake, path), text);
+    }
+    const found = deepImports(fake, ["kit", "shop", "test", "scripts"], ["kit"]).map((at) => [
+      at.file,
+      at.specifier,
+    ]);
+    expect(found).toEqual([
+      ["shop/src/bad.ts", "kit/mcp/tools"],
+      ["shop/src/bad.ts", "kit/src/db.ts"],
+      ["test/support/bad.ts", "../../kit/src/db.ts"],
+      ["test/support/bad.ts", "kit/testing/x"],
     ]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Which imports in the workspace packages' `src/` reach into another package. Packages share code only
- * by package name (`service-kit/…`, `reservation-contract`); a relative path that leaves the package is
- * a hidden dependency that the Dockerfile, the bundle and a reader cannot see. Tests inside `src/` may
- * also use the shared helpers in `test/support/`.
+ * by package name, through the entry points each exports (`service-kit`, `service-kit/testing`,
+ * `reservation-contract`); a relative path that leaves the package is a hidden dependency that the
+ * Dockerfile, the bundle and a reader cannot see. Tests inside `src/` may also use the shared helpers
+ * in `test/support/`.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -64,6 +65,51 @@ export function crossPackageImports(
         if (!shared.includes(name)) found.push({ ...at, why: `${name} is a service, not a library` });
         else if (/\/(src|test)\//.test(`${specifier}/`))
           found.push({ ...at, why: "a package's files by path" });
+      }
+    }
+  }
+  return found;
+}
+
+/** The specifiers a shared package may be imported by: its name plus the subpaths its package.json exports. */
+export function entryPoints(root: string, name: string): string[] {
+  const { exports } = JSON.parse(readFileSync(join(root, name, "package.json"), "utf8")) as {
+    exports?: Record<string, string>;
+  };
+  return Object.keys(exports ?? { ".": "" }).map((key) => (key === "." ? name : `${name}/${key.slice(2)}`));
+}
+
+/**
+ * Every import, in the given folders (packages, test/, scripts/, bench/, fixtures/), that goes past a
+ * shared package's public entry points: a name path it does not export (`service-kit/mcp/tools`) or
+ * a relative path into its files from outside it (`../service-kit/src/db.ts`).
+ */
+export function deepImports(
+  root: string,
+  folders: readonly string[],
+  shared: readonly string[] = SHARED_PACKAGES,
+): CrossImport[] {
+  const allowed = new Map(shared.map((name) => [name, entryPoints(root, name)]));
+  const found: CrossImport[] = [];
+  for (const folder of folders) {
+    for (const file of sourceFiles(resolve(root, folder))) {
+      const text = readFileSync(file, "utf8");
+      for (const match of text.matchAll(IMPORT)) {
+        const specifier = match[1] as string;
+        const at = { file: relative(root, file), specifier };
+        if (specifier.startsWith(".")) {
+          const target = resolve(dirname(file), specifier);
+          const into = shared.find(
+            (name) => isInside(target, resolve(root, name)) && !isInside(file, resolve(root, name)),
+          );
+          if (into) found.push({ ...at, why: `a path into ${into}'s files; import "${into}" instead` });
+          continue;
+        }
+        const name = specifier.split("/")[0] as string;
+        const entries = allowed.get(name);
+        if (entries && !entries.includes(specifier)) {
+          found.push({ ...at, why: `not an entry point of ${name} (${entries.join(", ")})` });
+        }
       }
     }
   }

@@ -3,8 +3,8 @@
  * database on the shared test PostgreSQL (postgres.ts), with the given migrations applied.
  */
 import { join } from "node:path";
-import { type Database, type OpenOptions, openDatabase } from "../../service-kit/src/db.ts";
-import { type Migration, migrate } from "../../service-kit/src/migrate.ts";
+import type { Database, Migration } from "service-kit";
+import { migrate, type OpenOptions, openDatabase } from "service-kit/testing";
 import { createTestDatabase } from "./postgres.ts";
 import { tempDir } from "./service-process.ts";
 

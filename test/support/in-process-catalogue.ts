@@ -4,6 +4,7 @@
  * rather than a mock. It lives here, not in order-service, because it needs product-service's source.
  */
 
+import type { Database } from "service-kit";
 import type {
   ReservationGateway,
   ReservationResult,
@@ -12,7 +13,6 @@ import type { OrderItem } from "../../order-service/src/orders/types.ts";
 import { Catalog } from "../../product-service/src/catalog/catalog.ts";
 import { Reservations } from "../../product-service/src/reservations/reservations.ts";
 import { demoCatalog, productService } from "../../product-service/src/service.ts";
-import type { Database } from "../../service-kit/src/db.ts";
 import { openTestDatabase } from "./database.ts";
 
 export class InProcessCatalogue implements ReservationGateway {

@@ -7,8 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { waitForListeningPort } from "service-kit/testing";
 import { ensureBuilt } from "../../scripts/build.ts";
-import { waitForListeningPort } from "../../service-kit/src/listening.ts";
 
 export type ServiceName = "product-service" | "order-service";
 

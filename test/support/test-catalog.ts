@@ -1,8 +1,8 @@
 /** A migrated temporary catalogue (SQLite or PostgreSQL) for product-service's unit tests. */
 
+import type { Database } from "service-kit";
 import { Catalog } from "../../product-service/src/catalog/catalog.ts";
 import { demoCatalog, productService } from "../../product-service/src/service.ts";
-import type { Database } from "../../service-kit/src/db.ts";
 import { openTestDatabase, type TestDialect } from "./database.ts";
 
 /** `seed` is imported first unless it is null (an empty catalogue). */

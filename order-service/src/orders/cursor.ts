@@ -1,5 +1,5 @@
 /** Opaque list cursors: the last order id of a page, bound to the status filter it was made for. */
-import { decodeCursor, encodeCursor } from "service-kit/cursor";
+import { decodeCursor, encodeCursor } from "service-kit";
 
 interface ListCursor {
   b: string;

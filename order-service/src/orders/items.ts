@@ -1,6 +1,6 @@
 /** Order items as the domain keeps them: one line per product, quantities of repeated ids summed. */
 import { MAX_QUANTITY_PER_PRODUCT, sumByProduct } from "reservation-contract";
-import { DomainError } from "service-kit/errors";
+import { DomainError } from "service-kit";
 import type { OrderItem } from "./types.ts";
 
 export { itemsFingerprint } from "reservation-contract";

@@ -5,7 +5,7 @@
  */
 import type { SQL } from "bun";
 import type { ReservedLine } from "reservation-contract";
-import type { Database } from "service-kit/db";
+import type { Database } from "service-kit";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
 

@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Database } from "service-kit/db";
-import { isDomainError } from "service-kit/errors";
-import { createLogger } from "service-kit/log";
+import { createLogger, type Database, isDomainError } from "service-kit";
 import { openTestDatabase } from "../../../test/support/database.ts";
 import { InProcessCatalogue } from "../../../test/support/in-process-catalogue.ts";
 import { unusedPort } from "../../../test/support/service-process.ts";

@@ -7,8 +7,7 @@
  * reconciler, runs steps 2 and 3 again.
  */
 import { describeShortages, mixedCurrenciesProblem } from "reservation-contract";
-import { DomainError, isDomainError } from "service-kit/errors";
-import type { Logger } from "service-kit/log";
+import { DomainError, isDomainError, type Logger } from "service-kit";
 import { decodeListCursor, encodeListCursor } from "./cursor.ts";
 import { itemsFingerprint, mergeItems } from "./items.ts";
 import { confirmedAsStored, type OrderRepository } from "./order-repository.ts";

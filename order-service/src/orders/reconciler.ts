@@ -5,8 +5,7 @@
  * and kept pending (their stock may or may not be held; only a later success or cancel settles it).
  * Several instances may run it at once: reservation and status changes are idempotent.
  */
-import { isDomainError } from "service-kit/errors";
-import type { Logger } from "service-kit/log";
+import { isDomainError, type Logger } from "service-kit";
 import type { OrderRepository } from "./order-repository.ts";
 import type { Orders } from "./orders.ts";
 

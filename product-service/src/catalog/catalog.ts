@@ -1,6 +1,6 @@
 /** The catalogue's use cases, free of HTTP and MCP: what the adapters call. */
 import type { SQL } from "bun";
-import { DomainError } from "service-kit/errors";
+import { DomainError } from "service-kit";
 import { type ImportReport, importCatalog } from "./import-catalog.ts";
 import { ProductRepository } from "./product-repository.ts";
 import { searchProducts } from "./search.ts";

@@ -2,7 +2,7 @@
  * Search cursors carry the offset and a fingerprint of the query they belong to, so a cursor reused
  * with different filters is refused instead of silently skipping results.
  */
-import { decodeCursor, encodeCursor } from "service-kit/cursor";
+import { decodeCursor, encodeCursor } from "service-kit";
 
 interface SearchCursor {
   o: number;

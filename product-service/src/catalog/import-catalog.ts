@@ -1,7 +1,7 @@
 /** Imports a validated catalogue in one transaction: all rows or none. Existing ids are updated. */
 import type { SQL } from "bun";
 import { toCents } from "reservation-contract";
-import { DomainError } from "service-kit/errors";
+import { DomainError } from "service-kit";
 import { type CatalogFile, validateCatalogFile } from "./catalog-file.ts";
 
 export interface ImportReport {

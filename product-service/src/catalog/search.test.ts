@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Database } from "service-kit/db";
-import { DomainError } from "service-kit/errors";
+import { type Database, DomainError } from "service-kit";
 import { TEST_DIALECTS } from "../../../test/support/database.ts";
 import { openTestCatalog } from "../../../test/support/test-catalog.ts";
 import type { Catalog } from "./catalog.ts";

@@ -3,7 +3,7 @@
  * results are ranked by where the terms matched, and paged with opaque cursors.
  */
 import type { SQL } from "bun";
-import { DomainError } from "service-kit/errors";
+import { DomainError } from "service-kit";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint } from "./cursor.ts";
 import { type ProductRow, toProduct } from "./product-repository.ts";
 import { likeEscape, parseQuery } from "./search-terms.ts";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Database } from "service-kit/db";
+import type { Database } from "service-kit";
 import { openTestDatabase, TEST_DIALECTS, type TestDialect } from "../../../test/support/database.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";

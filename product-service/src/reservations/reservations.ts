@@ -10,7 +10,7 @@
  */
 import type { SQL } from "bun";
 import { itemsFingerprint, mixedCurrenciesProblem, normalizeItems } from "reservation-contract";
-import type { DatabaseHandle } from "service-kit/db";
+import type { DatabaseHandle } from "service-kit";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
-import { InProcessTransport } from "./in-process-transport.ts";
+import { InProcessTransport } from "./legacy/in-process-transport.ts";
 import {
   applyPromptScopes,
   declareCompletionScope,

@@ -3,8 +3,8 @@
  * any request of any session: an instance that has never seen a session rebuilds it from its row,
  * and a DELETE on one instance removes the row for all of them.
  */
-import type { Database } from "../db.ts";
-import type { Migration } from "../migrate.ts";
+import type { Database } from "../../db.ts";
+import type { Migration } from "../../migrate.ts";
 
 export interface SessionRecord {
   id: string;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../../auth/principal.ts";
 import { leavesNoState, type PooledServer, StatelessServerPool } from "./server-pool.ts";
 
 const alice: Principal = { id: "alice", scopes: [], via: "api-key" };

@@ -11,7 +11,7 @@
  *   cap holds across instances (a few more can slip through when initializes race).
  */
 import { z } from "zod";
-import { jsonRpcErrorResponse } from "./json-rpc.ts";
+import { jsonRpcErrorResponse } from "../json-rpc.ts";
 import type { SessionStore } from "./session-store.ts";
 
 export const MAX_CLIENT_INFO_BYTES = 4096;

@@ -4,12 +4,12 @@
  * is rebuilt here on first use.
  */
 import type { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
-import type { Principal } from "../auth/principal.ts";
-import type { Logger } from "../log.ts";
-import { applyPromptScopes } from "./prompt-scopes.ts";
-import { openStreamCount } from "./sdk-internals.ts";
+import type { Principal } from "../../auth/principal.ts";
+import type { Logger } from "../../log.ts";
+import { applyPromptScopes } from "../prompt-scopes.ts";
+import { openStreamCount } from "../sdk/internals.ts";
+import { applyToolScopes } from "../tools.ts";
 import type { SessionRecord, SessionStore } from "./session-store.ts";
-import { applyToolScopes } from "./tools.ts";
 
 export interface LiveSession {
   transport: WebStandardStreamableHTTPServerTransport;

@@ -1,11 +1,9 @@
 /**
- * The one place that mounts the MCP SDK's Streamable HTTP transport. Each POST is routed by the
- * protocol era it claims: 2026-07-28 requests go to the SDK's per-request handler (mcp/modern/), the
- * 2025 revisions to sessions kept in memory for speed and in the database for truth (see
- * mcp/session-store.ts), so any instance can serve any session; 2025 requests without a session id
- * are served statelessly.
+ * The 2025 leg of the MCP endpoint. Sessions are kept in memory for speed and in the database for
+ * truth (see session-store.ts), so any instance can serve any session: a session unknown here is
+ * rebuilt from its row. 2025 requests without a session id are served statelessly, the ones that
+ * leave no state and want JSON on a pooled server with an in-process transport (server-pool.ts).
  */
-
 import {
   type AuthInfo,
   type JSONRPCMessage,
@@ -13,48 +11,40 @@ import {
   type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
-import type { Principal } from "./auth/principal.ts";
-import type { Logger } from "./log.ts";
-import type { DatabaseEventStore } from "./mcp/event-store.ts";
-import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary, summarizeRpc } from "./mcp/json-rpc.ts";
-import { type LiveSession, LiveSessions } from "./mcp/live-sessions.ts";
-import { claimedRevision, isModernRequest, ModernLeg } from "./mcp/modern/handler.ts";
-import { applyPromptScopes, promptAccess } from "./mcp/prompt-scopes.ts";
+import type { Principal } from "../../auth/principal.ts";
+import type { Logger } from "../../log.ts";
+import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary } from "../json-rpc.ts";
+import { applyPromptScopes } from "../prompt-scopes.ts";
+import { type McpPost, toAuthInfo } from "../read-post.ts";
+import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
+import { markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
+import { applyToolScopes } from "../tools.ts";
+import type { DatabaseEventStore } from "./event-store.ts";
+import { type LiveSession, LiveSessions } from "./live-sessions.ts";
 import {
   hasSupportedProtocolHeader,
   negotiatedVersion,
   withSessionProtocolVersion,
-} from "./mcp/protocol-version.ts";
-import { readMcpPost, toAuthInfo } from "./mcp/read-post.ts";
-import { markInitialized, restoreClient, setResponseMode } from "./mcp/sdk-internals.ts";
-import { leavesNoState, StatelessServerPool } from "./mcp/server-pool.ts";
-import { admitSession } from "./mcp/session-limits.ts";
-import type { SessionRecord, SessionStore } from "./mcp/session-store.ts";
-import { openStreamAtOnce } from "./mcp/sse-open.ts";
-import { applyToolScopes, toolAccess } from "./mcp/tools.ts";
-import { transportStreams } from "./mcp/transport-streams.ts";
+} from "./protocol-version.ts";
+import { leavesNoState, StatelessServerPool } from "./server-pool.ts";
+import { admitSession } from "./session-limits.ts";
+import type { SessionRecord, SessionStore } from "./session-store.ts";
+import { openStreamAtOnce } from "./sse-open.ts";
+import { transportStreams } from "./transport-streams.ts";
 
-export interface McpEndpointOptions {
+export interface LegacyLegOptions {
   store: SessionStore;
   log: Logger;
-  /** Builds the server for one caller; the kit then hides the tools the caller's scopes do not allow. */
   createServer: (principal: Principal) => McpServer;
-  /** The answer to a tools/call the caller lacks the scope for (403 insufficient_scope). */
-  forbidden?: (scope: string, message: string) => Response;
+  /** Refuses what the caller's scopes do not allow, before the SDK sees it. */
+  denied: ScopeCheck;
   sessionTtlMs: number;
   keepAliveMs: number;
   maxBodyBytes: number;
-  /** Makes SSE streams resumable with Last-Event-ID, on any instance (see mcp/event-store.ts). */
+  /** Makes SSE streams resumable with Last-Event-ID, on any instance (see event-store.ts). */
   events?: DatabaseEventStore;
   /** Live sessions one principal may hold across all instances; 0 or unset: no cap. */
   maxSessionsPerPrincipal?: number;
-}
-
-export interface McpRequestInfo {
-  requestId: string;
-  principal: Principal;
-  /** Filled in for the request log line. */
-  rpc?: RpcSummary;
 }
 
 /** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
@@ -63,13 +53,11 @@ const STREAM_RETRY_MS = 1000;
 const SESSION_NOT_FOUND =
   "Session not found: it expired or was closed. Start a new session by sending initialize without an Mcp-Session-Id header.";
 
-export class McpEndpoint {
+export class LegacyLeg {
   private readonly pool = new StatelessServerPool((principal) => this.options.createServer(principal));
   private readonly sessions: LiveSessions;
-  private readonly modern: ModernLeg;
 
-  constructor(private readonly options: McpEndpointOptions) {
-    this.modern = new ModernLeg({ ...options, build: (principal) => options.createServer(principal) });
+  constructor(private readonly options: LegacyLegOptions) {
     this.sessions = new LiveSessions({
       store: options.store,
       log: options.log,
@@ -82,60 +70,38 @@ export class McpEndpoint {
     return this.sessions.size;
   }
 
-  /** Forgets idle sessions here and in the database. */
-  sweep(now: number = Date.now()): Promise<void> {
+  sweep(now: number): Promise<void> {
     return this.sessions.sweep(now);
   }
 
-  /** Closes this instance's transports; sessions stay in the database for the other instances. */
-  async closeAll(): Promise<void> {
+  async close(): Promise<void> {
     this.pool.clear();
-    await this.modern.close();
     await this.sessions.closeAll();
   }
 
-  async handle(request: Request, info: McpRequestInfo): Promise<Response> {
-    switch (request.method) {
-      case "POST":
-        return this.handlePost(request, info);
-      case "GET":
-      case "DELETE":
-        return this.handleSessionRequest(request, info);
-      default:
-        return jsonRpcErrorResponse(405, -32000, "Method not allowed: use POST, GET or DELETE.", {
-          allow: "GET, POST, DELETE, OPTIONS",
-        });
-    }
-  }
-
-  private async handlePost(request: Request, info: McpRequestInfo): Promise<Response> {
-    const post = await readMcpPost(request, this.options.maxBodyBytes);
-    if (!post.ok) return post.response;
+  /** A 2025 POST, already read and summarized into `info.rpc` by the endpoint. */
+  async handlePost(
+    request: Request,
+    post: Extract<McpPost, { ok: true }>,
+    info: McpRequestInfo & { rpc: RpcSummary },
+    authInfo: AuthInfo,
+  ): Promise<Response> {
     const { body, mode, sdkRequest } = post;
-    info.rpc = summarizeRpc(body);
-    const authInfo = toAuthInfo(info.principal, info.requestId);
-    if (isModernRequest(request, body)) {
-      // 2026-07-28: one request, no session (see mcp/modern/handler.ts).
-      info.rpc.protocol = claimedRevision(body);
-      const server = this.modern.acquire(info.principal);
-      applyToolScopes(server, info.principal);
-      applyPromptScopes(server, info.principal);
-      return this.denied(server, info, body) ?? this.modern.handle(request, body, server, authInfo);
-    }
+    const { rpc } = info;
     // A 2025 request answered in JSON has no stream for a server→client request (mcp/confirmation.ts).
     if (mode === "json") authInfo.extra = { ...authInfo.extra, answersInJson: true };
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
-      info.rpc.protocol = info.rpc.isInitialize
+      rpc.protocol = rpc.isInitialize
         ? negotiatedVersion((body as { params?: { protocolVersion?: string } }).params?.protocolVersion)
         : request.headers.get("mcp-protocol-version")?.slice(0, 32);
-      const plain = mode === "json" && leavesNoState(info.rpc.method) ? asPlainRequest(body) : undefined;
+      const plain = mode === "json" && leavesNoState(rpc.method) ? asPlainRequest(body) : undefined;
       if (plain && hasSupportedProtocolHeader(request)) {
         return this.handleInProcess(request, plain, authInfo, info);
       }
       let parsedBody = body;
-      if (info.rpc.isInitialize) {
+      if (rpc.isInitialize) {
         const limited = await admitSession(body, info.principal.id, {
           store: this.options.store,
           maxSessions: this.options.maxSessionsPerPrincipal ?? 0,
@@ -145,9 +111,9 @@ export class McpEndpoint {
         parsedBody = limited.body;
       }
       const server = this.serverFor(info.principal);
-      const denied = this.denied(server, info, body);
+      const denied = this.options.denied(server, info, body);
       if (denied) return denied;
-      const transport = info.rpc.isInitialize
+      const transport = rpc.isInitialize
         ? this.newSessionTransport(server, parsedBody, info)
         : this.statelessTransport();
       await server.connect(transport);
@@ -156,47 +122,16 @@ export class McpEndpoint {
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
-    info.rpc.protocol = session.protocolVersion;
-    const denied = this.denied(session.server, info, body);
+    rpc.protocol = session.protocolVersion;
+    const denied = this.options.denied(session.server, info, body);
     if (denied) return denied;
     setResponseMode(session.transport, mode);
     const versioned = withSessionProtocolVersion(sdkRequest(), session.protocolVersion);
     return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
   }
 
-  /**
-   * A stateless request answered in JSON, on a borrowed server that stays connected to its in-process
-   * transport (see mcp/server-pool.ts): no transport, stream or server is built for it.
-   */
-  private async handleInProcess(
-    request: Request,
-    message: JSONRPCRequest,
-    authInfo: AuthInfo,
-    info: McpRequestInfo,
-  ): Promise<Response> {
-    const pooled = await this.pool.acquire(info.principal);
-    let answer: JSONRPCMessage;
-    try {
-      applyToolScopes(pooled.server, info.principal);
-      applyPromptScopes(pooled.server, info.principal);
-      const denied = this.denied(pooled.server, info, message);
-      if (denied) return denied;
-      answer = await pooled.transport.request(message, { authInfo, request });
-    } finally {
-      this.pool.release(info.principal, pooled);
-    }
-    return new Response(JSON.stringify(answer), {
-      status: 200,
-      headers: { "content-type": "application/json" },
-    });
-  }
-
-  private async handleSessionRequest(request: Request, info: McpRequestInfo): Promise<Response> {
-    info.rpc = {
-      method: request.method === "GET" ? "stream" : "end-session",
-      isInitialize: false,
-      hasProgressToken: false,
-    };
+  /** GET (the session's stream) and DELETE (end the session). */
+  async handleSessionRequest(request: Request, info: McpRequestInfo): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId === null) {
       return jsonRpcErrorResponse(
@@ -211,6 +146,33 @@ export class McpEndpoint {
       authInfo: toAuthInfo(info.principal, info.requestId),
     });
     return request.method === "GET" ? openStreamAtOnce(response) : response;
+  }
+
+  /**
+   * A stateless request answered in JSON, on a borrowed server that stays connected to its in-process
+   * transport (see server-pool.ts): no transport, stream or server is built for it.
+   */
+  private async handleInProcess(
+    request: Request,
+    message: JSONRPCRequest,
+    authInfo: AuthInfo,
+    info: McpRequestInfo,
+  ): Promise<Response> {
+    const pooled = await this.pool.acquire(info.principal);
+    let answer: JSONRPCMessage;
+    try {
+      applyToolScopes(pooled.server, info.principal);
+      applyPromptScopes(pooled.server, info.principal);
+      const denied = this.options.denied(pooled.server, info, message);
+      if (denied) return denied;
+      answer = await pooled.transport.request(message, { authInfo, request });
+    } finally {
+      this.pool.release(info.principal, pooled);
+    }
+    return new Response(JSON.stringify(answer), {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
   }
 
   private newSessionTransport(
@@ -286,21 +248,6 @@ export class McpEndpoint {
     return server;
   }
 
-  /**
-   * A tools/call, prompts/get or completion/complete the caller's scopes do not allow is refused before
-   * the SDK sees it.
-   */
-  private denied(server: McpServer, info: McpRequestInfo, body: unknown): Response | undefined {
-    const access = info.rpc?.tool
-      ? toolAccess(server, info.rpc.tool, info.principal)
-      : promptAccess(server, body, info.principal);
-    if (access.ok) return undefined;
-    return (
-      this.options.forbidden?.(access.scope, access.message) ??
-      jsonRpcErrorResponse(403, -32000, access.message)
-    );
-  }
-
   private async rebuild(record: SessionRecord, principal: Principal): Promise<LiveSession> {
     const transport = this.transport(() => record.id);
     markInitialized(transport, record.id);
@@ -308,13 +255,12 @@ export class McpEndpoint {
     await server.connect(transport);
     const protocolVersion = negotiatedVersion(record.protocolVersion);
     restoreClient(server, record.clientCapabilities, record.clientInfo, protocolVersion);
-    const session: LiveSession = {
+    return {
       transport,
       server,
       principal: record.principal,
       lastTouchedAt: Date.now(),
       protocolVersion,
     };
-    return session;
   }
 }

@@ -10,7 +10,7 @@
  * resources/subscribe, initialize) is served on a server of its own.
  */
 import type { McpServer } from "@modelcontextprotocol/server";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "../../auth/principal.ts";
 import { InProcessTransport } from "./in-process-transport.ts";
 
 const STATELESS_SAFE = new Set([

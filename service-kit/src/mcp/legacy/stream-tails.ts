@@ -8,7 +8,7 @@
  *   again at `pollMs` when an event comes (a call that reports progress stays snappy);
  * - a tail gives up after `timeoutMs` and closes the stream, so the client resumes from its last event.
  */
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 
 export interface StreamTailOptions {
   pollMs?: number;

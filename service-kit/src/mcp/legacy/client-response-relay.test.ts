@@ -3,8 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
-import { type Database, openDatabase } from "../db.ts";
-import { migrate } from "../migrate.ts";
+import { type Database, openDatabase } from "../../db.ts";
+import { migrate } from "../../migrate.ts";
 import { ClientResponseRelay, relayMigrations, responseId } from "./client-response-relay.ts";
 
 let db: Database;

@@ -3,9 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { kitConfigShape, parseConfig } from "../config.ts";
-import { openDatabase } from "../db.ts";
-import { migrate } from "../migrate.ts";
+import { kitConfigShape, parseConfig } from "../../config.ts";
+import { openDatabase } from "../../db.ts";
+import { migrate } from "../../migrate.ts";
 import {
   admitSession,
   limitInitialize,

@@ -10,8 +10,8 @@
  * its outstanding requests, and each answer is at most MAX_RELAYED_MESSAGE_BYTES.
  */
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
-import type { Database } from "../db.ts";
-import type { Migration } from "../migrate.ts";
+import type { Database } from "../../db.ts";
+import type { Migration } from "../../migrate.ts";
 
 export const relayMigrations: readonly Migration[] = [
   {

@@ -6,16 +6,17 @@
  * it itself, which transport-streams.test.ts checks.)
  */
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import {
+  closeStream,
+  holdStream,
+  isPendingJsonAnswer,
+  isStreamOpen,
+  setResponseMode,
+  streamOfRequest,
+} from "../sdk/internals.ts";
 import type { ClientResponseRelay } from "./client-response-relay.ts";
 import type { StreamBinding } from "./event-store.ts";
 import { relayClientResponses } from "./relay-transport.ts";
-
-// The SDK keeps its stream tables private; closing a resumed stream needs its cleanup function, and
-// keeping one open needs an entry in the request table (see holdStream).
-interface StreamTable {
-  _streamMapping: Map<string, { cleanup(): void }>;
-  _requestToStreamMapping: Map<unknown, string>;
-}
 
 export interface TransportStreams extends StreamBinding {
   attach(transport: WebStandardStreamableHTTPServerTransport): void;
@@ -25,8 +26,6 @@ export interface TransportStreams extends StreamBinding {
 export function transportStreams(): TransportStreams {
   let transport: WebStandardStreamableHTTPServerTransport | undefined;
   let relay: ClientResponseRelay | undefined;
-  const table = (): Map<string, { cleanup(): void }> | undefined =>
-    (transport as unknown as StreamTable | undefined)?._streamMapping;
   return {
     attach(value) {
       transport = value;
@@ -37,22 +36,12 @@ export function transportStreams(): TransportStreams {
       relay = value;
     },
     sessionId: () => transport?.sessionId,
-    isStreamOpen: (streamId) => table()?.has(streamId) === true,
-    closeStream: (streamId) => table()?.get(streamId)?.cleanup(),
-    holdStream: (streamId) => {
-      // A key no JSON-RPC id can equal: the entry only makes the stream look fed by a request.
-      const key = Symbol(streamId);
-      const requests = (transport as unknown as StreamTable | undefined)?._requestToStreamMapping;
-      requests?.set(key, streamId);
-      return () => requests?.delete(key);
+    isStreamOpen: (streamId) => transport !== undefined && isStreamOpen(transport, streamId),
+    closeStream: (streamId) => {
+      if (transport) closeStream(transport, streamId);
     },
+    holdStream: (streamId) => (transport ? holdStream(transport, streamId) : () => undefined),
   };
-}
-
-interface ModeTables {
-  _enableJsonResponse: boolean;
-  _streamMapping: Map<string, { resolveJson?: unknown }>;
-  _requestToStreamMapping: Map<unknown, string>;
 }
 
 /**
@@ -62,16 +51,15 @@ interface ModeTables {
  * Before each message, the flag is set from the kind of stream the message belongs to.
  */
 export function answerEachStreamInItsMode(transport: WebStandardStreamableHTTPServerTransport): void {
-  const tables = transport as unknown as ModeTables;
   const send = transport.send.bind(transport);
   transport.send = (message, options) => {
     const id = "id" in message && !("method" in message) ? message.id : options?.relatedRequestId;
     if (id !== undefined) {
-      const streamId = tables._requestToStreamMapping.get(id);
-      const entry = streamId === undefined ? undefined : tables._streamMapping.get(streamId);
+      const streamId = streamOfRequest(transport, id);
       // A stream that went away was an SSE stream (JSON entries stay until answered): keep SSE rules,
       // which store the message for a resume.
-      tables._enableJsonResponse = entry?.resolveJson !== undefined;
+      const json = streamId !== undefined && isPendingJsonAnswer(transport, streamId);
+      setResponseMode(transport, json ? "json" : "sse");
     }
     return send(message, options);
   };

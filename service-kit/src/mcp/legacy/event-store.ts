@@ -9,8 +9,8 @@
  * is never tailed: the resume gets the stored events and the stream closes.
  */
 import type { EventStore, JSONRPCMessage } from "@modelcontextprotocol/server";
-import type { Database } from "../db.ts";
-import type { Migration } from "../migrate.ts";
+import type { Database } from "../../db.ts";
+import type { Migration } from "../../migrate.ts";
 import { ClientResponseRelay, relayMigrations } from "./client-response-relay.ts";
 import { type StreamTailOptions, type StreamTailStats, StreamTails } from "./stream-tails.ts";
 

@@ -5,8 +5,9 @@
  * response-shaped POST is refused before the SDK sees it.
  */
 import type { JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { jsonRpcErrorResponse } from "../json-rpc.ts";
+import { isClosed } from "../sdk/internals.ts";
 import { type ClientResponseRelay, type RequestId, responseId } from "./client-response-relay.ts";
-import { jsonRpcErrorResponse } from "./json-rpc.ts";
 
 /** Longest wait for a client's answer; the SDK's own request timeout is shorter unless a tool raises it. */
 const MAX_WAIT_MS = 15 * 60_000;
@@ -14,17 +15,12 @@ const MAX_WAIT_MS = 15 * 60_000;
 /** Requests one session's transport may have waiting for the client at once (tools ask one at a time). */
 export const MAX_OUTSTANDING_PER_SESSION = 32;
 
-interface Closable {
-  _closed?: boolean;
-}
-
 export function relayClientResponses(
   transport: WebStandardStreamableHTTPServerTransport,
   relay: ClientResponseRelay,
 ): void {
   // Ids of requests this transport sent to the client and still waits an answer for.
   const outstanding = new Set<RequestId>();
-  const closed = (): boolean => (transport as unknown as Closable)._closed === true;
 
   const stopWaiting = (sessionId: string, id: RequestId): void => {
     if (!outstanding.delete(id)) return;
@@ -33,7 +29,7 @@ export function relayClientResponses(
 
   const collect = async (sessionId: string, id: RequestId): Promise<void> => {
     const deadline = Date.now() + MAX_WAIT_MS;
-    while (outstanding.has(id) && !closed() && Date.now() < deadline) {
+    while (outstanding.has(id) && !isClosed(transport) && Date.now() < deadline) {
       await Bun.sleep(relay.pollMs);
       if (!outstanding.has(id)) return;
       const answer = await relay.take(sessionId, id).catch(() => undefined);

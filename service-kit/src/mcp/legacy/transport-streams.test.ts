@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { openStreamCount, setResponseMode } from "../sdk/internals.ts";
 import { transportStreams } from "./transport-streams.ts";
 
 const post = (body: unknown, session?: string): Request =>
@@ -22,7 +23,6 @@ async function session(attach: boolean): Promise<{ sizes: number[] }> {
   const server = new McpServer({ name: "t", version: "1" });
   server.registerTool("noop", { description: "does nothing" }, async () => ({ content: [] }));
   await server.connect(transport);
-  const table = (transport as unknown as { _streamMapping: Map<string, unknown> })._streamMapping;
   const init = await transport.handleRequest(
     post({
       jsonrpc: "2.0",
@@ -32,14 +32,14 @@ async function session(attach: boolean): Promise<{ sizes: number[] }> {
     }),
   );
   const id = init.headers.get("mcp-session-id") as string;
-  const sizes = [table.size];
+  const sizes = [openStreamCount(transport)];
   for (let call = 1; call <= 3; call++) {
     const answer = await transport.handleRequest(
       post({ jsonrpc: "2.0", id: call, method: "tools/list" }, id),
     );
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(1);
-    sizes.push(table.size);
+    sizes.push(openStreamCount(transport));
   }
   await server.close();
   return { sizes };
@@ -58,7 +58,6 @@ test("an SSE call still gets its answer when a JSON request of the same session 
       sessionIdGenerator: () => crypto.randomUUID(),
     });
     if (attach) transportStreams().attach(transport);
-    const flags = transport as unknown as { _enableJsonResponse: boolean };
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -80,11 +79,11 @@ test("an SSE call still gets its answer when a JSON request of the same session 
     const id = init.headers.get("mcp-session-id") as string;
     await init.text();
     // As McpEndpoint does: the mode of each request is set just before it is handed to the SDK.
-    flags._enableJsonResponse = false;
+    setResponseMode(transport, "sse");
     const call = await transport.handleRequest(
       post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, id),
     );
-    flags._enableJsonResponse = true;
+    setResponseMode(transport, "json");
     const listed = await transport.handleRequest(post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, id));
     expect(listed.headers.get("content-type")).toBe("application/json");
     release();

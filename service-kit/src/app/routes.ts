@@ -1,0 +1,89 @@
+/**
+ * The kit's routes, as plugins of the app built in build.ts (they run inside its request pipeline):
+ * the MCP endpoint behind its guard, the OAuth metadata documents, health and readiness, and the
+ * service's internal routes.
+ */
+import { type AnyElysia, Elysia } from "elysia";
+import type { Principal } from "../auth/principal.ts";
+import { type HealthState, livenessResponse, readinessResponse } from "../health.ts";
+import { guardInternalRequest, type InternalApi, type InternalGuard } from "../http/internal-routes.ts";
+import type { RequestContext } from "../http/request-context.ts";
+import type { McpEndpoint, McpRequestInfo } from "../mcp/endpoint.ts";
+import type { McpGuard } from "./guard.ts";
+
+/** The request context request-context.ts derives: present on every route of the app. */
+const contextOf = (hook: unknown): RequestContext => (hook as { context: RequestContext }).context;
+
+const MCP_METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"] as const;
+
+export function mcpRoute(options: { path: string; endpoint: McpEndpoint; guard: McpGuard }): AnyElysia {
+  const app = new Elysia({ name: "kit:mcp" });
+  for (const method of MCP_METHODS) {
+    app.route(
+      method,
+      options.path,
+      async (hook) => {
+        const context = contextOf(hook);
+        const info: McpRequestInfo = {
+          requestId: context.requestId,
+          principal: context.principal as Principal,
+        };
+        try {
+          return await options.endpoint.handle(hook.request, info);
+        } finally {
+          context.rpc = info.rpc;
+        }
+      },
+      { parse: "none", beforeHandle: (hook) => options.guard(hook.request, contextOf(hook)) },
+    );
+  }
+  return app;
+}
+
+/** Public, cacheable facts (RFC 9728) that browser-based clients fetch cross-origin. */
+export function authMetadataRoutes(
+  metadata: { paths: readonly string[]; document: unknown } | undefined,
+): AnyElysia {
+  const app = new Elysia({ name: "kit:auth-metadata" });
+  for (const path of metadata?.paths ?? []) {
+    app.get(path, () =>
+      Response.json(metadata?.document, {
+        headers: { "cache-control": "max-age=300", "access-control-allow-origin": "*" },
+      }),
+    );
+  }
+  return app;
+}
+
+/** /health and /ready at the root and under BASE_PATH. */
+export function healthRoutes(options: { basePath: string; health: HealthState }): AnyElysia {
+  const app = new Elysia({ name: "kit:health" });
+  for (const prefix of options.basePath === "" ? [""] : ["", options.basePath]) {
+    app.get(`${prefix}/health`, () => livenessResponse(options.health));
+    app.get(`${prefix}/ready`, () => readinessResponse(options.health));
+  }
+  return app;
+}
+
+/** Root only: under BASE_PATH the load balancer would route the internet to them. */
+export function internalRoutes(options: {
+  internal: InternalApi | undefined;
+  guard: Omit<InternalGuard, "token">;
+  addressOf(request: Request): string;
+}): AnyElysia {
+  const app = new Elysia({ name: "kit:internal" });
+  const guard: InternalGuard = { ...options.guard, token: options.internal?.token ?? (() => undefined) };
+  for (const route of options.internal?.routes ?? []) {
+    app.route(
+      route.method,
+      route.path,
+      (hook) => {
+        const context = contextOf(hook);
+        const refused = guardInternalRequest(hook.request, options.addressOf(hook.request), guard, context);
+        return refused ?? route.handle(hook.request, context);
+      },
+      { parse: "none" },
+    );
+  }
+  return app;
+}

@@ -1,0 +1,116 @@
+/**
+ * The one place that mounts the MCP SDK's Streamable HTTP transport. Each request is routed by the
+ * protocol era it claims: 2026-07-28 requests go to the SDK's per-request handler (modern/), the 2025
+ * revisions to sessions any instance can serve, or statelessly when they carry no session id
+ * (legacy/). Scope checks are the same for both.
+ */
+
+import type { McpServer } from "@modelcontextprotocol/server";
+import type { Principal } from "../auth/principal.ts";
+import type { Logger } from "../log.ts";
+import { jsonRpcErrorResponse, summarizeRpc } from "./json-rpc.ts";
+import type { DatabaseEventStore } from "./legacy/event-store.ts";
+import { LegacyLeg } from "./legacy/handler.ts";
+import type { SessionStore } from "./legacy/session-store.ts";
+import { claimedRevision, isModernRequest, ModernLeg } from "./modern/handler.ts";
+import { applyPromptScopes, promptAccess } from "./prompt-scopes.ts";
+import { readMcpPost, toAuthInfo } from "./read-post.ts";
+import type { McpRequestInfo } from "./request-info.ts";
+import { applyToolScopes, toolAccess } from "./tools.ts";
+
+export type { McpRequestInfo } from "./request-info.ts";
+
+export interface McpEndpointOptions {
+  store: SessionStore;
+  log: Logger;
+  /** Builds the server for one caller; the kit then hides the tools the caller's scopes do not allow. */
+  createServer: (principal: Principal) => McpServer;
+  /** The answer to a tools/call the caller lacks the scope for (403 insufficient_scope). */
+  forbidden?: (scope: string, message: string) => Response;
+  sessionTtlMs: number;
+  keepAliveMs: number;
+  maxBodyBytes: number;
+  /** Makes SSE streams resumable with Last-Event-ID, on any instance (see legacy/event-store.ts). */
+  events?: DatabaseEventStore;
+  /** Live sessions one principal may hold across all instances; 0 or unset: no cap. */
+  maxSessionsPerPrincipal?: number;
+}
+
+export class McpEndpoint {
+  private readonly legacy: LegacyLeg;
+  private readonly modern: ModernLeg;
+
+  constructor(private readonly options: McpEndpointOptions) {
+    this.modern = new ModernLeg({ ...options, build: (principal) => options.createServer(principal) });
+    this.legacy = new LegacyLeg({
+      ...options,
+      denied: (server, info, body) => this.denied(server, info, body),
+    });
+  }
+
+  get liveSessionCount(): number {
+    return this.legacy.liveSessionCount;
+  }
+
+  /** Forgets idle sessions here and in the database. */
+  sweep(now: number = Date.now()): Promise<void> {
+    return this.legacy.sweep(now);
+  }
+
+  /** Closes this instance's transports; sessions stay in the database for the other instances. */
+  async closeAll(): Promise<void> {
+    await this.modern.close();
+    await this.legacy.close();
+  }
+
+  async handle(request: Request, info: McpRequestInfo): Promise<Response> {
+    switch (request.method) {
+      case "POST":
+        return this.handlePost(request, info);
+      case "GET":
+      case "DELETE":
+        info.rpc = {
+          method: request.method === "GET" ? "stream" : "end-session",
+          isInitialize: false,
+          hasProgressToken: false,
+        };
+        return this.legacy.handleSessionRequest(request, info);
+      default:
+        return jsonRpcErrorResponse(405, -32000, "Method not allowed: use POST, GET or DELETE.", {
+          allow: "GET, POST, DELETE, OPTIONS",
+        });
+    }
+  }
+
+  private async handlePost(request: Request, info: McpRequestInfo): Promise<Response> {
+    const post = await readMcpPost(request, this.options.maxBodyBytes);
+    if (!post.ok) return post.response;
+    const { body } = post;
+    const rpc = summarizeRpc(body);
+    info.rpc = rpc;
+    const authInfo = toAuthInfo(info.principal, info.requestId);
+    if (!isModernRequest(request, body))
+      return this.legacy.handlePost(request, post, { ...info, rpc }, authInfo);
+    // 2026-07-28: one request, no session (see modern/handler.ts).
+    rpc.protocol = claimedRevision(body);
+    const server = this.modern.acquire(info.principal);
+    applyToolScopes(server, info.principal);
+    applyPromptScopes(server, info.principal);
+    return this.denied(server, info, body) ?? this.modern.handle(request, body, server, authInfo);
+  }
+
+  /**
+   * A tools/call, prompts/get or completion/complete the caller's scopes do not allow is refused before
+   * the SDK sees it.
+   */
+  private denied(server: McpServer, info: McpRequestInfo, body: unknown): Response | undefined {
+    const access = info.rpc?.tool
+      ? toolAccess(server, info.rpc.tool, info.principal)
+      : promptAccess(server, body, info.principal);
+    if (access.ok) return undefined;
+    return (
+      this.options.forbidden?.(access.scope, access.message) ??
+      jsonRpcErrorResponse(403, -32000, access.message)
+    );
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * One canary per SDK private field internals.ts touches: each test fails if the SDK renames the field
+ * or stops reading it, so an SDK upgrade shows here instead of in a cross-instance session.
+ */
+import { expect, test } from "bun:test";
+import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import {
+  closeStream,
+  holdStream,
+  isClosed,
+  isPendingJsonAnswer,
+  isStreamOpen,
+  markInitialized,
+  openStreamCount,
+  restoreClient,
+  setResponseMode,
+  streamOfRequest,
+} from "./internals.ts";
+
+const post = (body: unknown, session: string): Request =>
+  new Request("http://127.0.0.1/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": session,
+      "mcp-protocol-version": "2025-11-25",
+    },
+    body: JSON.stringify(body),
+  });
+
+async function rebuilt(): Promise<{
+  server: McpServer;
+  transport: WebStandardStreamableHTTPServerTransport;
+}> {
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => "s-1" });
+  markInitialized(transport, "s-1");
+  const server = new McpServer({ name: "t", version: "1" });
+  server.registerTool("noop", { description: "does nothing" }, async () => ({ content: [] }));
+  await server.connect(transport);
+  return { server, transport };
+}
+
+test("_initialized: markInitialized lets a fresh transport serve a session made elsewhere", async () => {
+  const { server, transport } = await rebuilt();
+  setResponseMode(transport, "json");
+  const answer = await transport.handleRequest(post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, "s-1"));
+  expect(answer.status).toBe(200);
+  const fresh = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => "s-1" });
+  await new McpServer({ name: "t", version: "1" }).connect(fresh);
+  const refused = await fresh.handleRequest(post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, "s-1"));
+  expect(refused.status).toBe(400);
+  await server.close();
+});
+
+test("_enableJsonResponse: setResponseMode picks JSON or SSE for the next request", async () => {
+  const { server, transport } = await rebuilt();
+  setResponseMode(transport, "json");
+  const json = await transport.handleRequest(post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, "s-1"));
+  expect(json.headers.get("content-type")).toStartWith("application/json");
+  setResponseMode(transport, "sse");
+  const sse = await transport.handleRequest(post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, "s-1"));
+  expect(sse.headers.get("content-type")).toStartWith("text/event-stream");
+  await sse.text();
+  await server.close();
+});
+
+/** A rebuilt session with a tool that runs until the returned `release` is called. */
+async function withSlowTool(): Promise<{
+  server: McpServer;
+  transport: WebStandardStreamableHTTPServerTransport;
+  release: () => void;
+}> {
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => "s-1" });
+  markInitialized(transport, "s-1");
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const server = new McpServer({ name: "t", version: "1" });
+  server.registerTool("slow", { description: "waits for the gate" }, async () => {
+    await gate;
+    return { content: [] };
+  });
+  await server.connect(transport);
+  return { server, transport, release: () => release() };
+}
+
+const slowCall = (id: number): Request =>
+  post({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: {} } }, "s-1");
+
+test("_streamMapping: open streams are counted, seen, told JSON from SSE, and closed", async () => {
+  const { server, transport, release } = await withSlowTool();
+  setResponseMode(transport, "sse");
+  const sse = await transport.handleRequest(slowCall(7));
+  const sseStream = streamOfRequest(transport, 7) as string;
+  expect(openStreamCount(transport)).toBe(1);
+  expect(isStreamOpen(transport, sseStream)).toBe(true);
+  expect(isPendingJsonAnswer(transport, sseStream)).toBe(false);
+  setResponseMode(transport, "json");
+  // A JSON answer's promise settles only when the tool ends: do not await it yet.
+  const json = transport.handleRequest(slowCall(8));
+  await Bun.sleep(10);
+  const jsonStream = streamOfRequest(transport, 8) as string;
+  expect(openStreamCount(transport)).toBe(2);
+  expect(isPendingJsonAnswer(transport, jsonStream)).toBe(true);
+  closeStream(transport, sseStream);
+  expect(isStreamOpen(transport, sseStream)).toBe(false);
+  expect(openStreamCount(transport)).toBe(1);
+  // The closed stream's body ends without an answer.
+  expect(await sse.text()).not.toContain('"id":7');
+  release();
+  expect(await (await json).text()).toContain('"id":8');
+  expect(openStreamCount(transport)).toBe(0);
+  await server.close();
+});
+
+test("_requestToStreamMapping: a running request maps to its stream, and a held stream outlives its answer", async () => {
+  const { server, transport, release } = await withSlowTool();
+  setResponseMode(transport, "sse");
+  const answer = await transport.handleRequest(slowCall(7));
+  const streamId = streamOfRequest(transport, 7);
+  expect(streamId).toBeString();
+  const letGo = holdStream(transport, streamId as string);
+  release();
+  await Bun.sleep(20);
+  // Answered, but held: the SDK keeps the stream open because it looks fed by another request.
+  expect(streamOfRequest(transport, 7)).toBe(streamId);
+  expect(isStreamOpen(transport, streamId as string)).toBe(true);
+  letGo();
+  closeStream(transport, streamId as string);
+  expect(await answer.text()).toContain('"id":7');
+  await server.close();
+});
+
+test("_closed: isClosed turns true when the transport closes", async () => {
+  const { server, transport } = await rebuilt();
+  expect(isClosed(transport)).toBe(false);
+  await server.close();
+  expect(isClosed(transport)).toBe(true);
+});
+
+test("_clientCapabilities: restoreClient sets what getClientCapabilities() reports", async () => {
+  const { server } = await rebuilt();
+  expect(server.server.getClientCapabilities()).toBeUndefined();
+  restoreClient(server, { elicitation: {} }, { name: "client", version: "2" }, "2025-06-18");
+  expect(server.server.getClientCapabilities()).toEqual({ elicitation: {} });
+  await server.close();
+});
+
+test("_clientVersion: restoreClient sets what getClientVersion() reports", async () => {
+  const { server } = await rebuilt();
+  expect(server.server.getClientVersion()).toBeUndefined();
+  restoreClient(server, {}, { name: "client", version: "2" }, "2025-06-18");
+  expect(server.server.getClientVersion()).toEqual({ name: "client", version: "2" });
+  await server.close();
+});
+
+test("_negotiatedProtocolVersion: restoreClient sets what getNegotiatedProtocolVersion() reports", async () => {
+  const { server } = await rebuilt();
+  expect(server.server.getNegotiatedProtocolVersion()).toBeUndefined();
+  restoreClient(server, {}, {}, "2025-06-18");
+  expect(server.server.getNegotiatedProtocolVersion()).toBe("2025-06-18");
+  await server.close();
+});

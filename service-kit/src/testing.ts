@@ -1,0 +1,13 @@
+/**
+ * What tests outside the kit may use of its inner parts: opening and migrating a database directly,
+ * a request context for calling a route handler in-process, the app built without listening, and
+ * waiting for a spawned service's "listening" line. Not for service code.
+ */
+
+export { buildApp, type KitApp } from "./app/build.ts";
+export type { AppParts } from "./app/parts.ts";
+export { type AssembledService, assembleService } from "./app/start.ts";
+export { type OpenOptions, openDatabase } from "./db.ts";
+export { newRequestContext } from "./http/request-context.ts";
+export { type ListeningWait, waitForListeningPort } from "./listening.ts";
+export { migrate } from "./migrate.ts";

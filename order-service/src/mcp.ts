@@ -1,6 +1,6 @@
 /** Builds the order-service MCP server: order tools and the order resource over one Orders. */
 import { McpServer, type ServerOptions } from "@modelcontextprotocol/server";
-import type { ConfirmationCodec, ToolKit } from "service-kit";
+import { type ConfirmationCodec, KIT_CACHE_HINTS, type ToolKit } from "service-kit";
 import type { Orders } from "./orders/orders.ts";
 import { registerOrderResources } from "./resources.ts";
 import { type OrderToolOptions, registerOrderTools } from "./tools.ts";
@@ -11,10 +11,7 @@ import { type OrderToolOptions, registerOrderTools } from "./tools.ts";
  * and not reusable. What every caller sees the same (discover, the template) is `public`.
  */
 const CACHE_HINTS: ServerOptions["cacheHints"] = {
-  "server/discover": { ttlMs: 300_000, cacheScope: "public" },
-  "tools/list": { ttlMs: 300_000, cacheScope: "private" },
-  "prompts/list": { ttlMs: 300_000, cacheScope: "public" },
-  "resources/templates/list": { ttlMs: 300_000, cacheScope: "public" },
+  ...KIT_CACHE_HINTS,
   "resources/list": { ttlMs: 0, cacheScope: "private" },
   "resources/read": { ttlMs: 0, cacheScope: "private" },
 };

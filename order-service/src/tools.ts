@@ -190,7 +190,7 @@ export function registerOrderTools(
       });
       return {
         orders: page.orders.map(presentOrder),
-        ...(page.nextCursor === null ? {} : { next_cursor: page.nextCursor }),
+        next_cursor: page.nextCursor ?? undefined,
       };
     },
   });

@@ -1,6 +1,6 @@
 /** Builds the product-service MCP server: tools, resources and prompts over one Catalog. */
 import { McpServer, type ServerOptions } from "@modelcontextprotocol/server";
-import type { ToolKit } from "service-kit";
+import { KIT_CACHE_HINTS, type ToolKit } from "service-kit";
 import type { Catalog } from "./catalog/catalog.ts";
 import { registerCatalogPrompts, registerCatalogResources } from "./resources.ts";
 import { registerCatalogTools } from "./tools.ts";
@@ -11,10 +11,7 @@ import { registerCatalogTools } from "./tools.ts";
  * tool list depends on the caller's scopes, so it is `private`. Product reads carry stock, hence short.
  */
 const CACHE_HINTS: ServerOptions["cacheHints"] = {
-  "server/discover": { ttlMs: 300_000, cacheScope: "public" },
-  "tools/list": { ttlMs: 300_000, cacheScope: "private" },
-  "prompts/list": { ttlMs: 300_000, cacheScope: "public" },
-  "resources/templates/list": { ttlMs: 300_000, cacheScope: "public" },
+  ...KIT_CACHE_HINTS,
   "resources/list": { ttlMs: 60_000, cacheScope: "public" },
   "resources/read": { ttlMs: 10_000, cacheScope: "public" },
 };

@@ -53,7 +53,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       });
       return {
         products: page.products.map(presentProduct),
-        ...(page.nextCursor === null ? {} : { next_cursor: page.nextCursor }),
+        next_cursor: page.nextCursor ?? undefined,
         total: page.total,
       };
     },

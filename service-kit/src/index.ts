@@ -27,6 +27,7 @@ export { DomainError, type DomainErrorKind, isDomainError } from "./errors.ts";
 export type { RequestContext } from "./http/request-context.ts";
 export { createLogger, type Logger } from "./log.ts";
 // MCP: tools, prompts, confirmations and resource subscriptions, defined once for both protocol eras.
+export { KIT_CACHE_HINTS } from "./mcp/cache-hints.ts";
 export {
   type ConfirmationCodec,
   type ConfirmationState,

@@ -11,6 +11,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
+import { IdlePool } from "../idle-pool.ts";
 import { InProcessTransport } from "./in-process-transport.ts";
 
 const STATELESS_SAFE = new Set([
@@ -36,27 +37,23 @@ export interface PooledServer {
 }
 
 export class StatelessServerPool {
-  private readonly idle = new Map<string, PooledServer[]>();
-  private idleCount = 0;
+  private readonly idle: IdlePool<PooledServer>;
 
   constructor(
     private readonly create: (principal: Principal) => McpServer,
     /** Idle servers kept across all principals; more are built under load and closed after. */
-    private readonly maxIdle = 64,
-  ) {}
+    maxIdle = 64,
+  ) {
+    this.idle = new IdlePool(maxIdle);
+  }
 
   get size(): number {
-    return this.idleCount;
+    return this.idle.size;
   }
 
   async acquire(principal: Principal): Promise<PooledServer> {
-    const list = this.idle.get(principal.id);
-    const pooled = list?.pop();
-    if (pooled) {
-      this.idleCount--;
-      if (list?.length === 0) this.idle.delete(principal.id);
-      return pooled;
-    }
+    const pooled = this.idle.take(principal.id);
+    if (pooled) return pooled;
     const server = this.create(principal);
     const transport = new InProcessTransport();
     await server.connect(transport);
@@ -67,19 +64,10 @@ export class StatelessServerPool {
   release(principal: Principal, pooled: PooledServer): void {
     // A server closed while it served (shutdown) would reject every later request at once.
     if (pooled.transport.isClosed) return;
-    if (this.idleCount >= this.maxIdle) {
-      void pooled.server.close();
-      return;
-    }
-    const list = this.idle.get(principal.id) ?? [];
-    list.push(pooled);
-    this.idle.set(principal.id, list);
-    this.idleCount++;
+    if (!this.idle.put(principal.id, pooled)) void pooled.server.close();
   }
 
   clear(): void {
-    for (const list of this.idle.values()) for (const pooled of list) void pooled.server.close();
-    this.idle.clear();
-    this.idleCount = 0;
+    for (const pooled of this.idle.drain()) void pooled.server.close();
   }
 }

@@ -16,6 +16,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
 import type { Logger } from "../../log.ts";
+import { IdlePool } from "../idle-pool.ts";
 
 /**
  * True when the SDK would serve this POST as 2026-07-28 traffic, including the requests it refuses
@@ -59,10 +60,10 @@ export class ModernLeg {
   // Building a server (tools, schemas) costs more than answering a call, so each serves many requests,
   // one at a time and only for the caller it was built for. The SDK connects it to a fresh per-request
   // transport each time and seeds it from the request's _meta.
-  private readonly idle = new Map<string, McpServer[]>();
-  private idleCount = 0;
+  private readonly idle: IdlePool<McpServer>;
 
   constructor(private readonly options: ModernLegOptions) {
+    this.idle = new IdlePool(options.maxIdle ?? 64);
     this.handler = createMcpHandler(
       (ctx) => {
         const server = ctx.authInfo ? this.servers.get(ctx.authInfo) : undefined;
@@ -88,18 +89,14 @@ export class ModernLeg {
    * reached (refused before dispatch) is simply dropped.
    */
   acquire(principal: Principal): McpServer {
-    const list = this.idle.get(principal.id);
-    const server = list?.pop();
-    if (server) {
-      this.idleCount--;
-      if (list?.length === 0) this.idle.delete(principal.id);
-      return server;
-    }
+    const server = this.idle.take(principal.id);
+    if (server) return server;
     const built = this.options.build(principal);
     const previous = built.server.onclose;
     built.server.onclose = () => {
       previous?.();
-      this.release(principal.id, built);
+      // Put back at most once (the pool refuses a second put), so two requests never share it.
+      this.idle.put(principal.id, built);
     };
     return built;
   }
@@ -110,19 +107,9 @@ export class ModernLeg {
     return this.handler.fetch(request, { authInfo, parsedBody: body });
   }
 
-  private release(principalId: string, server: McpServer): void {
-    const list = this.idle.get(principalId) ?? [];
-    // Twice in the pool would hand one server to two requests at once.
-    if (list.includes(server) || this.idleCount >= (this.options.maxIdle ?? 64)) return;
-    list.push(server);
-    this.idle.set(principalId, list);
-    this.idleCount++;
-  }
-
   /** Aborts modern calls still running (shutdown, after the drain). */
   close(): Promise<void> {
-    this.idle.clear();
-    this.idleCount = 0;
+    this.idle.drain();
     return this.handler.close();
   }
 }

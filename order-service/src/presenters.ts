@@ -1,7 +1,7 @@
 /** Shapes orders for the MCP interface: currency units instead of cents, snake_case, a plain message. */
 import { toUnits } from "reservation-contract";
 import { z } from "zod";
-import type { Order } from "./orders/types.ts";
+import type { Order, OrderPage } from "./orders/types.ts";
 
 /**
  * A field the order does not have (yet) is absent, never `null`: zod writes a nullable field as
@@ -78,4 +78,9 @@ export function presentOrder(order: Order): OrderView {
 /** `{ [key]: value }`, or nothing when the domain has no value: the output leaves the field out. */
 function present<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
   return (value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** A page of list_orders: `next_cursor` only while more orders follow. */
+export function presentOrderPage(page: OrderPage): { orders: OrderView[]; next_cursor?: string } {
+  return { orders: page.orders.map(presentOrder), next_cursor: page.nextCursor ?? undefined };
 }

@@ -13,7 +13,7 @@ import { itemsFingerprint, mergeItems } from "./orders/items.ts";
 import type { Orders } from "./orders/orders.ts";
 import type { OrderItem } from "./orders/types.ts";
 import { ORDER_STATUSES, type OrderStatus } from "./orders/types.ts";
-import { orderOutput, presentOrder } from "./presenters.ts";
+import { orderOutput, presentOrder, presentOrderPage } from "./presenters.ts";
 
 const productId = z
   .string()
@@ -183,15 +183,8 @@ export function registerOrderTools(
     annotations: READ_ONLY_TOOL,
     scope: "orders:read",
     handler: async (input, call) => {
-      const page = await orders.list(call.principal, {
-        status: input.status,
-        cursor: input.cursor,
-        limit: input.limit,
-      });
-      return {
-        orders: page.orders.map(presentOrder),
-        next_cursor: page.nextCursor ?? undefined,
-      };
+      const options = { status: input.status, cursor: input.cursor, limit: input.limit };
+      return presentOrderPage(await orders.list(call.principal, options));
     },
   });
 

@@ -46,6 +46,14 @@ export const configSchema = z.object({
       error: `must be at least ${MIN_STATE_KEY_BYTES} bytes, e.g. the output of: openssl rand -hex 32`,
     })
     .optional(),
+  /** SSM SecureString parameter that holds MCP_STATE_KEY in the cloud (read at start; wins when set). */
+  MCP_STATE_KEY_SSM_PARAMETER: z
+    .string()
+    .regex(
+      /^\/[A-Za-z0-9_./-]+$/,
+      'must be a parameter name like "/copilot/retail-mcp/staging/secrets/MCP_STATE_KEY"',
+    )
+    .optional(),
 });
 
 export type OrderConfig = z.infer<typeof configSchema>;
@@ -54,4 +62,6 @@ export type OrderConfig = z.infer<typeof configSchema>;
 export const cloudRequiredVariables: readonly string[] = [
   ...KIT_CLOUD_REQUIRED_VARIABLES,
   "PRODUCT_SERVICE_URL",
+  // Every task must sign confirmation rounds with the same key, or a round answered on another fails.
+  "MCP_STATE_KEY_SSM_PARAMETER",
 ];

@@ -3,7 +3,9 @@ import { randomBytes } from "node:crypto";
 import {
   createConfirmationCodec,
   isLoopbackHost,
+  MIN_STATE_KEY_BYTES,
   resolveInternalToken,
+  resolveOptionalSecret,
   type ServiceDefinition,
 } from "service-kit";
 import ordersMigration from "../migrations/001_orders.sql" with { type: "text" };
@@ -54,13 +56,14 @@ export const orderService: ServiceDefinition<OrderConfig> = {
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     });
     reconciler.start();
-    if (!config.MCP_STATE_KEY && !isLoopbackHost(config.HOST)) {
+    const stateKey = await resolveStateKey(config);
+    if (stateKey === undefined && !isLoopbackHost(config.HOST)) {
       log.warn(
         "MCP_STATE_KEY is not set: this instance signs confirmation rounds with a key of its own, so a " +
           "confirmation answered on another instance is refused. Set the same MCP_STATE_KEY on every instance.",
       );
     }
-    const confirmations = createConfirmationCodec(config.MCP_STATE_KEY ?? randomBytes(32).toString("hex"));
+    const confirmations = createConfirmationCodec(stateKey ?? randomBytes(32).toString("hex"));
     const toolOptions: OrderToolOptions = {
       quote: (items, requestId) => products.quote(items, requestId),
       confirmAboveCents: Math.round(config.ORDER_CONFIRM_ABOVE * 100),
@@ -72,3 +75,22 @@ export const orderService: ServiceDefinition<OrderConfig> = {
     };
   },
 };
+
+/** The key that signs confirmation rounds: from SSM in the cloud, MCP_STATE_KEY locally, else none. */
+async function resolveStateKey(config: OrderConfig): Promise<string | undefined> {
+  const key = await resolveOptionalSecret({
+    name: "MCP_STATE_KEY",
+    value: config.MCP_STATE_KEY,
+    ssmParameter: config.MCP_STATE_KEY_SSM_PARAMETER,
+    region: config.AWS_REGION,
+    endpoint: config.SSM_ENDPOINT,
+  });
+  // The environment value was checked with the config; a parameter's value only now.
+  if (key !== undefined && Buffer.byteLength(key) < MIN_STATE_KEY_BYTES) {
+    throw new Error(
+      `MCP_STATE_KEY from ${config.MCP_STATE_KEY_SSM_PARAMETER} must be at least ${MIN_STATE_KEY_BYTES} bytes: ` +
+        "store the output of: openssl rand -hex 32",
+    );
+  }
+  return key;
+}

@@ -8,7 +8,7 @@
 // Callers and secrets.
 export type { AuthMode, Principal, Scope } from "./auth/principal.ts";
 export { requireScope } from "./auth/scopes.ts";
-export { type InternalTokenConfig, resolveInternalToken } from "./auth/secrets.ts";
+export { type InternalTokenConfig, resolveInternalToken, resolveOptionalSecret } from "./auth/secrets.ts";
 // Running a service: its definition, the CLI (serve, migrate, seed, …) and its configuration.
 export { type CliOptions, runCli, type SeedCommand } from "./cli.ts";
 export {

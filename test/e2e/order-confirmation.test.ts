@@ -14,6 +14,7 @@ import {
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type FakeSsm, startFakeSsm } from "../support/fake-ssm.ts";
 import { callTool, callToolExpectingError, connectClient } from "../support/mcp-client.ts";
 import { startProxy } from "../support/proxy.ts";
 import { runToExit, type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
@@ -28,6 +29,7 @@ let product: ServiceHandle;
 let order: ServiceHandle;
 let twin: ServiceHandle;
 let stranger: ServiceHandle;
+let ssm: FakeSsm;
 
 beforeAll(async () => {
   product = await startService("product-service", { env: { INTERNAL_TOKEN: TOKEN } });
@@ -39,13 +41,21 @@ beforeAll(async () => {
     MCP_STATE_KEY: key,
   });
   order = await startService("order-service", { databaseUrl, env: env(KEY) });
-  twin = await startService("order-service", { databaseUrl, env: env(KEY) });
+  // The twin reads the same key from SSM, as deployed tasks do (MCP_STATE_KEY_SSM_PARAMETER).
+  ssm = await startFakeSsm();
+  ssm.put("/retail-mcp/test/mcp-state-key", KEY);
+  const { MCP_STATE_KEY: _fromEnv, ...twinEnv } = env(KEY);
+  twin = await startService("order-service", {
+    databaseUrl,
+    env: { ...twinEnv, ...ssm.env(), MCP_STATE_KEY_SSM_PARAMETER: "/retail-mcp/test/mcp-state-key" },
+  });
   stranger = await startService("order-service", { databaseUrl, env: env(`${KEY}-another-one`) });
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all([order?.stop(), twin?.stop(), stranger?.stop()]);
   await product?.stop();
+  await ssm?.stop();
 });
 
 async function stockOfP002(): Promise<number> {
@@ -173,7 +183,7 @@ describe("signed request state (raw 2026-07-28 requests)", () => {
   }
   const yes = { confirm: { action: "accept", content: { confirm: true } } };
 
-  test("a round started on one instance is finished on another with the same key; a foreign key, a forged state are refused", async () => {
+  test("a round started on one instance is finished on another with the same key (there read from SSM); a foreign key, a forged state are refused", async () => {
     const first = await call(order.mcpUrl);
     expect(first.result.resultType).toBe("input_required");
     expect(first.result.inputRequests.confirm.method).toBe("elicitation/create");

@@ -3,7 +3,7 @@
  * no case inherits another's heap or database.
  */
 import { BENCH_PRODUCT_ID } from "./canned.ts";
-import { openSession, toolCallBody } from "./mcp-session.ts";
+import { toolCallBody } from "./mcp-session.ts";
 import { type CaseLoad, type CaseResult, measureCase, type RunSettings } from "./measure.ts";
 import type { ServerHandle } from "./processes.ts";
 import {
@@ -41,7 +41,7 @@ async function withServers<T>(
   }
 }
 
-async function single(
+export async function single(
   id: string,
   label: string,
   start: () => Promise<ServerHandle>,
@@ -83,7 +83,15 @@ export async function runPeer(settings: RunSettings, progress: Progress): Promis
   return single("peer", "Node 20 + Express 5 + SDK, get_product", startPeer, load, settings, progress);
 }
 
-export async function runProductCases(settings: RunSettings, progress: Progress): Promise<CaseResult[]> {
+/**
+ * The JSON-only cases: stateless calls with `Accept: application/json`. No common client sends this
+ * (the SDKs, mcp-remote and the AI SDK all list both types); they stay as the floor under the
+ * real-client cases and to compare with earlier runs.
+ */
+export async function runJsonOnlyProductCases(
+  settings: RunSettings,
+  progress: Progress,
+): Promise<CaseResult[]> {
   const start = (): Promise<ServerHandle> => startProduct(freshSqliteUrl("product"));
   const stateless = (body: string, expect: string) => async (): Promise<CaseLoad> => ({
     path: "/mcp",
@@ -91,16 +99,10 @@ export async function runProductCases(settings: RunSettings, progress: Progress)
     headers: JSON_ONLY,
     expect,
   });
-  const session =
-    (body: string, expect: string) =>
-    async (server: ServerHandle): Promise<CaseLoad> => {
-      const opened = await openSession(`${server.baseUrl}/mcp`);
-      return { path: "/mcp", body, headers: { ...JSON_ONLY, ...opened.headers }, expect };
-    };
   return [
     await single(
       "product-ping-stateless",
-      "MCP ping, stateless JSON (no tool, no query)",
+      "MCP ping, stateless JSON only (no tool, no query; no common client sends this)",
       start,
       stateless(PING, PING_EXPECT),
       settings,
@@ -108,7 +110,7 @@ export async function runProductCases(settings: RunSettings, progress: Progress)
     ),
     await single(
       "product-get-stateless",
-      "get_product, stateless JSON",
+      "get_product, stateless JSON only (no common client sends this)",
       start,
       stateless(GET_PRODUCT, GET_EXPECT),
       settings,
@@ -116,25 +118,9 @@ export async function runProductCases(settings: RunSettings, progress: Progress)
     ),
     await single(
       "product-search-stateless",
-      "search_products, stateless JSON",
+      "search_products, stateless JSON only (no common client sends this)",
       start,
       stateless(SEARCH_PRODUCTS, SEARCH_EXPECT),
-      settings,
-      progress,
-    ),
-    await single(
-      "product-get-session",
-      "get_product, in a session",
-      start,
-      session(GET_PRODUCT, GET_EXPECT),
-      settings,
-      progress,
-    ),
-    await single(
-      "product-search-session",
-      "search_products, in a session",
-      start,
-      session(SEARCH_PRODUCTS, SEARCH_EXPECT),
       settings,
       progress,
     ),
@@ -149,7 +135,8 @@ export const CREATE_ORDER_BODY = toolCallBody("create_order", {
 export const CREATE_ORDER_EXPECT = '"status":"confirmed"';
 
 export interface OrderDatabase {
-  id: string;
+  /** "sqlite" or "postgres": the suffix of the case ids. */
+  kind: "sqlite" | "postgres";
   label: string;
   productUrl: string;
   orderUrl: string;
@@ -157,10 +144,11 @@ export interface OrderDatabase {
   orderEnv?: Record<string, string>;
 }
 
+/** A fresh pair of SQLite files per call, so no case inherits another's orders. */
 export function sqliteOrderDatabase(): OrderDatabase {
   return {
-    id: "order-create-sqlite",
-    label: "create_order, SQLite",
+    kind: "sqlite",
+    label: "SQLite",
     productUrl: freshSqliteUrl("product"),
     orderUrl: freshSqliteUrl("order"),
   };
@@ -171,8 +159,8 @@ export function postgresOrderDatabase(url: string | undefined): OrderDatabase | 
   if (!url || !/^postgres(ql)?:\/\//.test(url))
     return "postgres: not configured (set BENCH_DATABASE_URL=postgres://…)";
   return {
-    id: "order-create-postgres",
-    label: "create_order, PostgreSQL",
+    kind: "postgres",
+    label: "PostgreSQL",
     productUrl: url,
     orderUrl: url,
     productEnv: { DATABASE_SCHEMA: "bench_product" },
@@ -180,13 +168,28 @@ export function postgresOrderDatabase(url: string | undefined): OrderDatabase | 
   };
 }
 
+/** create_order's load against a started order-service. */
+export type OrderLoad = (order: ServerHandle) => Promise<CaseLoad>;
+
+/** create_order sent with `Accept: application/json` only: no common client sends this. */
+export const JSON_ONLY_ORDER: OrderLoad = async () => ({
+  path: "/mcp",
+  body: CREATE_ORDER_BODY,
+  headers: JSON_ONLY,
+  expect: CREATE_ORDER_EXPECT,
+});
+
+/** One create_order case: product-service and order-service on `database`, stock seeded, `load` run. */
 export async function runOrderCase(
+  id: string,
+  label: string,
   database: OrderDatabase,
+  load: OrderLoad,
   settings: RunSettings,
   progress: Progress,
 ): Promise<CaseResult> {
   if (!orderServiceExists()) throw new Error("order-service/src/main.ts does not exist");
-  progress(`${database.id}: ${database.label}`);
+  progress(`${id}: ${label}`);
   seedHugeStock(database.productUrl, database.productEnv);
   return withServers(
     async () => {
@@ -199,16 +202,10 @@ export async function runOrderCase(
       }
     },
     async ([, order]) => {
-      if (!order) throw new Error(`${database.id}: order-service did not start`);
-      const load: CaseLoad = {
-        path: "/mcp",
-        body: CREATE_ORDER_BODY,
-        headers: JSON_ONLY,
-        expect: CREATE_ORDER_EXPECT,
-      };
-      const result = await measureCase(database.id, database.label, order, load, settings);
+      if (!order) throw new Error(`${id}: order-service did not start`);
+      const result = await measureCase(id, label, order, await load(order), settings);
       progress(
-        `${database.id}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors.total} errors`,
+        `${id}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors.total} errors`,
       );
       return result;
     },

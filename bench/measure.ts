@@ -14,6 +14,8 @@ export interface CaseLoad {
   body: string;
   headers: Record<string, string>;
   expect: string;
+  /** Captured request line and headers, sent as they are (see LoadSpec.rawHead in wrk.ts). */
+  rawHead?: string;
 }
 
 export interface CaseResult extends LoadResult {
@@ -41,6 +43,7 @@ export async function measureCase(
     body: load.body,
     headers: load.headers,
     expect: load.expect,
+    ...(load.rawHead ? { rawHead: load.rawHead } : {}),
   };
   // The warm-up lets the JIT settle and pools fill; its figures are thrown away, but not its errors.
   const warm = await runWrk({ ...spec, seconds: settings.warmupSeconds });

@@ -12,6 +12,8 @@ export interface BenchReport {
     node: string;
     /** 1-minute load average when the run started and ended: other work on the machine skews figures. */
     loadAverage: { start: number; end: number };
+    /** Which cores the servers and the load generator ran on (bench/pinning.ts). */
+    pinning: string;
   };
   loadGenerator: { name: "wrk"; version: string; threads: number; timeoutSeconds: number };
   settings: { seconds: number; connections: number; warmupSeconds: number };

@@ -8,17 +8,22 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { type ClusterPostgres, startClusterPostgres } from "../scripts/cluster/postgres.ts";
 import {
+  JSON_ONLY_ORDER,
+  type OrderDatabase,
+  type Progress,
   postgresOrderDatabase,
   runCeiling,
+  runJsonOnlyProductCases,
   runOrderCase,
   runPeer,
-  runProductCases,
   sqliteOrderDatabase,
 } from "./cases.ts";
 import { measureColdStart } from "./cold-start.ts";
 import { CASE_LABELS, renderPerformanceDoc } from "./docs.ts";
 import type { CaseResult, RunSettings } from "./measure.ts";
 import { parseOptions } from "./options.ts";
+import { pinning } from "./pinning.ts";
+import { runRealOrderCases, runRealProductCases } from "./real-cases.ts";
 import { type BenchReport, computeRatios, evaluateTargets, renderText } from "./report.ts";
 import { binaryPath, buildService, orderServiceExists, ROOT } from "./servers.ts";
 import { type Bar, renderBarChart } from "./svg.ts";
@@ -58,6 +63,25 @@ async function startOwnPostgres(notes: string[]): Promise<ClusterPostgres | unde
   }
 }
 
+/** create_order as each real client sends it, then JSON-only (no common client sends that). */
+async function orderCases(
+  database: () => OrderDatabase,
+  settings: RunSettings,
+  progress: Progress,
+): Promise<CaseResult[]> {
+  const real = await runRealOrderCases(database, settings, progress);
+  const db = database();
+  const jsonOnly = await runOrderCase(
+    `order-create-${db.kind}`,
+    `create_order on ${db.label}, JSON only (no common client sends this)`,
+    db,
+    JSON_ONLY_ORDER,
+    settings,
+    progress,
+  );
+  return [...real, jsonOnly];
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const loadAtStart = oneMinuteLoad();
@@ -79,11 +103,13 @@ async function main(): Promise<void> {
 
   const cases: CaseResult[] = [];
   const notes: string[] = [];
+  progress(`pinning: ${pinning().description}`);
   cases.push(await runCeiling(settings, progress));
   cases.push(await runPeer(settings, progress));
-  cases.push(...(await runProductCases(settings, progress)));
+  cases.push(...(await runRealProductCases(settings, progress)));
+  cases.push(...(await runJsonOnlyProductCases(settings, progress)));
   if (withOrders) {
-    cases.push(await runOrderCase(sqliteOrderDatabase(), settings, progress));
+    cases.push(...(await orderCases(sqliteOrderDatabase, settings, progress)));
     const own = process.env.BENCH_DATABASE_URL ? undefined : await startOwnPostgres(notes);
     try {
       const postgres = postgresOrderDatabase(process.env.BENCH_DATABASE_URL ?? own?.url);
@@ -93,7 +119,7 @@ async function main(): Promise<void> {
         notes.push(
           `postgres: ${new URL(postgres.orderUrl).host}, ${whose}, schemas bench_product and bench_orders`,
         );
-        cases.push(await runOrderCase(postgres, settings, progress));
+        cases.push(...(await orderCases(() => postgres, settings, progress)));
       }
     } finally {
       await own?.destroy();
@@ -120,6 +146,7 @@ async function main(): Promise<void> {
       bun: Bun.version,
       node,
       loadAverage: { start: loadAtStart, end: oneMinuteLoad() },
+      pinning: pinning().description,
     },
     loadGenerator: {
       name: "wrk",

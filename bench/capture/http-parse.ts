@@ -117,11 +117,12 @@ export function parseRequests(chunks: Uint8Array[]): ParsedRequest[] {
 }
 
 /**
- * The request as bytes on the wire, with a Content-Length that fits `body` (the header keeps the
- * position and case the client gave it). A chunked request is sent with Content-Length instead.
+ * The request line and headers as they go on the wire, ending with the blank line. Content-Length
+ * keeps the position and case the client gave it, with `length` as its value (a body of varying size,
+ * e.g. a fresh idempotency key each time, gets its length filled in per request); a chunked request
+ * is sent with Content-Length instead.
  */
-export function serializeRequest(request: HttpRequest, body = request.body): string {
-  const length = String(Buffer.byteLength(body));
+export function serializeHead(request: HttpRequest, length: string): string {
   let sawLength = false;
   const lines = request.headers.flatMap(([name, value]): string[] => {
     const lower = name.toLowerCase();
@@ -132,6 +133,16 @@ export function serializeRequest(request: HttpRequest, body = request.body): str
     }
     return [`${name}: ${value}`];
   });
-  if (!sawLength && body !== "") lines.push(`content-length: ${length}`);
-  return `${request.method} ${request.path} HTTP/1.1${CRLF}${lines.join(CRLF)}${CRLF}${CRLF}${body}`;
+  if (!sawLength && request.body !== "") lines.push(`content-length: ${length}`);
+  return `${request.method} ${request.path} HTTP/1.1${CRLF}${lines.join(CRLF)}${CRLF}${CRLF}`;
+}
+
+/** One header replaced (kept in place, name case kept) or removed (value undefined). */
+export function withHeader(request: HttpRequest, name: string, value: string | undefined): HttpRequest {
+  const lower = name.toLowerCase();
+  const headers = request.headers.flatMap(([candidate, old]): [string, string][] => {
+    if (candidate.toLowerCase() !== lower) return [[candidate, old]];
+    return value === undefined ? [] : [[candidate, value]];
+  });
+  return { ...request, headers };
 }

@@ -6,6 +6,7 @@ import { BENCH_PRODUCT_ID } from "./canned.ts";
 import { toolCallBody } from "./mcp-session.ts";
 import { type CaseLoad, type CaseResult, measureCase, type RunSettings } from "./measure.ts";
 import type { ServerHandle } from "./processes.ts";
+import { capturedLoad } from "./replay.ts";
 import {
   freshSqliteUrl,
   orderServiceExists,
@@ -13,6 +14,7 @@ import {
   startCeiling,
   startOrder,
   startPeer,
+  startPeerV2,
   startProduct,
 } from "./servers.ts";
 
@@ -26,8 +28,6 @@ const PING_EXPECT = '"result":{}';
 const SEARCH_PRODUCTS = toolCallBody("search_products", { query: "wireless headphones", limit: 10 });
 const SEARCH_EXPECT = '"total":';
 const JSON_ONLY = { Accept: "application/json" };
-// The SDK's Node transport answers 406 unless both types are listed.
-const BOTH_TYPES = { Accept: "application/json, text/event-stream" };
 
 async function withServers<T>(
   start: () => Promise<ServerHandle[]>,
@@ -73,14 +73,35 @@ export async function runCeiling(settings: RunSettings, progress: Progress): Pro
   return single("ceiling", "raw Bun.serve, canned tools/call answer", startCeiling, load, settings, progress);
 }
 
-export async function runPeer(settings: RunSettings, progress: Progress): Promise<CaseResult> {
-  const load = async (): Promise<CaseLoad> => ({
-    path: "/mcp",
-    body: GET_PRODUCT,
-    headers: BOTH_TYPES,
-    expect: GET_EXPECT,
-  });
-  return single("peer", "Node 20 + Express 5 + SDK, get_product", startPeer, load, settings, progress);
+/**
+ * The peers, each sent what a client of its SDK sends: SDK v1 + Express gets SDK v1's call without a
+ * session (it serves stateless), SDK v2's createMcpHandler gets SDK v2's 2026-07-28 call.
+ */
+export async function runPeers(settings: RunSettings, progress: Progress): Promise<CaseResult[]> {
+  return [
+    await single(
+      "peer",
+      "Node + Express 5 + SDK v1 1.32.2 (stateless), get_product as SDK v1 sends it without a session",
+      startPeer,
+      (server) => capturedLoad({ client: "sdk-v1", stateless: true }, "get_product", server.baseUrl),
+      settings,
+      progress,
+    ),
+    await single(
+      "peer-v2",
+      "Node + SDK v2 createMcpHandler + toNodeHandler, get_product as SDK v2 sends it (2026-07-28)",
+      startPeerV2,
+      (server) => capturedLoad({ client: "sdk-v2" }, "get_product", server.baseUrl),
+      settings,
+      progress,
+    ),
+  ];
+}
+
+/** The faster of the two peers in this run: every real-client case is compared with it. */
+export function fasterPeer(cases: CaseResult[]): CaseResult | undefined {
+  const peers = cases.filter((item) => item.id === "peer" || item.id === "peer-v2");
+  return peers.sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
 }
 
 /**

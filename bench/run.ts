@@ -15,7 +15,7 @@ import {
   runCeiling,
   runJsonOnlyProductCases,
   runOrderCase,
-  runPeer,
+  runPeers,
   sqliteOrderDatabase,
 } from "./cases.ts";
 import { measureColdStart } from "./cold-start.ts";
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   progress(`pinning: ${pinning().description}`);
   cases.push(await runCeiling(settings, progress));
-  cases.push(await runPeer(settings, progress));
+  cases.push(...(await runPeers(settings, progress)));
   cases.push(...(await runRealProductCases(settings, progress)));
   cases.push(...(await runJsonOnlyProductCases(settings, progress)));
   if (withOrders) {

@@ -36,6 +36,16 @@ export async function startPeer(): Promise<ServerHandle> {
   });
 }
 
+/** The SDK v2 peer: createMcpHandler + toNodeHandler on Node (bench/peer/server-v2.mjs). */
+export async function startPeerV2(): Promise<ServerHandle> {
+  return startServer({
+    name: "peer-v2",
+    command: ["node", join(import.meta.dir, "peer", "server-v2.mjs")],
+    env: { NODE_ENV: "production" },
+    readyPath: "/ready",
+  });
+}
+
 /** Service settings for load runs: production log level, a body limit and TTL as deployed. */
 function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return { HOST: "127.0.0.1", LOG_LEVEL: "info", DATABASE_URL: databaseUrl, ...extra };

@@ -18,11 +18,12 @@ export function orderServiceExists(): boolean {
   return existsSync(join(ROOT, "order-service", "src", "main.ts"));
 }
 
-export async function startCeiling(): Promise<ServerHandle> {
+/** The ceiling; with `answersFile` it also answers SDK v2 clients (see bench/ceiling.ts). */
+export async function startCeiling(answersFile?: string): Promise<ServerHandle> {
   return startServer({
     name: "ceiling",
     command: [process.execPath, join(import.meta.dir, "ceiling.ts")],
-    env: {},
+    env: answersFile ? { CEILING_ANSWERS: answersFile } : {},
     readyPath: "/ready",
   });
 }

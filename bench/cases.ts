@@ -98,12 +98,6 @@ export async function runPeers(settings: RunSettings, progress: Progress): Promi
   ];
 }
 
-/** The faster of the two peers in this run: every real-client case is compared with it. */
-export function fasterPeer(cases: CaseResult[]): CaseResult | undefined {
-  const peers = cases.filter((item) => item.id === "peer" || item.id === "peer-v2");
-  return peers.sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)[0];
-}
-
 /**
  * The JSON-only cases: stateless calls with `Accept: application/json`. No common client sends this
  * (the SDKs, mcp-remote and the AI SDK all list both types); they stay as the floor under the

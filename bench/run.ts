@@ -18,8 +18,9 @@ import {
   runPeers,
   sqliteOrderDatabase,
 } from "./cases.ts";
+import { runClientCase } from "./client-cases.ts";
 import { measureColdStart } from "./cold-start.ts";
-import { CASE_LABELS, renderPerformanceDoc } from "./docs.ts";
+import { caseLabel, renderPerformanceDoc } from "./docs.ts";
 import type { CaseResult, RunSettings } from "./measure.ts";
 import { parseOptions } from "./options.ts";
 import { pinning } from "./pinning.ts";
@@ -27,6 +28,7 @@ import { runRealOrderCases, runRealProductCases } from "./real-cases.ts";
 import { type BenchReport, computeRatios, evaluateTargets, renderText } from "./report.ts";
 import { binaryPath, buildService, orderServiceExists, ROOT } from "./servers.ts";
 import { type Bar, renderBarChart } from "./svg.ts";
+import { realClientRatios } from "./targets.ts";
 import { wrkVersion } from "./wrk.ts";
 
 const progress = (message: string): void => {
@@ -49,7 +51,7 @@ function sizeMb(path: string): number {
 
 function barKind(id: string): Bar["kind"] {
   if (id === "ceiling") return "ceiling";
-  return id === "peer" ? "peer" : "ours";
+  return id === "peer" || id === "peer-v2" ? "peer" : "ours";
 }
 
 /** A throwaway PostgreSQL from Debian's package, when one is installed; otherwise a note says why not. */
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
   cases.push(...(await runPeers(settings, progress)));
   cases.push(...(await runRealProductCases(settings, progress)));
   cases.push(...(await runJsonOnlyProductCases(settings, progress)));
+  const clients = await runClientCase(settings, progress);
   if (withOrders) {
     cases.push(...(await orderCases(sqliteOrderDatabase, settings, progress)));
     const own = process.env.BENCH_DATABASE_URL ? undefined : await startOwnPostgres(notes);
@@ -160,11 +163,13 @@ async function main(): Promise<void> {
       warmupSeconds: settings.warmupSeconds,
     },
     cases,
+    clients,
+    realClientRatios: realClientRatios(cases),
     notes,
     ratios,
     coldStart,
     binarySizeMb,
-    targets: evaluateTargets(cases, ratios, coldStart),
+    targets: evaluateTargets(cases, ratios, coldStart, clients),
   };
 
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
@@ -173,7 +178,7 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, "bench", "results", "latest.json"), `${json}\n`);
   writeFileSync(join(ROOT, "docs", "performance.md"), renderPerformanceDoc(report));
   const bars = cases.map((item) => ({
-    label: CASE_LABELS[item.id] ?? item.id,
+    label: caseLabel(item.id),
     value: item.requestsPerSecond,
     kind: barKind(item.id),
   }));

@@ -13,15 +13,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ServiceHandle, startService, tempDir } from "../../test/support/service-process.ts";
 import { spawnStdioPeer } from "../../test/support/stdio-jsonrpc.ts";
+import { startPeer } from "../servers.ts";
 import {
   CAPTURED_CLIENTS,
   type CapturedClient,
   type CaptureFixture,
   fixtureDifferences,
   loadFixture,
+  normalizeRequest,
   splitCapture,
   writeFixture,
 } from "./fixtures.ts";
+import { withHeader } from "./http-parse.ts";
 import { type RecordingProxy, startRecordingProxy } from "./recording-proxy.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -55,6 +58,7 @@ function nodeVersion(): string {
 
 /** Runs bench/capture/drive.mjs on Node; it must not block this process, which runs the proxies. */
 async function runDriver(client: "sdk-v2" | "sdk-v1", productUrl: string, orderUrl: string): Promise<void> {
+  // orderUrl "--get-only": connect and call get_product only.
   const child = Bun.spawn(["node", DRIVER, client, productUrl, orderUrl], {
     cwd: ROOT,
     stdout: "pipe",
@@ -157,4 +161,21 @@ describe("requests real clients send (bench/requests)", () => {
       expect(differences).toEqual([]);
     }, 120_000);
   }
+});
+
+describe("the stateless 2025 case (SDK v1's call without a session)", () => {
+  test("is what SDK v1 sends to a server that gives it no session (the stateless SDK v1 peer)", async () => {
+    const peer = await startPeer();
+    const proxy = await startRecordingProxy(peer.port);
+    try {
+      await runDriver("sdk-v1", `${proxy.url}/mcp`, "--get-only");
+      const sent = proxy.requests().find((request) => request.body.includes('"tools/call"'));
+      if (!sent) throw new Error("SDK v1 sent no tools/call to the stateless peer");
+      const derived = withHeader(loadFixture("sdk-v1").calls.get_product, "mcp-session-id", undefined);
+      expect(normalizeRequest(sent)).toEqual(normalizeRequest(derived));
+    } finally {
+      proxy.stop();
+      await peer.stop();
+    }
+  }, 60_000);
 });

@@ -3,9 +3,11 @@
 // order-service, call create_order, close. Plain JavaScript because it runs on Node, like the
 // applications (and Claude Desktop's bridge) that use these clients.
 //   node bench/capture/drive.mjs sdk-v2|sdk-v1 <product /mcp url> <order /mcp url>
+//   node bench/capture/drive.mjs sdk-v2|sdk-v1 <mcp url> --get-only   (get_product only, e.g. a peer)
 import { randomUUID } from "node:crypto";
 
 const [kind, productUrl, orderUrl] = process.argv.slice(2);
+const getOnly = orderUrl === "--get-only";
 
 async function clientFor(which) {
   if (which === "sdk-v2") {
@@ -43,6 +45,11 @@ check(
   await product.client.callTool({ name: "get_product", arguments: { product_id: "p002" } }),
   "get_product",
 );
+if (getOnly) {
+  await product.client.close();
+  console.log(JSON.stringify({ done: kind }));
+  process.exit(0);
+}
 check(
   await product.client.callTool({
     name: "search_products",

@@ -45,10 +45,13 @@ export async function measureCase(
     expect: load.expect,
     ...(load.rawHead ? { rawHead: load.rawHead } : {}),
   };
-  // The warm-up lets the JIT settle and pools fill; its figures are thrown away, but not its errors.
-  const warm = await runWrk({ ...spec, seconds: settings.warmupSeconds });
-  if (warm.requests === 0)
-    throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
+  // The warm-up lets the JIT settle and pools fill; its figures are thrown away. A slow first answer
+  // (a busy machine, a cold database) gets two longer tries before the case is given up.
+  let warmed = 0;
+  for (let attempt = 0; attempt < 3 && warmed === 0; attempt++) {
+    warmed = (await runWrk({ ...spec, seconds: settings.warmupSeconds * 2 ** attempt })).requests;
+  }
+  if (warmed === 0) throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
   const sampler = sampleRss(server);
   const cpuBefore = server.cpuMs();
   const result = await runWrk({ ...spec, seconds: settings.seconds });

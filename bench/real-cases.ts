@@ -61,14 +61,14 @@ export async function runRealProductCases(settings: RunSettings, progress: Progr
   for (const tool of ["get_product", "search_products"] as const) {
     for (const way of REAL_WAYS) {
       results.push(
-        await single(
+        ...(await single(
           realCaseId(tool, way),
           `${tool}, ${way.describe()}`,
           () => startProduct(freshSqliteUrl("product")),
           (server) => capturedLoad(way.way, tool, server.baseUrl),
           settings,
           progress,
-        ),
+        )),
       );
     }
   }
@@ -84,14 +84,14 @@ export async function runRealOrderCases(
   for (const way of REAL_WAYS) {
     const db = database();
     results.push(
-      await runOrderCase(
+      ...(await runOrderCase(
         realCaseId("create_order", way, db.kind),
         `create_order on ${db.label}, ${way.describe()}`,
         db,
         (order) => capturedLoad(way.way, "create_order", order.baseUrl),
         settings,
         progress,
-      ),
+      )),
     );
   }
   return results;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type ClusterPostgres, startClusterPostgres } from "../scripts/cluster/postgres.ts";
 import {
   JSON_ONLY_ORDER,
+  notMeasured,
   type OrderDatabase,
   type Progress,
   postgresOrderDatabase,
@@ -81,7 +82,7 @@ async function orderCases(
     settings,
     progress,
   );
-  return [...real, jsonOnly];
+  return [...real, ...jsonOnly];
 }
 
 async function main(): Promise<void> {
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const cases: CaseResult[] = [];
   const notes: string[] = [];
   progress(`pinning: ${pinning().description}`);
-  cases.push(await runCeiling(settings, progress));
+  cases.push(...(await runCeiling(settings, progress)));
   cases.push(...(await runPeers(settings, progress)));
   cases.push(...(await runRealProductCases(settings, progress)));
   cases.push(...(await runJsonOnlyProductCases(settings, progress)));
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
       "order-service: not built yet (order-service/src/main.ts does not exist), so create_order was not run",
     );
   }
+  notes.push(...notMeasured);
   for (const note of notes) progress(note);
 
   progress("cold start: 5 starts on a fresh database, 5 on an existing one");

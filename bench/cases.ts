@@ -99,7 +99,14 @@ export async function runCeiling(settings: RunSettings, progress: Progress): Pro
     headers: JSON_ONLY,
     expect: GET_EXPECT,
   });
-  return single("ceiling", "raw Bun.serve, canned tools/call answer", startCeiling, load, settings, progress);
+  return single(
+    "ceiling",
+    "ceiling: raw Bun.serve, canned tools/call answer",
+    startCeiling,
+    load,
+    settings,
+    progress,
+  );
 }
 
 /**
@@ -110,7 +117,7 @@ export async function runPeers(settings: RunSettings, progress: Progress): Promi
   return [
     ...(await single(
       "peer",
-      "Node + Express 5 + SDK v1 1.32.2 (stateless), get_product as SDK v1 sends it without a session",
+      "peer: Node + Express 5 + SDK v1 1.32.2 (stateless), get_product as SDK v1 sends it without a session",
       startPeer,
       (server) => capturedLoad({ client: "sdk-v1", stateless: true }, "get_product", server.baseUrl),
       settings,
@@ -118,7 +125,7 @@ export async function runPeers(settings: RunSettings, progress: Progress): Promi
     )),
     ...(await single(
       "peer-v2",
-      "Node + SDK v2 createMcpHandler + toNodeHandler, get_product as SDK v2 sends it (2026-07-28)",
+      "peer: Node + SDK v2 createMcpHandler + toNodeHandler, get_product as SDK v2 sends it (2026-07-28)",
       startPeerV2,
       (server) => capturedLoad({ client: "sdk-v2" }, "get_product", server.baseUrl),
       settings,

@@ -4,11 +4,18 @@ import type { CaseResult } from "./measure.ts";
 import type { BenchReport } from "./report.ts";
 import { REAL_PRODUCT_CASES } from "./targets.ts";
 
-function row(item: CaseResult, extra: string[]): string {
-  return (
-    `| ${item.label} | ${item.requestsPerSecond.toLocaleString("en-US")} | ${item.latencyMs.p50} | ` +
-    `${item.latencyMs.p99} | ${item.errors.total} | ${item.cpuMsPerRequest} | ${item.rssMb.underLoad} | ${extra.join(" | ")} |`
-  );
+function row(item: CaseResult, extra: string[] = []): string {
+  const cells = [
+    item.label,
+    item.requestsPerSecond.toLocaleString("en-US"),
+    item.latencyMs.p50,
+    item.latencyMs.p99,
+    item.errors.total,
+    item.cpuMsPerRequest,
+    item.rssMb.underLoad,
+    ...extra,
+  ];
+  return `| ${cells.join(" | ")} |`;
 }
 
 function capturedTable(): string {
@@ -32,7 +39,7 @@ export function renderRealClientSection(report: BenchReport): string {
   });
   const orderRows = report.cases
     .filter((item) => item.id.startsWith("real-create-"))
-    .map((item) => row(item, []));
+    .map((item) => row(item));
   const { clients } = report;
   const missing = REAL_PRODUCT_CASES.filter((id) => !byId.has(id));
   return `## Real-client cases
@@ -62,7 +69,7 @@ The faster peer in this run was **${report.realClientRatios[0]?.fasterPeer ?? "n
 
 | create_order | requests/s | p50 ms | p99 ms | errors | server CPU ms/request | RSS under load MB |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${orderRows.map((line) => line.replace(/ \| \|$/, " |")).join("\n")}
+${orderRows.join("\n")}
 
 **${clients.label}**, for ${report.settings.seconds} s after a ${report.settings.warmupSeconds} s warm-up, each
 waiting for its answer before the next call, latency as \`callTool()\` returns it (the client's own
@@ -74,5 +81,7 @@ output-schema validation included):
 | ceiling (product-service's own answers, canned) | ${clients.ceiling.callsPerSecond.toLocaleString("en-US")} | ${clients.ceiling.latencyMs.p50} | ${clients.ceiling.latencyMs.p99} | ${clients.ceiling.latencyMs.max} | ${clients.ceiling.errors} | ${clients.ceiling.serverRssMb} |
 
 Against product-service the clients reach **${(clients.oursOverCeiling * 100).toFixed(1)}%** of what they reach against the ceiling.
+When the two rows are close, the clients themselves (one Node process on one core: the SDK's request
+building, its output validation, undici) are the limit, not the server.
 `;
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type HttpRequest, headerValue } from "./http-parse.ts";
+import type { HttpRequest } from "./http-parse.ts";
 
 export const CAPTURED_CLIENTS = ["sdk-v2", "sdk-v1", "mcp-remote"] as const;
 export type CapturedClient = (typeof CAPTURED_CLIENTS)[number];
@@ -124,9 +124,4 @@ export function fixtureDifferences(committed: CaptureFixture, fresh: CaptureFixt
   }
   for (const tool of CAPTURED_TOOLS) compare(`calls.${tool}`, committed.calls[tool], fresh.calls[tool]);
   return differences;
-}
-
-/** The session id a captured request carried, if any. */
-export function sessionIdOf(request: HttpRequest): string | undefined {
-  return headerValue(request, "mcp-session-id");
 }

@@ -53,8 +53,8 @@ its requests shows up. The benchmark replays those bytes with wrk, replacing onl
 session id, Content-Length, the JSON-RPC id (unique per request: a client never sends two calls with
 one id) and create_order's idempotency key (unique per request). 2025-11-25 sessions are opened first
 with the client's own captured \`initialize\` and \`notifications/initialized\`; all ${report.settings.connections}
-connections then share that session, as one client's concurrent calls do. The GET stream SDK v1 and
-mcp-remote open after the handshake is not held open during the run.
+connections then share that session, as one client's concurrent calls do, and the GET stream both
+clients open after the handshake (captured too) is held open and read while the case runs.
 
 ${capturedTable()}
 

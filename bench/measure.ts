@@ -16,6 +16,8 @@ export interface CaseLoad {
   expect: string;
   /** Captured request line and headers, sent as they are (see LoadSpec.rawHead in wrk.ts). */
   rawHead?: string;
+  /** Ends what the load opened besides wrk's requests (a session's GET stream); called after the case. */
+  close?: () => void;
 }
 
 export interface CaseResult extends LoadResult {
@@ -30,6 +32,20 @@ export interface CaseResult extends LoadResult {
 }
 
 export async function measureCase(
+  id: string,
+  label: string,
+  server: ServerHandle,
+  load: CaseLoad,
+  settings: RunSettings,
+): Promise<CaseResult> {
+  try {
+    return await measureLoad(id, label, server, load, settings);
+  } finally {
+    load.close?.();
+  }
+}
+
+async function measureLoad(
   id: string,
   label: string,
   server: ServerHandle,

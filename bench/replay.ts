@@ -2,7 +2,8 @@
  * Loads for the benchmark built from the captured requests (bench/requests): the bytes a real client
  * sent, with only the per-run parts replaced (Host port, session id, Content-Length, a fresh
  * idempotency key per create_order). A 2025 session is opened first with the client's own captured
- * initialize and notifications/initialized.
+ * initialize and notifications/initialized, and the GET stream the client opens after them is held
+ * open while the case runs, as the client holds it.
  */
 
 import { type CapturedClient, type CapturedTool, loadFixture, rpcMethod } from "./capture/fixtures.ts";
@@ -27,10 +28,12 @@ export async function capturedLoad(way: Way, tool: CapturedTool, baseUrl: string
   const fixture = loadFixture(way.client);
   const host = new URL(baseUrl).host;
   let request = withHeader(fixture.calls[tool], "host", host);
+  let close: (() => void) | undefined;
   if (way.stateless) request = withHeader(request, "mcp-session-id", undefined);
   else if (headerValue(request, "mcp-session-id") !== undefined) {
-    const sessionId = await openCapturedSession(way.client, baseUrl);
-    request = withHeader(request, "mcp-session-id", sessionId);
+    const session = await openCapturedSession(way.client, baseUrl);
+    request = withHeader(request, "mcp-session-id", session.sessionId);
+    close = session.close;
   }
   // Inside wrk (bench/wrk/mcp.lua) "{{n}}" becomes a text and "{{id}}" a number unique per request:
   // a client never sends two calls with one id, which matters most when 32 share one session.
@@ -46,6 +49,7 @@ export async function capturedLoad(way: Way, tool: CapturedTool, baseUrl: string
     headers: {},
     expect: EXPECT[tool],
     rawHead: serializeHead(request, "{{length}}"),
+    ...(close ? { close } : {}),
   };
 }
 
@@ -55,12 +59,18 @@ function fetchHeaders(request: HttpRequest): [string, string][] {
   return request.headers.filter(([name]) => !own.has(name.toLowerCase()));
 }
 
+export interface CapturedSession {
+  sessionId: string;
+  /** Closes the session's GET stream. */
+  close(): void;
+}
+
 /**
  * Opens a session the way the client did: its last captured initialize (mcp-remote first tries one
- * of its own, then sends the one from its stdio side), then the notifications/initialized after it.
- * Returns the new session id.
+ * of its own, then sends the one from its stdio side), the notifications/initialized after it, and
+ * the GET stream after that, which stays open (and is read) until close().
  */
-export async function openCapturedSession(client: CapturedClient, baseUrl: string): Promise<string> {
+export async function openCapturedSession(client: CapturedClient, baseUrl: string): Promise<CapturedSession> {
   const { connect } = loadFixture(client);
   const initIndex = connect.findLastIndex((request) => rpcMethod(request) === "initialize");
   const init = connect[initIndex];
@@ -84,5 +94,21 @@ export async function openCapturedSession(client: CapturedClient, baseUrl: strin
     throw new Error(
       `${client}: notifications/initialized answered HTTP ${notified.status}: ${await notified.text()}`,
     );
-  return sessionId;
+  const stream = connect
+    .slice(initIndex + 1)
+    .find((request) => request.method === "GET" && headerValue(request, "mcp-session-id"));
+  const aborter = new AbortController();
+  if (stream) {
+    const opened = await fetch(`${baseUrl}${stream.path}`, {
+      headers: fetchHeaders(withHeader(stream, "mcp-session-id", sessionId)),
+      signal: aborter.signal,
+    });
+    if (!opened.ok || !opened.body)
+      throw new Error(
+        `${client}: the session's GET stream answered HTTP ${opened.status}: ${await opened.text()}`,
+      );
+    // Read whatever the server sends on it (keep-alives, notifications) until the case ends.
+    void opened.body.pipeTo(new WritableStream()).catch(() => undefined);
+  }
+  return { sessionId, close: () => aborter.abort() };
 }

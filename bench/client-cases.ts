@@ -60,7 +60,7 @@ export function parseClientsOutput(output: string, server: string): Omit<ClientR
   };
 }
 
-async function runClients(server: ServerHandle, settings: RunSettings): Promise<ClientRun> {
+export async function runClients(server: ServerHandle, settings: RunSettings): Promise<ClientRun> {
   const sampler = sampleRss(server);
   const child = Bun.spawn(
     [
@@ -101,7 +101,7 @@ function resultOf(text: string, contentType: string): unknown {
  * product-service's answers to SDK v2's captured server/discover and get_product, keyed by method,
  * written to a file for the ceiling to serve.
  */
-async function cannedAnswers(product: ServerHandle): Promise<string> {
+export async function cannedAnswers(product: Pick<ServerHandle, "baseUrl">): Promise<string> {
   const fixture = loadFixture("sdk-v2");
   const requests: HttpRequest[] = [...fixture.connect, fixture.calls.get_product];
   const answers: Record<string, string> = {};

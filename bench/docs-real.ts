@@ -40,7 +40,9 @@ export function renderRealClientSection(report: BenchReport): string {
   const orderRows = report.cases
     .filter((item) => item.id.startsWith("real-create-"))
     .map((item) => row(item));
-  const { clients } = report;
+  const clientsPart = report.clients
+    ? renderClients(report)
+    : "_The SDK v2 clients could not run: see the notes._\n";
   const missing = REAL_PRODUCT_CASES.filter((id) => !byId.has(id));
   return `## Real-client cases
 
@@ -71,7 +73,13 @@ The faster peer in this run was **${report.realClientRatios[0]?.fasterPeer ?? "n
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${orderRows.join("\n")}
 
-**${clients.label}**, for ${report.settings.seconds} s after a ${report.settings.warmupSeconds} s warm-up, each
+${clientsPart}`;
+}
+
+function renderClients(report: BenchReport): string {
+  const clients = report.clients;
+  if (!clients) return "";
+  return `**${clients.label}**, for ${report.settings.seconds} s after a ${report.settings.warmupSeconds} s warm-up, each
 waiting for its answer before the next call, latency as \`callTool()\` returns it (the client's own
 output-schema validation included):
 

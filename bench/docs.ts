@@ -92,7 +92,7 @@ ${report.notes.map((note) => `\n_${note}_`).join("")}
   Bun ${machine.bun}, Node ${machine.node}. The 1-minute load average was ${machine.loadAverage.start}
   when the run started and ${machine.loadAverage.end} when it ended (other work on the machine shares its CPUs).
 - **Pinning:** ${machine.pinning}. Every server (the services, the ceiling, the peers) runs on the
-  server core; wrk and the Node process of the ${report.clients.ours.clients} SDK v2 clients on the load core.
+  server core; wrk and the Node process of the SDK v2 clients on the load core.
 - **Load generator:** wrk ${loadGenerator.version} (Debian package \`wrk\`) with
   [bench/wrk/mcp.lua](../bench/wrk/mcp.lua), ${loadGenerator.threads} thread, ${settings.connections}
   keep-alive connections, ${settings.seconds} s per case after a ${settings.warmupSeconds} s warm-up whose

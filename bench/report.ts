@@ -25,8 +25,8 @@ export interface BenchReport {
   loadGenerator: { name: "wrk"; version: string; threads: number; timeoutSeconds: number };
   settings: { seconds: number; connections: number; warmupSeconds: number };
   cases: CaseResult[];
-  /** 32 SDK v2 clients against product-service and against the ceiling. */
-  clients: ClientCase;
+  /** 32 SDK v2 clients against product-service and against the ceiling (absent if they could not run: see notes). */
+  clients?: ClientCase;
   /** Each real-client case against the faster peer and the ceiling of this run. */
   realClientRatios: RealClientRatio[];
   /** Cases that were not run, and why (a fact about this machine, e.g. "postgres: not configured"). */
@@ -74,7 +74,7 @@ export function evaluateTargets(
   cases: CaseResult[],
   ratios: BenchReport["ratios"],
   coldStart: ColdStart,
-  clients: ClientCase,
+  clients: ClientCase | undefined,
 ): TargetResult[] {
   return [...realClientTargets(cases, clients), ...jsonOnlyTargets(cases, ratios, coldStart)];
 }
@@ -169,9 +169,7 @@ export function renderText(report: BenchReport): string {
     ),
     ...report.notes.map((note) => `note: ${note}`),
     `pinning: ${report.machine.pinning}`,
-    `${report.clients.label}: ours ${report.clients.ours.callsPerSecond} calls/s (p99 ${report.clients.ours.latencyMs.p99} ms, ` +
-      `${report.clients.ours.errors} errors), against the ceiling ${report.clients.ceiling.callsPerSecond} calls/s ` +
-      `(p99 ${report.clients.ceiling.latencyMs.p99} ms): ${(report.clients.oursOverCeiling * 100).toFixed(1)}%`,
+    clientsLine(report.clients),
     "",
     `ours/ceiling ${report.ratios.oursOverCeiling}  ours/peer ${report.ratios.oursOverPeer}  (${report.ratios.case}; ` +
       `by CPU per request: ${report.ratios.cpu.oursOverCeiling} and ${report.ratios.cpu.oursOverPeer})`,
@@ -186,6 +184,15 @@ export function renderText(report: BenchReport): string {
     ),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+function clientsLine(clients: ClientCase | undefined): string {
+  if (!clients) return "SDK v2 clients: not measured (see notes)";
+  return (
+    `${clients.label}: ours ${clients.ours.callsPerSecond} calls/s (p99 ${clients.ours.latencyMs.p99} ms, ` +
+    `${clients.ours.errors} errors), against the ceiling ${clients.ceiling.callsPerSecond} calls/s ` +
+    `(p99 ${clients.ceiling.latencyMs.p99} ms): ${(clients.oursOverCeiling * 100).toFixed(1)}%`
+  );
 }
 
 function pad(cells: string[]): string {

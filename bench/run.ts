@@ -111,7 +111,10 @@ async function main(): Promise<void> {
   cases.push(...(await runPeers(settings, progress)));
   cases.push(...(await runRealProductCases(settings, progress)));
   cases.push(...(await runJsonOnlyProductCases(settings, progress)));
-  const clients = await runClientCase(settings, progress);
+  const clients = await runClientCase(settings, progress).catch((error: unknown) => {
+    notes.push(`clients: not measured (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  });
   if (withOrders) {
     cases.push(...(await orderCases(sqliteOrderDatabase, settings, progress)));
     const own = process.env.BENCH_DATABASE_URL ? undefined : await startOwnPostgres(notes);
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
       warmupSeconds: settings.warmupSeconds,
     },
     cases,
-    clients,
+    ...(clients ? { clients } : {}),
     realClientRatios: realClientRatios(cases),
     notes,
     ratios,

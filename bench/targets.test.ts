@@ -87,6 +87,7 @@ describe("real-client targets", () => {
     expect(find(realClientTargets(cases, slow))?.met).toBe(false);
     const failing = { ...clients, ours: clientRun(600, 3) };
     expect(find(realClientTargets(cases, failing))?.met).toBe(false);
+    expect(find(realClientTargets(cases, undefined))?.met).toBeNull();
   });
 });
 

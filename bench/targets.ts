@@ -83,7 +83,19 @@ function orderTargets(cases: CaseResult[], database: "sqlite" | "postgres", floo
   });
 }
 
-export function realClientTargets(cases: CaseResult[], clients: ClientCase): TargetResult[] {
+function clientsTarget(clients: ClientCase | undefined): TargetResult {
+  const name = "32 SDK v2 clients, get_product: ours vs the same clients on the ceiling";
+  const target = ">= 50%, 0 errors";
+  if (!clients) return { name, target, actual: "not measured (see notes)", met: null };
+  return {
+    name,
+    target,
+    actual: `${(clients.oursOverCeiling * 100).toFixed(1)}% (${clients.ours.callsPerSecond} vs ${clients.ceiling.callsPerSecond} calls/s), ${clients.ours.errors} errors`,
+    met: clients.oursOverCeiling >= 0.5 && clients.ours.errors === 0,
+  };
+}
+
+export function realClientTargets(cases: CaseResult[], clients: ClientCase | undefined): TargetResult[] {
   const ratios = realClientRatios(cases);
   const product = REAL_PRODUCT_CASES.map((id): TargetResult => {
     const item = cases.find((candidate) => candidate.id === id);
@@ -93,12 +105,7 @@ export function realClientTargets(cases: CaseResult[], clients: ClientCase): Tar
   });
   return [
     ...product,
-    {
-      name: `${clients.ours.clients} SDK v2 clients, get_product: ours vs the same clients on the ceiling`,
-      target: ">= 50%, 0 errors",
-      actual: `${(clients.oursOverCeiling * 100).toFixed(1)}% (${clients.ours.callsPerSecond} vs ${clients.ceiling.callsPerSecond} calls/s), ${clients.ours.errors} errors`,
-      met: clients.oursOverCeiling >= 0.5 && clients.ours.errors === 0,
-    },
+    clientsTarget(clients),
     ...orderTargets(cases, "sqlite", 1500),
     ...orderTargets(cases, "postgres", 1000),
   ];

@@ -14,6 +14,10 @@ export interface CaseLoad {
   body: string;
   headers: Record<string, string>;
   expect: string;
+  /** Captured request line and headers, sent as they are (see LoadSpec.rawHead in wrk.ts). */
+  rawHead?: string;
+  /** Ends what the load opened besides wrk's requests (a session's GET stream); called after the case. */
+  close?: () => void;
 }
 
 export interface CaseResult extends LoadResult {
@@ -34,6 +38,20 @@ export async function measureCase(
   load: CaseLoad,
   settings: RunSettings,
 ): Promise<CaseResult> {
+  try {
+    return await measureLoad(id, label, server, load, settings);
+  } finally {
+    load.close?.();
+  }
+}
+
+async function measureLoad(
+  id: string,
+  label: string,
+  server: ServerHandle,
+  load: CaseLoad,
+  settings: RunSettings,
+): Promise<CaseResult> {
   const spec = {
     url: `${server.baseUrl}${load.path}`,
     connections: settings.connections,
@@ -41,11 +59,15 @@ export async function measureCase(
     body: load.body,
     headers: load.headers,
     expect: load.expect,
+    ...(load.rawHead ? { rawHead: load.rawHead } : {}),
   };
-  // The warm-up lets the JIT settle and pools fill; its figures are thrown away, but not its errors.
-  const warm = await runWrk({ ...spec, seconds: settings.warmupSeconds });
-  if (warm.requests === 0)
-    throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
+  // The warm-up lets the JIT settle and pools fill; its figures are thrown away. A slow first answer
+  // (a busy machine, a cold database) gets two longer tries before the case is given up.
+  let warmed = 0;
+  for (let attempt = 0; attempt < 3 && warmed === 0; attempt++) {
+    warmed = (await runWrk({ ...spec, seconds: settings.warmupSeconds * 2 ** attempt })).requests;
+  }
+  if (warmed === 0) throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
   const sampler = sampleRss(server);
   const cpuBefore = server.cpuMs();
   const result = await runWrk({ ...spec, seconds: settings.seconds });

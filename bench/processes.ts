@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { waitForListeningPort } from "service-kit/testing";
+import { pinning } from "./pinning.ts";
 
 export interface ServerHandle {
   name: string;
@@ -85,7 +86,8 @@ export async function waitForOk(
 export async function startServer(spec: StartSpec): Promise<ServerHandle> {
   const dir = benchTempDir(`retail-mcp-bench-${spec.name}-`);
   const logFile = join(dir, "server.log");
-  const child = Bun.spawn(spec.command, {
+  // taskset execs the server, so the pid below is the server's own (RSS and CPU are read from it).
+  const child = Bun.spawn([...pinning().server, ...spec.command], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",

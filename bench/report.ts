@@ -1,6 +1,13 @@
-/** The benchmark's result: its JSON shape, the ratios and the targets from the tracker's issue 10. */
+/**
+ * The benchmark's result: its JSON shape, the ratios, and the targets: issue 15's real-client targets
+ * first (bench/targets.ts), then issue 10's, which are about the JSON-only request.
+ */
+import type { ClientCase } from "./client-cases.ts";
 import type { ColdStart } from "./cold-start.ts";
 import type { CaseResult } from "./measure.ts";
+import { type RealClientRatio, realClientTargets, type TargetResult } from "./targets.ts";
+
+export type { TargetResult } from "./targets.ts";
 
 export interface BenchReport {
   measuredAt: string;
@@ -12,10 +19,16 @@ export interface BenchReport {
     node: string;
     /** 1-minute load average when the run started and ended: other work on the machine skews figures. */
     loadAverage: { start: number; end: number };
+    /** Which cores the servers and the load generator ran on (bench/pinning.ts). */
+    pinning: string;
   };
   loadGenerator: { name: "wrk"; version: string; threads: number; timeoutSeconds: number };
   settings: { seconds: number; connections: number; warmupSeconds: number };
   cases: CaseResult[];
+  /** 32 SDK v2 clients against product-service and against the ceiling (absent if they could not run: see notes). */
+  clients?: ClientCase;
+  /** Each real-client case against the faster peer and the ceiling of this run. */
+  realClientRatios: RealClientRatio[];
   /** Cases that were not run, and why (a fact about this machine, e.g. "postgres: not configured"). */
   notes: string[];
   ratios: {
@@ -28,14 +41,6 @@ export interface BenchReport {
   coldStart: ColdStart;
   binarySizeMb: Record<string, number>;
   targets: TargetResult[];
-}
-
-export interface TargetResult {
-  name: string;
-  target: string;
-  actual: string;
-  /** null when the case could not run here (the reason is in notes). */
-  met: boolean | null;
 }
 
 export const OURS_CASE = "product-get-stateless";
@@ -69,6 +74,16 @@ export function evaluateTargets(
   cases: CaseResult[],
   ratios: BenchReport["ratios"],
   coldStart: ColdStart,
+  clients: ClientCase | undefined,
+): TargetResult[] {
+  return [...realClientTargets(cases, clients), ...jsonOnlyTargets(cases, ratios, coldStart)];
+}
+
+/** Issue 10's targets, on the JSON-only request (no common client sends it) and cold start. */
+function jsonOnlyTargets(
+  cases: CaseResult[],
+  ratios: BenchReport["ratios"],
+  coldStart: ColdStart,
 ): TargetResult[] {
   const ours = cases.find((item) => item.id === OURS_CASE);
   if (!ours) throw new Error(`case ${OURS_CASE} is missing from the results`);
@@ -76,31 +91,31 @@ export function evaluateTargets(
   const slowestStart = Math.max(coldStart.freshDbMs, coldStart.existingDbMs);
   return [
     {
-      name: "get_product vs ceiling",
+      name: "JSON only: get_product vs ceiling",
       target: ">= 40% of raw Bun.serve",
       actual: `${(ratios.oursOverCeiling * 100).toFixed(1)}%`,
       met: ratios.oursOverCeiling >= 0.4,
     },
     {
-      name: "get_product vs peer",
+      name: "JSON only: get_product vs SDK v1 peer",
       target: ">= 10x Node + Express + SDK",
       actual: `${ratios.oursOverPeer.toFixed(1)}x`,
       met: ratios.oursOverPeer >= 10,
     },
     {
-      name: "get_product p99",
+      name: "JSON only: get_product p99",
       target: "<= 10 ms",
       actual: `${ours.latencyMs.p99} ms`,
       met: ours.latencyMs.p99 <= 10,
     },
     {
-      name: "get_product RSS under load",
+      name: "JSON only: get_product RSS under load",
       target: "<= 150 MB",
       actual: `${ours.rssMb.underLoad} MB`,
       met: ours.rssMb.underLoad <= 150,
     },
     {
-      name: "get_product errors",
+      name: "JSON only: get_product errors",
       target: "0",
       actual: String(ours.errors.total),
       met: ours.errors.total === 0,
@@ -113,13 +128,13 @@ export function evaluateTargets(
     },
     order
       ? {
-          name: "create_order on SQLite",
+          name: "JSON only: create_order on SQLite",
           target: ">= 1500 req/s, 0 errors",
           actual: `${order.requestsPerSecond} req/s, ${order.errors.total} errors`,
           met: order.requestsPerSecond >= 1500 && order.errors.total === 0,
         }
       : {
-          name: "create_order on SQLite",
+          name: "JSON only: create_order on SQLite",
           target: ">= 1500 req/s, 0 errors",
           actual: "not measured: order-service/src/main.ts does not exist yet",
           met: null,
@@ -153,6 +168,8 @@ export function renderText(report: BenchReport): string {
       ]),
     ),
     ...report.notes.map((note) => `note: ${note}`),
+    `pinning: ${report.machine.pinning}`,
+    clientsLine(report.clients),
     "",
     `ours/ceiling ${report.ratios.oursOverCeiling}  ours/peer ${report.ratios.oursOverPeer}  (${report.ratios.case}; ` +
       `by CPU per request: ${report.ratios.cpu.oursOverCeiling} and ${report.ratios.cpu.oursOverPeer})`,
@@ -169,6 +186,15 @@ export function renderText(report: BenchReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+function clientsLine(clients: ClientCase | undefined): string {
+  if (!clients) return "SDK v2 clients: not measured (see notes)";
+  return (
+    `${clients.label}: ours ${clients.ours.callsPerSecond} calls/s (p99 ${clients.ours.latencyMs.p99} ms, ` +
+    `${clients.ours.errors} errors), against the ceiling ${clients.ceiling.callsPerSecond} calls/s ` +
+    `(p99 ${clients.ceiling.latencyMs.p99} ms): ${(clients.oursOverCeiling * 100).toFixed(1)}%`
+  );
+}
+
 function pad(cells: string[]): string {
-  return cells.map((cell, index) => (index === 0 ? cell.padEnd(26) : cell.padStart(13))).join("");
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(38) : cell.padStart(13))).join("");
 }

@@ -8,20 +8,28 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { type ClusterPostgres, startClusterPostgres } from "../scripts/cluster/postgres.ts";
 import {
+  JSON_ONLY_ORDER,
+  notMeasured,
+  type OrderDatabase,
+  type Progress,
   postgresOrderDatabase,
   runCeiling,
+  runJsonOnlyProductCases,
   runOrderCase,
-  runPeer,
-  runProductCases,
+  runPeers,
   sqliteOrderDatabase,
 } from "./cases.ts";
+import { runClientCase } from "./client-cases.ts";
 import { measureColdStart } from "./cold-start.ts";
-import { CASE_LABELS, renderPerformanceDoc } from "./docs.ts";
+import { caseLabel, renderPerformanceDoc } from "./docs.ts";
 import type { CaseResult, RunSettings } from "./measure.ts";
 import { parseOptions } from "./options.ts";
+import { pinning } from "./pinning.ts";
+import { runRealOrderCases, runRealProductCases } from "./real-cases.ts";
 import { type BenchReport, computeRatios, evaluateTargets, renderText } from "./report.ts";
 import { binaryPath, buildService, orderServiceExists, ROOT } from "./servers.ts";
 import { type Bar, renderBarChart } from "./svg.ts";
+import { realClientRatios } from "./targets.ts";
 import { wrkVersion } from "./wrk.ts";
 
 const progress = (message: string): void => {
@@ -44,7 +52,7 @@ function sizeMb(path: string): number {
 
 function barKind(id: string): Bar["kind"] {
   if (id === "ceiling") return "ceiling";
-  return id === "peer" ? "peer" : "ours";
+  return id === "peer" || id === "peer-v2" ? "peer" : "ours";
 }
 
 /** A throwaway PostgreSQL from Debian's package, when one is installed; otherwise a note says why not. */
@@ -56,6 +64,25 @@ async function startOwnPostgres(notes: string[]): Promise<ClusterPostgres | unde
     notes.push(`postgres: not run (${error instanceof Error ? error.message : String(error)})`);
     return undefined;
   }
+}
+
+/** create_order as each real client sends it, then JSON-only (no common client sends that). */
+async function orderCases(
+  database: () => OrderDatabase,
+  settings: RunSettings,
+  progress: Progress,
+): Promise<CaseResult[]> {
+  const real = await runRealOrderCases(database, settings, progress);
+  const db = database();
+  const jsonOnly = await runOrderCase(
+    `order-create-${db.kind}`,
+    `create_order on ${db.label}, JSON only (no common client sends this)`,
+    db,
+    JSON_ONLY_ORDER,
+    settings,
+    progress,
+  );
+  return [...real, ...jsonOnly];
 }
 
 async function main(): Promise<void> {
@@ -79,11 +106,17 @@ async function main(): Promise<void> {
 
   const cases: CaseResult[] = [];
   const notes: string[] = [];
-  cases.push(await runCeiling(settings, progress));
-  cases.push(await runPeer(settings, progress));
-  cases.push(...(await runProductCases(settings, progress)));
+  progress(`pinning: ${pinning().description}`);
+  cases.push(...(await runCeiling(settings, progress)));
+  cases.push(...(await runPeers(settings, progress)));
+  cases.push(...(await runRealProductCases(settings, progress)));
+  cases.push(...(await runJsonOnlyProductCases(settings, progress)));
+  const clients = await runClientCase(settings, progress).catch((error: unknown) => {
+    notes.push(`clients: not measured (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  });
   if (withOrders) {
-    cases.push(await runOrderCase(sqliteOrderDatabase(), settings, progress));
+    cases.push(...(await orderCases(sqliteOrderDatabase, settings, progress)));
     const own = process.env.BENCH_DATABASE_URL ? undefined : await startOwnPostgres(notes);
     try {
       const postgres = postgresOrderDatabase(process.env.BENCH_DATABASE_URL ?? own?.url);
@@ -93,7 +126,7 @@ async function main(): Promise<void> {
         notes.push(
           `postgres: ${new URL(postgres.orderUrl).host}, ${whose}, schemas bench_product and bench_orders`,
         );
-        cases.push(await runOrderCase(postgres, settings, progress));
+        cases.push(...(await orderCases(() => postgres, settings, progress)));
       }
     } finally {
       await own?.destroy();
@@ -103,6 +136,7 @@ async function main(): Promise<void> {
       "order-service: not built yet (order-service/src/main.ts does not exist), so create_order was not run",
     );
   }
+  notes.push(...notMeasured);
   for (const note of notes) progress(note);
 
   progress("cold start: 5 starts on a fresh database, 5 on an existing one");
@@ -120,6 +154,7 @@ async function main(): Promise<void> {
       bun: Bun.version,
       node,
       loadAverage: { start: loadAtStart, end: oneMinuteLoad() },
+      pinning: pinning().description,
     },
     loadGenerator: {
       name: "wrk",
@@ -133,11 +168,13 @@ async function main(): Promise<void> {
       warmupSeconds: settings.warmupSeconds,
     },
     cases,
+    ...(clients ? { clients } : {}),
+    realClientRatios: realClientRatios(cases),
     notes,
     ratios,
     coldStart,
     binarySizeMb,
-    targets: evaluateTargets(cases, ratios, coldStart),
+    targets: evaluateTargets(cases, ratios, coldStart, clients),
   };
 
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
@@ -146,7 +183,7 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, "bench", "results", "latest.json"), `${json}\n`);
   writeFileSync(join(ROOT, "docs", "performance.md"), renderPerformanceDoc(report));
   const bars = cases.map((item) => ({
-    label: CASE_LABELS[item.id] ?? item.id,
+    label: caseLabel(item.id),
     value: item.requestsPerSecond,
     kind: barKind(item.id),
   }));

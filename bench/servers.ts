@@ -18,11 +18,12 @@ export function orderServiceExists(): boolean {
   return existsSync(join(ROOT, "order-service", "src", "main.ts"));
 }
 
-export async function startCeiling(): Promise<ServerHandle> {
+/** The ceiling; with `answersFile` it also answers SDK v2 clients (see bench/ceiling.ts). */
+export async function startCeiling(answersFile?: string): Promise<ServerHandle> {
   return startServer({
     name: "ceiling",
     command: [process.execPath, join(import.meta.dir, "ceiling.ts")],
-    env: {},
+    env: answersFile ? { CEILING_ANSWERS: answersFile } : {},
     readyPath: "/ready",
   });
 }
@@ -31,6 +32,16 @@ export async function startPeer(): Promise<ServerHandle> {
   return startServer({
     name: "peer",
     command: ["node", join(import.meta.dir, "peer", "server.mjs")],
+    env: { NODE_ENV: "production" },
+    readyPath: "/ready",
+  });
+}
+
+/** The SDK v2 peer: createMcpHandler + toNodeHandler on Node (bench/peer/server-v2.mjs). */
+export async function startPeerV2(): Promise<ServerHandle> {
+  return startServer({
+    name: "peer-v2",
+    command: ["node", join(import.meta.dir, "peer", "server-v2.mjs")],
     env: { NODE_ENV: "production" },
     readyPath: "/ready",
   });

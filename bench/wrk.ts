@@ -4,6 +4,7 @@
  * errors cannot pass for a fast server.
  */
 import { join } from "node:path";
+import { pinning } from "./pinning.ts";
 
 export interface LoadSpec {
   url: string;
@@ -14,6 +15,11 @@ export interface LoadSpec {
   headers: Record<string, string>;
   /** A substring every good answer contains. */
   expect: string;
+  /**
+   * The request line and headers a captured client sent, with "{{length}}" for Content-Length: when
+   * set, these bytes are sent instead of wrk's own request line and headers (and `headers` is unused).
+   */
+  rawHead?: string;
 }
 
 export interface LoadResult {
@@ -76,6 +82,7 @@ export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
     .join("\n");
   const proc = Bun.spawn(
     [
+      ...pinning().load,
       "wrk",
       `--threads=${spec.threads}`,
       `--connections=${spec.connections}`,
@@ -85,7 +92,13 @@ export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
       spec.url,
     ],
     {
-      env: { ...process.env, BENCH_BODY: spec.body, BENCH_HEADERS: headers, BENCH_EXPECT: spec.expect },
+      env: {
+        ...process.env,
+        BENCH_BODY: spec.body,
+        BENCH_HEADERS: headers,
+        BENCH_EXPECT: spec.expect,
+        BENCH_RAW_HEAD: spec.rawHead ?? "",
+      },
       stdout: "pipe",
       stderr: "pipe",
     },

@@ -1,9 +1,14 @@
 -- wrk script for one benchmark case: POSTs a JSON-RPC body and checks every answer.
 -- Settings come from the environment so that one script serves every case:
---   BENCH_BODY     the request body; "{{n}}" in it becomes a number unique per request
---                  (create_order needs a fresh idempotency key each time)
+--   BENCH_BODY     the request body; "{{n}}" in it becomes a text unique per request
+--                  (create_order needs a fresh idempotency key each time) and "{{id}}" a number
+--                  unique per request (a JSON-RPC id: a client never has two calls with one id)
 --   BENCH_HEADERS  extra headers, one "Name: value" per line
 --   BENCH_EXPECT   a substring that every good answer contains
+--   BENCH_RAW_HEAD optional: the request line and headers exactly as a captured client sent them
+--                  (bench/requests), ending with the blank line; "{{length}}" in it becomes the
+--                  body's length. With it, BENCH_HEADERS and wrk's own headers are not used, so the
+--                  server gets the client's bytes: header names' case and order included.
 -- At the end it prints one line, "BENCH_RESULT {json}", that bench/wrk.ts parses.
 
 local body = os.getenv("BENCH_BODY") or ""
@@ -16,6 +21,20 @@ wrk.headers["Content-Type"] = "application/json"
 for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
   local name, value = line:match("^%s*([^:]+):%s*(.-)%s*$")
   if name then wrk.headers[name] = value end
+end
+
+local raw_head = os.getenv("BENCH_RAW_HEAD") or ""
+
+local function raw_request(payload)
+  return (raw_head:gsub("{{length}}", tostring(#payload), 1)) .. payload
+end
+
+if raw_head ~= "" then
+  -- wrk.init builds its one static request with wrk.format(): replacing it keeps the captured bytes
+  -- and still lets wrk reuse one pre-built request when the body never changes.
+  wrk.format = function()
+    return raw_request(body)
+  end
 end
 
 local threads = {}
@@ -34,11 +53,13 @@ end
 
 -- Only a body with a placeholder needs a request() function: without one, wrk reuses one
 -- pre-built request, which keeps the generator's own cost out of the static cases.
-if body:find("{{n}}", 1, true) then
+if body:find("{{n}}", 1, true) or body:find("{{id}}", 1, true) then
   function request()
     counter = counter + 1
     local unique = string.format("%d-%d-%d", os.time(), thread_id, counter)
-    return wrk.format(nil, nil, nil, (body:gsub("{{n}}", unique)))
+    local payload = body:gsub("{{n}}", unique):gsub("{{id}}", string.format("%d", thread_id * 1000000000 + counter))
+    if raw_head ~= "" then return raw_request(payload) end
+    return wrk.format(nil, nil, nil, payload)
   end
 end
 

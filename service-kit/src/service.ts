@@ -6,6 +6,7 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "./auth/principal.ts";
 import type { KitConfig } from "./config.ts";
 import { type Database, databaseUrlFromSecret, openDatabase } from "./db.ts";
+import type { ChangePublisher } from "./events/change-bus.ts";
 import type { InternalApi, KitRoute } from "./http/internal-routes.ts";
 import type { Logger } from "./log.ts";
 import { eventMigrations } from "./mcp/legacy/event-store.ts";
@@ -22,7 +23,10 @@ export interface ServiceInfo {
 export interface ServiceDeps<C extends KitConfig> {
   info: ServiceInfo;
   config: C;
+  /** Writes through it may publish change events (`changes.publish(tx, …)` inside `db.write`). */
   db: Database;
+  /** Live updates for MCP clients of every instance, sent with the write's commit (events/). */
+  changes: ChangePublisher;
   log: Logger;
   metrics: Metrics;
 }

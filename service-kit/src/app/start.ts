@@ -5,6 +5,8 @@
 import { failedAuthLimitSettings, rateLimitSettings, resolveAuth } from "../auth/auth-config.ts";
 import { createAuthenticator } from "../auth/authenticator.ts";
 import { isLoopbackHost, type KitConfig } from "../config.ts";
+import type { ChangeBus } from "../events/change-bus.ts";
+import { openChangeBus } from "../events/open-bus.ts";
 import { RateLimiter } from "../http/rate-limit.ts";
 import type { Logger } from "../log.ts";
 import { McpEndpoint } from "../mcp/endpoint.ts";
@@ -22,6 +24,8 @@ import type { AppParts } from "./parts.ts";
 export interface AssembledService {
   parts: AppParts;
   events: DatabaseEventStore;
+  /** Change events of every instance (live updates); closed with the service. */
+  changes: ChangeBus;
   /** Stops the service's background work, then closes the database. */
   close(): Promise<void>;
   draining(value: boolean): void;
@@ -42,7 +46,15 @@ export async function assembleService<C extends KitConfig>(
   const auth = await createAuthenticator(authCheck.auth, config, { log, serviceName: definition.info.name });
   const limits = rateLimitSettings(config, authCheck.auth.mode, loopback);
   const db = await openServiceDatabase(definition, config);
-  const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
+  const changes = await openChangeBus(db, { service: definition.info.name, log });
+  const runtime = await definition.setup({
+    info: definition.info,
+    config,
+    db: changes.track(db),
+    changes,
+    log,
+    metrics,
+  });
   const events = new DatabaseEventStore(db, { log });
   const endpoint = new McpEndpoint({
     events,
@@ -79,11 +91,13 @@ export async function assembleService<C extends KitConfig>(
   return {
     parts,
     events,
+    changes,
     draining: (value) => {
       draining = value;
     },
     close: async () => {
       await runtime.stop?.();
+      await changes.close();
       await db.close();
     },
   };

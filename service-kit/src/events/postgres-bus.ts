@@ -15,7 +15,13 @@
 import type { SQL } from "bun";
 import type { Database } from "../db.ts";
 import type { Logger } from "../log.ts";
-import { type BusState, type ChangeBus, type ChangeListener, Listeners } from "./change-bus.ts";
+import {
+  type BusState,
+  type ChangeBus,
+  type ChangeListener,
+  type ChangePublisher,
+  Listeners,
+} from "./change-bus.ts";
 import { type ChangeEvent, decodeChange, encodeChange } from "./change-event.ts";
 
 export interface PostgresBusOptions {
@@ -27,6 +33,18 @@ export interface PostgresBusOptions {
 }
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
+
+/**
+ * Publishes on `channel` with the write's own transaction, without listening: for a process that only
+ * changes data (the `seed` command) while the serving instances listen.
+ */
+export function notifyPublisher(channel: string): ChangePublisher {
+  return {
+    async publish(tx, events) {
+      for (const event of events) await tx`SELECT pg_notify(${channel}, ${encodeChange(event)})`;
+    },
+  };
+}
 
 interface Subscription {
   unlisten(): Promise<void>;
@@ -41,6 +59,7 @@ export class PostgresChangeBus implements ChangeBus {
   /** The heartbeat sent last and not heard back yet. */
   private awaited: string | undefined;
   private closed = false;
+  private readonly publisher: ChangePublisher;
 
   private constructor(
     private readonly sql: SQL,
@@ -49,6 +68,7 @@ export class PostgresChangeBus implements ChangeBus {
     this.listeners = new Listeners((error) =>
       options.log?.error("change listener failed", { error: String(error) }),
     );
+    this.publisher = notifyPublisher(options.channel);
     this.heartbeatChannel = `${options.channel.slice(0, 40)}_hb_${crypto.randomUUID().slice(0, 8)}`;
   }
 
@@ -67,10 +87,8 @@ export class PostgresChangeBus implements ChangeBus {
     return this.listeners.size;
   }
 
-  async publish(tx: SQL, events: readonly ChangeEvent[]): Promise<void> {
-    for (const event of events) {
-      await tx`SELECT pg_notify(${this.options.channel}, ${encodeChange(event)})`;
-    }
+  publish(tx: SQL, events: readonly ChangeEvent[]): Promise<void> {
+    return this.publisher.publish(tx, events);
   }
 
   subscribe(listener: ChangeListener): () => void {

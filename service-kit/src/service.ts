@@ -11,6 +11,7 @@ import type { InternalApi, KitRoute } from "./http/internal-routes.ts";
 import type { Logger } from "./log.ts";
 import { eventMigrations } from "./mcp/legacy/event-store.ts";
 import { sessionMigrations } from "./mcp/legacy/session-store.ts";
+import { subscriptionMigrations } from "./mcp/legacy/subscriptions.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Migration, migrate } from "./migrate.ts";
 
@@ -68,6 +69,11 @@ export async function openServiceDatabase<C extends KitConfig>(
 ): Promise<Database> {
   const url = resolveDatabaseUrl(config, `sqlite://.data/${definition.info.name}.sqlite`);
   const db = await openDatabase(url, config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {});
-  await migrate(db, [...sessionMigrations, ...eventMigrations, ...definition.migrations]);
+  await migrate(db, [
+    ...sessionMigrations,
+    ...subscriptionMigrations,
+    ...eventMigrations,
+    ...definition.migrations,
+  ]);
   return db;
 }

@@ -6,6 +6,7 @@ import { failedAuthLimitSettings, rateLimitSettings, resolveAuth } from "../auth
 import { createAuthenticator } from "../auth/authenticator.ts";
 import { isLoopbackHost, type KitConfig } from "../config.ts";
 import type { ChangeBus } from "../events/change-bus.ts";
+import { LiveUpdateCounters } from "../events/live-metrics.ts";
 import { openChangeBus } from "../events/open-bus.ts";
 import { RateLimiter } from "../http/rate-limit.ts";
 import type { Logger } from "../log.ts";
@@ -26,6 +27,8 @@ export interface AssembledService {
   events: DatabaseEventStore;
   /** Change events of every instance (live updates); closed with the service. */
   changes: ChangeBus;
+  /** Notifications sent to live listeners, for the metric lines. */
+  liveCounters: LiveUpdateCounters;
   /** Stops the service's background work, then closes the database. */
   close(): Promise<void>;
   draining(value: boolean): void;
@@ -47,6 +50,7 @@ export async function assembleService<C extends KitConfig>(
   const limits = rateLimitSettings(config, authCheck.auth.mode, loopback);
   const db = await openServiceDatabase(definition, config);
   const changes = await openChangeBus(db, { service: definition.info.name, log });
+  const liveCounters = new LiveUpdateCounters();
   const runtime = await definition.setup({
     info: definition.info,
     config,
@@ -66,6 +70,13 @@ export async function assembleService<C extends KitConfig>(
     keepAliveMs: config.SSE_KEEPALIVE_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxSessionsPerPrincipal: maxSessionsPerPrincipal(config, authCheck.auth.mode),
+    live: {
+      bus: changes,
+      db,
+      maxListenPerPrincipal: config.LISTEN_MAX_PER_PRINCIPAL,
+      maxListenPerInstance: config.LISTEN_MAX_PER_INSTANCE,
+      onSent: (count) => liveCounters.sent(count),
+    },
   });
   let draining = false;
   const parts: AppParts = {
@@ -92,6 +103,7 @@ export async function assembleService<C extends KitConfig>(
     parts,
     events,
     changes,
+    liveCounters,
     draining: (value) => {
       draining = value;
     },
@@ -132,6 +144,11 @@ export async function startService<C extends KitConfig>(
     log,
   });
 
+  const stopLiveMetrics = service.liveCounters.start(metrics, () => {
+    const open = parts.endpoint.liveStreams;
+    return open.listen + open.sessions;
+  });
+
   const hostForUrl = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -140,6 +157,7 @@ export async function startService<C extends KitConfig>(
       const { inFlight } = parts;
       log.info("shutting down", { reason, inFlight: inFlight.count });
       stopMaintenance();
+      stopLiveMetrics();
       parts.auth.stop();
       const stopped = listening.stop(false);
       const drained = await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);

@@ -67,6 +67,8 @@ describe("conformance gate", () => {
         "resources-list",
         "prompts-list",
         "logging-set-level",
+        "resources-subscribe",
+        "resources-unsubscribe",
       ]),
     );
     expect(plan.run).toContain("dns-rebinding-protection");

@@ -128,6 +128,27 @@ describe("live updates across instances", () => {
     }, 30_000);
   }
 
+  test("2025-11-25: a session subscribed through one instance hears changes on its GET stream on another", async () => {
+    const { direct } = cluster.urls;
+    const split = await LegacyListener.split(
+      direct["order-1"] as string,
+      direct["order-2"] as string,
+      auth("alice"),
+    );
+    try {
+      await split.watch([]);
+      const created = await createOrder();
+      const orderUri = `order://${created.id}`;
+      // The subscribe reaches order-2; only order-1 holds the GET stream, so only the database tells it.
+      await split.watch([orderUri]);
+      const started = performance.now();
+      await callTool(actor.client, "cancel_order", { order_id: created.id });
+      expect(await latency(split, orderUri, started)).toBeLessThan(WITHIN_MS);
+    } finally {
+      await split.close();
+    }
+  }, 30_000);
+
   test("after a PostgreSQL restart the same listeners hear the changes again", async () => {
     await cluster.stopPostgres();
     // A listen stream opened during the outage is refused, saying why.

@@ -4,6 +4,8 @@
  * on a session's GET stream (2025-11-25).
  */
 import type { Client as ModernClient } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -82,6 +84,29 @@ export class LegacyListener extends Recorder implements LiveListener {
 
   static async connect(url: string, headers: Record<string, string>): Promise<LegacyListener> {
     return new LegacyListener(await connectClient(url, headers));
+  }
+
+  /**
+   * A session whose POSTs (initialize, subscribe) go to `postUrl` while its GET stream is held by
+   * `getUrl`: two instances, as a load balancer may split them.
+   */
+  static async split(
+    getUrl: string,
+    postUrl: string,
+    headers: Record<string, string>,
+  ): Promise<LegacyListener> {
+    const route: typeof fetch = Object.assign(
+      (input: string | URL | Request, init?: RequestInit) =>
+        fetch(init?.method === "POST" ? postUrl : input, init),
+      { preconnect: fetch.preconnect },
+    );
+    const transport = new StreamableHTTPClientTransport(new URL(getUrl), {
+      requestInit: { headers },
+      fetch: route,
+    });
+    const client = new Client({ name: "retail-mcp-tests", version: "1.0.0" });
+    await client.connect(transport);
+    return new LegacyListener({ client, transport, close: () => client.close() });
   }
 
   async watch(uris: string[]): Promise<void> {

@@ -61,7 +61,13 @@ export class McpEndpoint {
   constructor(private readonly options: McpEndpointOptions) {
     const { live } = options;
     this.subscriptions = live
-      ? new ResourceSubscriptions({ db: live.db, bus: live.bus, log: options.log, onSent: live.onSent })
+      ? new ResourceSubscriptions({
+          db: live.db,
+          bus: live.bus,
+          log: options.log,
+          onSent: live.onSent,
+          sessions: () => this.legacy.liveSessions(),
+        })
       : undefined;
     this.listen = live
       ? new ListenLeg({
@@ -76,7 +82,7 @@ export class McpEndpoint {
     // Every server declares resource subscriptions when live updates run (both eras read the capability).
     const createServer = (principal: Principal): McpServer => {
       const server = options.createServer(principal);
-      this.subscriptions?.attach(server, principal.id);
+      this.subscriptions?.attach(server);
       return server;
     };
     this.modern = new ModernLeg({ ...options, build: createServer });

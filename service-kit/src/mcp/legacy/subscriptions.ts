@@ -9,18 +9,14 @@
  * With the session's event store the notification is also stored, so a client that reconnects its GET
  * stream with Last-Event-ID, on any instance, gets what it missed.
  */
-import {
-  type McpServer,
-  ProtocolError,
-  ProtocolErrorCode,
-  type WebStandardStreamableHTTPServerTransport,
-} from "@modelcontextprotocol/server";
+import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { DatabaseHandle } from "../../db.ts";
 import type { ChangeBus } from "../../events/change-bus.ts";
 import { type ChangeEvent, concerns } from "../../events/change-event.ts";
 import type { Logger } from "../../log.ts";
 import type { Migration } from "../../migrate.ts";
 import { isStreamOpen } from "../sdk/internals.ts";
+import type { LiveSession } from "./live-sessions.ts";
 
 export const subscriptionMigrations: readonly Migration[] = [
   {
@@ -53,16 +49,14 @@ export interface ResourceSubscriptionsOptions {
   maxPerSession?: number;
   /** Called with the number of notifications sent for one change (metrics). */
   onSent?: (count: number) => void;
-}
-
-interface Attached {
-  server: McpServer;
-  principal: string;
+  /**
+   * The sessions this instance holds (only they can have a GET stream here). Asked per event rather
+   * than tracked per server, so servers of requests without a session are never kept alive from here.
+   */
+  sessions: () => Iterable<[string, LiveSession]>;
 }
 
 export class ResourceSubscriptions {
-  /** Servers of this instance that may hold a session's GET stream. */
-  private readonly attached = new Set<Attached>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: ResourceSubscriptionsOptions) {
@@ -80,7 +74,7 @@ export class ResourceSubscriptions {
    * Declares `resources.subscribe` and `resources.listChanged` on a server that has resources, and
    * answers (un)subscribe for its session. Call before the server connects.
    */
-  attach(server: McpServer, principal: string): void {
+  attach(server: McpServer): void {
     const capabilities = server.server.getCapabilities();
     if (!capabilities.resources) return;
     server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
@@ -96,14 +90,6 @@ export class ResourceSubscriptions {
       );
       return {};
     });
-    const entry: Attached = { server, principal };
-    this.attached.add(entry);
-    // A closed server (its session ended here) must not stay reachable from here.
-    const previous = server.server.onclose;
-    server.server.onclose = () => {
-      this.attached.delete(entry);
-      previous?.();
-    };
   }
 
   /** Sessions on this instance with their GET stream open (they can be told of changes now). */
@@ -113,7 +99,6 @@ export class ResourceSubscriptions {
 
   close(): void {
     this.unsubscribe();
-    this.attached.clear();
   }
 
   private async subscribe(sessionId: string | undefined, uri: string): Promise<void> {
@@ -142,22 +127,20 @@ export class ResourceSubscriptions {
     });
   }
 
-  private streams(): { entry: Attached; sessionId: string }[] {
-    const open: { entry: Attached; sessionId: string }[] = [];
-    for (const entry of this.attached) {
-      const transport = entry.server.server.transport as WebStandardStreamableHTTPServerTransport | undefined;
-      const sessionId = transport?.sessionId;
-      if (transport && sessionId && isStreamOpen(transport, GET_STREAM)) open.push({ entry, sessionId });
+  private streams(): { session: LiveSession; sessionId: string }[] {
+    const open: { session: LiveSession; sessionId: string }[] = [];
+    for (const [sessionId, session] of this.options.sessions()) {
+      if (isStreamOpen(session.transport, GET_STREAM)) open.push({ session, sessionId });
     }
     return open;
   }
 
   private async deliver(event: ChangeEvent): Promise<void> {
-    const targets = this.streams().filter(({ entry }) => concerns(event, entry.principal));
+    const targets = this.streams().filter(({ session }) => concerns(event, session.principal));
     if (targets.length === 0) return;
     let sends: Promise<void>[];
     if (event.kind === "resources_list_changed") {
-      sends = targets.map(({ entry }) => entry.server.server.sendResourceListChanged());
+      sends = targets.map(({ session }) => session.server.server.sendResourceListChanged());
     } else {
       const ids = targets.map(({ sessionId }) => sessionId);
       const rows = (await this.options.db.sql`SELECT session_id FROM mcp_subscriptions
@@ -165,7 +148,7 @@ export class ResourceSubscriptions {
       const subscribed = new Set(rows.map((row) => row.session_id));
       sends = targets
         .filter(({ sessionId }) => subscribed.has(sessionId))
-        .map(({ entry }) => entry.server.server.sendResourceUpdated({ uri: event.uri }));
+        .map(({ session }) => session.server.server.sendResourceUpdated({ uri: event.uri }));
     }
     const sent = (await Promise.allSettled(sends)).filter((result) => result.status === "fulfilled").length;
     if (sent > 0) this.options.onSent?.(sent);

@@ -48,4 +48,4 @@ test("an import announces the categories and the products whose price or stock m
   await expect(new Catalog(db.sql).import(broken, bus)).rejects.toThrow("problem");
   await Bun.sleep(100);
   expect(heard).toEqual([]);
-});
+}, 30_000);

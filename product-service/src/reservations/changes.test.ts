@@ -57,6 +57,6 @@ for (const dialect of TEST_DIALECTS) {
       await reservations.release("o-1");
       await Bun.sleep(100);
       expect(heard).toHaveLength(4);
-    });
+    }, 30_000);
   });
 }

@@ -103,7 +103,7 @@ describe("PostgreSQL bus", () => {
       await Promise.all(buses.map((bus) => bus.close()));
       await Promise.all(databases.map((db) => db.close()));
     }
-  });
+  }, 60_000);
 });
 
 describe("PostgreSQL bus across a restart", () => {

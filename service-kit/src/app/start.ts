@@ -160,6 +160,8 @@ export async function startService<C extends KitConfig>(
       stopLiveMetrics();
       parts.auth.stop();
       const stopped = listening.stop(false);
+      // Listen streams never end by themselves: ended now, they do not hold the drain to its limit.
+      await parts.endpoint.endLiveStreams();
       const drained = await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.warn("drain timed out; closing remaining requests", { inFlight: inFlight.count });
       await parts.endpoint.closeAll();

@@ -107,6 +107,11 @@ export class McpEndpoint {
     return this.legacy.sweep(now);
   }
 
+  /** Ends open listen streams gracefully and refuses new ones: the first step of shutdown. */
+  endLiveStreams(): Promise<void> {
+    return this.listen?.close() ?? Promise.resolve();
+  }
+
   /** Closes this instance's transports; sessions stay in the database for the other instances. */
   async closeAll(): Promise<void> {
     await this.listen?.close();

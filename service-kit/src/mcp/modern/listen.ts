@@ -50,6 +50,9 @@ export const LISTEN_BUS_DOWN =
   "Live updates are unavailable right now: this instance lost its connection to the database's change " +
   "feed (restart or failover) and is reconnecting. Retry subscriptions/listen in a few seconds.";
 
+export const LISTEN_SHUTTING_DOWN =
+  "This instance is shutting down. Retry subscriptions/listen: another instance will answer it.";
+
 function filterOf(body: unknown): Filter {
   const notifications = (body as { params?: { notifications?: Record<string, unknown> } } | null)?.params
     ?.notifications;
@@ -77,6 +80,7 @@ export class ListenLeg {
   private readonly servers = new WeakMap<AuthInfo, McpServer>();
   private readonly perPrincipal = new Map<string, number>();
   private total = 0;
+  private closing = false;
   private readonly handler: McpHttpHandler;
 
   constructor(private readonly options: ListenLegOptions) {
@@ -120,6 +124,7 @@ export class ListenLeg {
   ): Promise<Response> {
     const id = (body as { id?: string | number } | null)?.id ?? null;
     const { maxPerPrincipal, maxPerInstance } = this.options;
+    if (this.closing) return refusal(id, LISTEN_SHUTTING_DOWN);
     if (this.options.bus.state === "down") return refusal(id, LISTEN_BUS_DOWN);
     const held = this.perPrincipal.get(principal) ?? 0;
     if (held >= maxPerPrincipal) {
@@ -151,8 +156,12 @@ export class ListenLeg {
     }
   }
 
-  /** Ends every open stream gracefully (shutdown): clients see a completed listen and re-listen elsewhere. */
+  /**
+   * Ends every open stream gracefully and refuses new ones (shutdown, before the drain: a stream is a
+   * channel, not a request still running); clients see a completed listen and re-listen elsewhere.
+   */
   close(): Promise<void> {
+    this.closing = true;
     return this.handler.close();
   }
 

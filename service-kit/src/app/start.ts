@@ -14,6 +14,7 @@ import { McpEndpoint } from "../mcp/endpoint.ts";
 import { DatabaseEventStore } from "../mcp/legacy/event-store.ts";
 import { maxSessionsPerPrincipal } from "../mcp/legacy/session-limits.ts";
 import { SessionStore } from "../mcp/legacy/session-store.ts";
+import { listenCapPerPrincipal } from "../mcp/modern/listen.ts";
 import type { Metrics } from "../metrics.ts";
 import { openServiceDatabase, type RunningService, type ServiceDefinition } from "../service.ts";
 import { InFlightTracker } from "../shutdown.ts";
@@ -73,7 +74,7 @@ export async function assembleService<C extends KitConfig>(
     live: {
       bus: changes,
       db,
-      maxListenPerPrincipal: config.LISTEN_MAX_PER_PRINCIPAL,
+      maxListenPerPrincipal: listenCapPerPrincipal(config, authCheck.auth.mode),
       maxListenPerInstance: config.LISTEN_MAX_PER_INSTANCE,
       onSent: (count) => liveCounters.sent(count),
     },

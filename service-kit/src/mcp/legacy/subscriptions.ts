@@ -135,6 +135,19 @@ export class ResourceSubscriptions {
     return open;
   }
 
+  /** Which of `sessionIds` subscribed to `uri`. */
+  private async subscribedAmong(uri: string, sessionIds: string[]): Promise<Set<string>> {
+    const { sql } = this.options.db;
+    const subscribed = new Set<string>();
+    for (let start = 0; start < sessionIds.length; start += IDS_PER_QUERY) {
+      const ids = sessionIds.slice(start, start + IDS_PER_QUERY);
+      const rows = (await sql`SELECT session_id FROM mcp_subscriptions
+        WHERE uri = ${uri} AND session_id IN ${sql(ids)}`) as { session_id: string }[];
+      for (const row of rows) subscribed.add(row.session_id);
+    }
+    return subscribed;
+  }
+
   private async deliver(event: ChangeEvent): Promise<void> {
     const targets = this.streams().filter(({ session }) => concerns(event, session.principal));
     if (targets.length === 0) return;
@@ -142,10 +155,10 @@ export class ResourceSubscriptions {
     if (event.kind === "resources_list_changed") {
       sends = targets.map(({ session }) => session.server.server.sendResourceListChanged());
     } else {
-      const ids = targets.map(({ sessionId }) => sessionId);
-      const rows = (await this.options.db.sql`SELECT session_id FROM mcp_subscriptions
-        WHERE uri = ${event.uri} AND session_id IN ${this.options.db.sql(ids)}`) as { session_id: string }[];
-      const subscribed = new Set(rows.map((row) => row.session_id));
+      const subscribed = await this.subscribedAmong(
+        event.uri,
+        targets.map(({ sessionId }) => sessionId),
+      );
       sends = targets
         .filter(({ sessionId }) => subscribed.has(sessionId))
         .map(({ session }) => session.server.server.sendResourceUpdated({ uri: event.uri }));
@@ -154,6 +167,9 @@ export class ResourceSubscriptions {
     if (sent > 0) this.options.onSent?.(sent);
   }
 }
+
+/** Session ids per lookup: far below SQLite's and PostgreSQL's limits on bound parameters. */
+const IDS_PER_QUERY = 500;
 
 function requireSession(sessionId: string | undefined): string {
   if (sessionId) return sessionId;

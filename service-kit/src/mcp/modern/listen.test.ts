@@ -21,6 +21,7 @@ import { migrate } from "../../migrate.ts";
 import { McpEndpoint } from "../endpoint.ts";
 import { SessionStore, sessionMigrations } from "../legacy/session-store.ts";
 import { subscriptionMigrations } from "../legacy/subscriptions.ts";
+import { listenCapPerPrincipal } from "./listen.ts";
 
 const MIGRATIONS = [...sessionMigrations, ...subscriptionMigrations];
 const log = createLogger("error", {}, () => undefined);
@@ -193,4 +194,12 @@ describe("subscriptions/listen across a PostgreSQL restart", () => {
       await raw.close();
     }
   }, 60_000);
+});
+
+test("the cap per principal defaults to 8 with auth, and to the instance's cap without", () => {
+  expect(listenCapPerPrincipal({ LISTEN_MAX_PER_INSTANCE: 1000 }, "api-key")).toBe(8);
+  expect(listenCapPerPrincipal({ LISTEN_MAX_PER_INSTANCE: 1000 }, "none")).toBe(1000);
+  expect(listenCapPerPrincipal({ LISTEN_MAX_PER_PRINCIPAL: 3, LISTEN_MAX_PER_INSTANCE: 1000 }, "none")).toBe(
+    3,
+  );
 });

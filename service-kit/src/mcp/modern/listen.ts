@@ -50,6 +50,18 @@ export const LISTEN_BUS_DOWN =
   "Live updates are unavailable right now: this instance lost its connection to the database's change " +
   "feed (restart or failover) and is reconnecting. Retry subscriptions/listen in a few seconds.";
 
+export const DEFAULT_LISTEN_MAX_PER_PRINCIPAL = 8;
+
+/** LISTEN_MAX_PER_PRINCIPAL, or its default: 8 with auth; none beyond the instance's with AUTH_MODE=none. */
+export function listenCapPerPrincipal(
+  config: { LISTEN_MAX_PER_PRINCIPAL?: number | undefined; LISTEN_MAX_PER_INSTANCE: number },
+  authMode: string,
+): number {
+  if (config.LISTEN_MAX_PER_PRINCIPAL !== undefined) return config.LISTEN_MAX_PER_PRINCIPAL;
+  // Without auth every caller is the one "local" principal: a per-principal cap would be a global one.
+  return authMode === "none" ? config.LISTEN_MAX_PER_INSTANCE : DEFAULT_LISTEN_MAX_PER_PRINCIPAL;
+}
+
 export const LISTEN_SHUTTING_DOWN =
   "This instance is shutting down. Retry subscriptions/listen: another instance will answer it.";
 

@@ -5,9 +5,9 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import { startClusterPostgres } from "../../../scripts/cluster/postgres.ts";
 import { openTestDatabase } from "../../../test/support/database.ts";
 import { createTestDatabase } from "../../../test/support/postgres.ts";
+import { startRestartablePostgres } from "../../../test/support/restartable-postgres.ts";
 import { type Database, openDatabase } from "../db.ts";
 import { migrate } from "../migrate.ts";
 import type { BusState, ChangeBus } from "./change-bus.ts";
@@ -107,13 +107,13 @@ describe("PostgreSQL bus", () => {
 });
 
 describe("PostgreSQL bus across a restart", () => {
-  let server: Awaited<ReturnType<typeof startClusterPostgres>> | undefined;
+  let server: Awaited<ReturnType<typeof startRestartablePostgres>> | undefined;
   afterAll(async () => {
     await server?.destroy();
   });
 
   test("goes down when PostgreSQL stops, LISTENs again when it is back, and keeps its listeners", async () => {
-    server = await startClusterPostgres();
+    server = await startRestartablePostgres();
     const admin = new SQL(server.url);
     await admin`CREATE TABLE things (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`;
     await admin.close();

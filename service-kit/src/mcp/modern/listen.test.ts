@@ -8,9 +8,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/client";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
-import { startClusterPostgres } from "../../../../scripts/cluster/postgres.ts";
 import { openTestDatabase } from "../../../../test/support/database.ts";
 import { connectModernClient } from "../../../../test/support/mcp-v2-client.ts";
+import { startRestartablePostgres } from "../../../../test/support/restartable-postgres.ts";
 import { ALL_SCOPES } from "../../auth/principal.ts";
 import { type Database, openDatabase } from "../../db.ts";
 import type { ChangeBus } from "../../events/change-bus.ts";
@@ -158,13 +158,13 @@ describe("subscriptions/listen on SQLite", () => {
 });
 
 describe("subscriptions/listen across a PostgreSQL restart", () => {
-  let postgres: Awaited<ReturnType<typeof startClusterPostgres>> | undefined;
+  let postgres: Awaited<ReturnType<typeof startRestartablePostgres>> | undefined;
   afterAll(async () => {
     await postgres?.destroy();
   });
 
   test("a stream opened during the outage is refused; one opened before keeps hearing after it", async () => {
-    postgres = await startClusterPostgres();
+    postgres = await startRestartablePostgres();
     const raw = await openDatabase(postgres.url);
     await migrate(raw, MIGRATIONS);
     const instance = await serve(raw);

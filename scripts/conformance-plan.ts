@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 export const ERAS = ["2026-07-28", "2025-11-25"] as const;
 export type Era = (typeof ERAS)[number];
 
-type Feature = "tools" | "resources" | "prompts" | "logging";
+type Feature = "tools" | "resources" | "prompts" | "logging" | "subscribe";
 
 const ALWAYS: Record<Era, string[]> = {
   "2025-11-25": ["server-initialize", "ping", "dns-rebinding-protection", "server-sse-multiple-streams"],
@@ -38,6 +38,9 @@ const BY_FEATURE: Record<Era, [Feature, string[]][]> = {
     ["resources", ["resources-list"]],
     ["prompts", ["prompts-list"]],
     ["logging", ["logging-set-level"]],
+    // The suite subscribes to test://watched-resource and checks only the {} answer: a server that
+    // declares resources.subscribe accepts a subscription to any URI, so it fits the services too.
+    ["subscribe", ["resources-subscribe", "resources-unsubscribe"]],
   ],
   // 2026-07-28 has no logging/setLevel (SEP-2577) and no resources/subscribe.
   "2026-07-28": [
@@ -48,7 +51,7 @@ const BY_FEATURE: Record<Era, [Feature, string[]][]> = {
 };
 
 async function declaredFeatures(url: string, era: Era): Promise<Set<Feature>> {
-  let capabilities: Partial<Record<Feature, unknown>>;
+  let capabilities: Partial<Record<Feature, unknown>> & { resources?: { subscribe?: boolean } };
   if (era === "2026-07-28") {
     // The v2 client pinned to 2026-07-28 discovers with server/discover, without a session.
     const client = new ModernClient(
@@ -64,7 +67,11 @@ async function declaredFeatures(url: string, era: Era): Promise<Set<Feature>> {
     capabilities = client.getServerCapabilities() ?? {};
     await client.close();
   }
-  return new Set((["tools", "resources", "prompts", "logging"] as const).filter((f) => capabilities[f]));
+  const declared = new Set<Feature>(
+    (["tools", "resources", "prompts", "logging"] as const).filter((f) => capabilities[f]),
+  );
+  if (capabilities.resources?.subscribe === true) declared.add("subscribe");
+  return declared;
 }
 
 /** The fixture-free scenarios of `era` for the features this server declares. */
@@ -77,6 +84,6 @@ export async function serviceScenarios(
   const notDeclared: string[] = [];
   for (const [feature, scenarios] of BY_FEATURE[era])
     (declared.has(feature) ? run : notDeclared).push(...scenarios);
-  // The subscribe scenarios use the fixture's test://watched-resource, so they only fit the fixture.
+  // 2026-07-28 subscriptions/listen is checked by server-stateless, which needs the fixture's tools.
   return { run, notDeclared };
 }

@@ -25,7 +25,7 @@ export const orderService: ServiceDefinition<OrderConfig> = {
     description: "Orders MCP server",
   },
   migrations: [{ id: "001_orders", sql: ordersMigration }],
-  async setup({ config, db, log, metrics, info }) {
+  async setup({ config, db, changes, log, metrics, info }) {
     const internalToken = await resolveInternalToken(config);
     if (internalToken === undefined) {
       // product-service refuses every reservation without it, so every order would fail later.
@@ -34,7 +34,7 @@ export const orderService: ServiceDefinition<OrderConfig> = {
           "Set INTERNAL_TOKEN to the value product-service has (npm run dev does this), or INTERNAL_TOKEN_SSM_PARAMETER in the cloud.",
       );
     }
-    const repository = new OrderRepository(db);
+    const repository = new OrderRepository(db, changes);
     const products = new ProductClient({
       baseUrl: config.PRODUCT_SERVICE_URL,
       token: () => internalToken,

@@ -9,8 +9,8 @@ const code = await runCli(process.argv.slice(2), {
   definition: productService,
   configSchema,
   seed: {
-    async run({ db }, data) {
-      const report = await new Catalog(db.sql).import(data);
+    async run({ db, changes }, data) {
+      const report = await new Catalog(db.sql).import(data, changes);
       return `imported ${report.categories} categories and ${report.products} products`;
     },
   },

@@ -21,7 +21,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
     { id: "001_catalog", sql: catalogMigration },
     { id: "002_reservations", sql: reservationsMigration },
   ],
-  async setup({ config, db, log, metrics, info }) {
+  async setup({ config, db, changes, log, metrics, info }) {
     const internalToken = await resolveInternalToken(config);
     const catalog = new Catalog(db.sql);
     if (config.SEED_DEMO_DATA === "true") {
@@ -34,7 +34,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
         advice: "set the same INTERNAL_TOKEN on product-service and order-service; npm run dev does this",
       });
     }
-    const routes = internalRoutes({ reservations: new Reservations(db), catalog, log });
+    const routes = internalRoutes({ reservations: new Reservations(db, changes), catalog, log });
     return {
       createMcpServer: () => createProductMcpServer(catalog, { log, metrics }, info.version),
       internal: { token: () => internalToken, routes },

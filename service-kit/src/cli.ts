@@ -7,6 +7,9 @@ import { startService } from "./app/start.ts";
 import { resolveAuth } from "./auth/auth-config.ts";
 import { runKeysCommand } from "./auth/keys-command.ts";
 import { isLoopbackHost, type KitConfig, loadConfigOrExit } from "./config.ts";
+import type { ChangePublisher } from "./events/change-bus.ts";
+import { changeChannel } from "./events/change-event.ts";
+import { notifyPublisher } from "./events/postgres-bus.ts";
 import { LISTENING_MESSAGE } from "./listening.ts";
 import { createLogger, resolveLogFormat, stdoutSink } from "./log.ts";
 import { createMetrics, noMetrics } from "./metrics.ts";
@@ -16,7 +19,10 @@ import { buildInfo } from "./version.ts";
 
 export interface SeedCommand<C extends KitConfig> {
   /** Validates and imports the file, all or nothing; returns a one-line summary. */
-  run(deps: { config: C; db: import("./db.ts").Database }, data: unknown): Promise<string>;
+  run(
+    deps: { config: C; db: import("./db.ts").Database; changes?: ChangePublisher },
+    data: unknown,
+  ): Promise<string>;
 }
 
 export interface CliOptions<C extends KitConfig> {
@@ -116,8 +122,11 @@ async function seed<C extends KitConfig>(options: CliOptions<C>, file: string | 
     return 1;
   }
   const db = await openServiceDatabase(options.definition, config);
+  // On PostgreSQL the serving instances hear what the import changed; a SQLite file's one instance
+  // runs in another process, which an in-process bus cannot reach.
+  const changes = db.dialect === "postgres" ? notifyPublisher(changeChannel(name)) : undefined;
   try {
-    console.log(await options.seed.run({ config, db }, data));
+    console.log(await options.seed.run({ config, db, ...(changes ? { changes } : {}) }, data));
     return 0;
   } catch (error) {
     console.error(

@@ -60,6 +60,10 @@ export const kitConfigShape = {
   SESSION_TTL_SECONDS: positiveInt("seconds", 7 * 24 * 3600).default(1800),
   SHUTDOWN_TIMEOUT_MS: positiveInt("milliseconds", 600_000).default(25_000),
   SSE_KEEPALIVE_MS: positiveInt("milliseconds", 300_000).default(10_000),
+  // Issue 19 (live updates): open subscriptions/listen streams per caller and per instance.
+  // Unset: 8 with auth; with AUTH_MODE=none every caller is one principal, so only the instance cap.
+  LISTEN_MAX_PER_PRINCIPAL: positiveInt("streams", 1000).optional(),
+  LISTEN_MAX_PER_INSTANCE: positiveInt("streams", 100_000).default(1000),
   /** Proxies in front that append to X-Forwarded-For (1 behind the ALB); 0 ignores the header. */
   TRUSTED_PROXY_HOPS: z.coerce
     .number({ error: "must be a whole number from 0 to 5" })

@@ -24,9 +24,12 @@ export { decodeCursor, encodeCursor } from "./cursor.ts";
 export type { Database, DatabaseHandle, Dialect } from "./db.ts";
 // Errors and logs.
 export { DomainError, type DomainErrorKind, isDomainError } from "./errors.ts";
+// Live updates: change events published with the write that makes the change.
+export type { ChangePublisher } from "./events/change-bus.ts";
+export type { ChangeEvent } from "./events/change-event.ts";
 export type { RequestContext } from "./http/request-context.ts";
 export { createLogger, type Logger } from "./log.ts";
-// MCP: tools, prompts, confirmations and resource subscriptions, defined once for both protocol eras.
+// MCP: tools, prompts and confirmations, defined once for both protocol eras (subscriptions are the kit's).
 export { KIT_CACHE_HINTS } from "./mcp/cache-hints.ts";
 export {
   type ConfirmationCodec,
@@ -34,7 +37,6 @@ export {
   createConfirmationCodec,
   MIN_STATE_KEY_BYTES,
 } from "./mcp/confirmation.ts";
-export { ResourceSubscriptions } from "./mcp/legacy/subscriptions.ts";
 export {
   declareCompletionScope,
   registerScopedPrompt,

@@ -13,7 +13,9 @@ export type MetricName =
   | "ToolCalls"
   | "ToolErrors"
   | "OrdersCreated"
-  | "OrdersRejected";
+  | "OrdersRejected"
+  | "LiveListeners"
+  | "LiveNotificationsSent";
 
 const UNITS: Record<MetricName, "Count" | "Milliseconds"> = {
   Requests: "Count",
@@ -23,6 +25,8 @@ const UNITS: Record<MetricName, "Count" | "Milliseconds"> = {
   ToolErrors: "Count",
   OrdersCreated: "Count",
   OrdersRejected: "Count",
+  LiveListeners: "Count",
+  LiveNotificationsSent: "Count",
 };
 
 export type MetricValues = Partial<Record<MetricName, number>>;

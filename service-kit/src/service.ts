@@ -6,10 +6,12 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "./auth/principal.ts";
 import type { KitConfig } from "./config.ts";
 import { type Database, databaseUrlFromSecret, openDatabase } from "./db.ts";
+import type { ChangePublisher } from "./events/change-bus.ts";
 import type { InternalApi, KitRoute } from "./http/internal-routes.ts";
 import type { Logger } from "./log.ts";
 import { eventMigrations } from "./mcp/legacy/event-store.ts";
 import { sessionMigrations } from "./mcp/legacy/session-store.ts";
+import { subscriptionMigrations } from "./mcp/legacy/subscriptions.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Migration, migrate } from "./migrate.ts";
 
@@ -22,7 +24,10 @@ export interface ServiceInfo {
 export interface ServiceDeps<C extends KitConfig> {
   info: ServiceInfo;
   config: C;
+  /** Writes through it may publish change events (`changes.publish(tx, …)` inside `db.write`). */
   db: Database;
+  /** Live updates for MCP clients of every instance, sent with the write's commit (events/). */
+  changes: ChangePublisher;
   log: Logger;
   metrics: Metrics;
 }
@@ -64,6 +69,11 @@ export async function openServiceDatabase<C extends KitConfig>(
 ): Promise<Database> {
   const url = resolveDatabaseUrl(config, `sqlite://.data/${definition.info.name}.sqlite`);
   const db = await openDatabase(url, config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {});
-  await migrate(db, [...sessionMigrations, ...eventMigrations, ...definition.migrations]);
+  await migrate(db, [
+    ...sessionMigrations,
+    ...subscriptionMigrations,
+    ...eventMigrations,
+    ...definition.migrations,
+  ]);
   return db;
 }

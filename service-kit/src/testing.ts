@@ -8,6 +8,8 @@ export { buildApp, type KitApp } from "./app/build.ts";
 export type { AppParts } from "./app/parts.ts";
 export { type AssembledService, assembleService } from "./app/start.ts";
 export { type OpenOptions, openDatabase } from "./db.ts";
+export type { BusState, ChangeBus } from "./events/change-bus.ts";
+export { openChangeBus } from "./events/open-bus.ts";
 export { newRequestContext } from "./http/request-context.ts";
 export { type ListeningWait, waitForListeningPort } from "./listening.ts";
 export { migrate } from "./migrate.ts";

@@ -67,6 +67,8 @@ describe("conformance gate", () => {
         "resources-list",
         "prompts-list",
         "logging-set-level",
+        "resources-subscribe",
+        "resources-unsubscribe",
       ]),
     );
     expect(plan.run).toContain("dns-rebinding-protection");
@@ -83,19 +85,24 @@ describe("fixture resource subscriptions", () => {
       watcher.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
         updates.push(notification.params.uri);
       });
-      // Sessions of earlier scenarios may still hold subscriptions, so count relative to a baseline.
-      const touch = async (): Promise<number> =>
-        (await callTool<{ notified: number }>(toucher.client, "touch_watched_resource")).notified;
-      const before = await touch();
+      const touch = async (): Promise<void> => {
+        expect(await callTool<{ touched: boolean }>(toucher.client, "touch_watched_resource")).toEqual({
+          touched: true,
+        });
+      };
+      // Not subscribed yet: a touch is not heard.
+      await touch();
+      await Bun.sleep(200);
+      expect(updates).toEqual([]);
       await watcher.client.subscribeResource({ uri: "test://watched-resource" });
-      expect(await touch()).toBe(before + 1);
+      await touch();
       const deadline = Date.now() + 5000;
       while (updates.length === 0 && Date.now() < deadline) await Bun.sleep(20);
       expect(updates).toEqual(["test://watched-resource"]);
 
       await watcher.client.unsubscribeResource({ uri: "test://watched-resource" });
-      expect(await touch()).toBe(before);
-      await Bun.sleep(100);
+      await touch();
+      await Bun.sleep(200);
       expect(updates).toHaveLength(1);
     } finally {
       await Promise.all([watcher.close(), toucher.close()]);

@@ -6,6 +6,7 @@
 import type { SQL } from "bun";
 import type { ReservedLine } from "reservation-contract";
 import type { Database } from "service-kit";
+import { type ChangePublisher, orderChanged, orderPlaced } from "./changes.ts";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
 
@@ -116,7 +117,11 @@ export function confirmedAsStored(order: Order, confirmation: Confirmation, at: 
 export class OrderRepository {
   private readonly sql: SQL;
 
-  constructor(private readonly db: Pick<Database, "sql" | "write">) {
+  /** `changes` hears of every committed change, for live updates; without it nothing is announced. */
+  constructor(
+    private readonly db: Pick<Database, "sql" | "write">,
+    private readonly changes?: ChangePublisher,
+  ) {
     this.sql = db.sql;
   }
 
@@ -143,6 +148,7 @@ export class OrderRepository {
         await tx`INSERT INTO order_lines (order_id, line_no, product_id, quantity)
           VALUES (${order.id}, ${index + 1}, ${item.productId}, ${item.quantity})`;
       }
+      await this.changes?.publish(tx, orderPlaced(order.id, order.principal));
       return true;
     });
     if (created) return { order: pendingAsStored(order), created };
@@ -205,15 +211,17 @@ export class OrderRepository {
    */
   async confirm(id: string, confirmation: Confirmation, now: string): Promise<boolean> {
     return this.db.write(async (tx) => {
-      const updated = await tx`UPDATE orders
+      const updated = (await tx`UPDATE orders
         SET status = 'confirmed', total_cents = ${confirmation.totalCents}, currency = ${confirmation.currency},
             updated_at = ${now}
-        WHERE id = ${id} AND status = 'pending'`;
-      if (updated.count !== 1) return false;
+        WHERE id = ${id} AND status = 'pending' RETURNING principal`) as { principal: string }[];
+      const owner = updated[0]?.principal;
+      if (updated.length !== 1 || owner === undefined) return false;
       for (const line of confirmation.lines) {
         await tx`UPDATE order_lines SET product_name = ${line.name}, unit_price_cents = ${line.unitPriceCents}
           WHERE order_id = ${id} AND product_id = ${line.productId}`;
       }
+      await this.changes?.publish(tx, orderChanged(id, owner));
       return true;
     });
   }
@@ -223,10 +231,13 @@ export class OrderRepository {
     const now = new Date().toISOString();
     const from = statusesAllowing(to);
     return this.db.write(async (tx) => {
-      const updated = await tx`UPDATE orders
+      const updated = (await tx`UPDATE orders
         SET status = ${to}, rejection_reason = COALESCE(${reason}, rejection_reason), updated_at = ${now}
-        WHERE id = ${id} AND status IN ${tx(from)}`;
-      return updated.count === 1;
+        WHERE id = ${id} AND status IN ${tx(from)} RETURNING principal`) as { principal: string }[];
+      const owner = updated[0]?.principal;
+      if (updated.length !== 1 || owner === undefined) return false;
+      await this.changes?.publish(tx, orderChanged(id, owner));
+      return true;
     });
   }
 

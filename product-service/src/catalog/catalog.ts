@@ -1,6 +1,7 @@
 /** The catalogue's use cases, free of HTTP and MCP: what the adapters call. */
 import type { SQL } from "bun";
 import { DomainError } from "service-kit";
+import type { ChangePublisher } from "./changes.ts";
 import { type ImportReport, importCatalog } from "./import-catalog.ts";
 import { ProductRepository } from "./product-repository.ts";
 import { searchProducts } from "./search.ts";
@@ -60,8 +61,9 @@ export class Catalog {
     return this.products.listIds(limit);
   }
 
-  import(data: unknown): Promise<ImportReport> {
-    return importCatalog(this.sql, data);
+  /** `changes` (the seed command on PostgreSQL) tells the serving instances what the import changed. */
+  import(data: unknown, changes?: ChangePublisher): Promise<ImportReport> {
+    return importCatalog(this.sql, data, changes);
   }
 
   /** Seeds the demo catalogue into an empty database so a fresh clone has something to browse. */

@@ -3,13 +3,19 @@ import type { SQL } from "bun";
 import { toCents } from "reservation-contract";
 import { DomainError } from "service-kit";
 import { type CatalogFile, validateCatalogFile } from "./catalog-file.ts";
+import { type ChangePublisher, categoriesChanged, productsChanged } from "./changes.ts";
 
 export interface ImportReport {
   categories: number;
   products: number;
 }
 
-export async function importCatalog(sql: SQL, data: unknown): Promise<ImportReport> {
+/** `changes`, when given, hears (with the commit) of the categories and of each product whose price or stock changed. */
+export async function importCatalog(
+  sql: SQL,
+  data: unknown,
+  changes?: ChangePublisher,
+): Promise<ImportReport> {
   const known = (await sql`SELECT id FROM categories`) as { id: string }[];
   const validation = validateCatalogFile(data, new Set(known.map((row) => row.id)));
   if (!validation.ok) {
@@ -23,7 +29,7 @@ export async function importCatalog(sql: SQL, data: unknown): Promise<ImportRepo
       `${validation.problems.length} problem(s) in the catalogue file:\n${shown.join("\n")}${more}`,
     );
   }
-  await writeCatalog(sql, validation.catalog);
+  await writeCatalog(sql, validation.catalog, changes);
   return { categories: validation.catalog.categories.length, products: validation.catalog.products.length };
 }
 
@@ -41,7 +47,14 @@ function batches<T>(rows: readonly T[]): T[][] {
   return out;
 }
 
-async function writeCatalog(sql: SQL, catalog: CatalogFile): Promise<void> {
+interface PriceAndStock {
+  id: string;
+  price_cents: number | string;
+  currency: string;
+  stock: number | string;
+}
+
+async function writeCatalog(sql: SQL, catalog: CatalogFile, changes?: ChangePublisher): Promise<void> {
   const now = new Date().toISOString();
   const products = catalog.products.map((product) => ({
     id: product.id,
@@ -58,6 +71,14 @@ async function writeCatalog(sql: SQL, catalog: CatalogFile): Promise<void> {
   }));
   // Ids are unique within a file (validated), so no batch updates the same row twice.
   await sql.begin(async (tx) => {
+    const before = new Map<string, PriceAndStock>();
+    if (changes) {
+      for (const rows of batches(products)) {
+        const found = (await tx`SELECT id, price_cents, currency, stock FROM products
+          WHERE id IN ${tx(rows.map((row) => row.id))}`) as PriceAndStock[];
+        for (const row of found) before.set(row.id, row);
+      }
+    }
     for (const rows of batches(catalog.categories)) {
       await tx`INSERT INTO categories ${tx(rows, "id", "name", "description")}
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description`;
@@ -69,5 +90,20 @@ async function writeCatalog(sql: SQL, catalog: CatalogFile): Promise<void> {
           stock = excluded.stock, image_url = excluded.image_url, attributes = excluded.attributes,
           updated_at = excluded.updated_at`;
     }
+    if (!changes) return;
+    const moved = products.filter((product) => {
+      const old = before.get(product.id);
+      return (
+        !old ||
+        Number(old.price_cents) !== product.price_cents ||
+        old.currency !== product.currency ||
+        Number(old.stock) !== product.stock
+      );
+    });
+    // The categories resource carries product counts, so an import announces it every time.
+    await changes.publish(tx as unknown as SQL, [
+      ...categoriesChanged(),
+      ...productsChanged(moved.map((product) => product.id)),
+    ]);
   });
 }

@@ -11,6 +11,7 @@
 import type { SQL } from "bun";
 import { itemsFingerprint, mixedCurrenciesProblem, normalizeItems } from "reservation-contract";
 import type { DatabaseHandle } from "service-kit";
+import { type ChangePublisher, productsChanged } from "../catalog/changes.ts";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -51,7 +52,11 @@ function toLine(row: LineRow): ReservedLine {
 }
 
 export class Reservations {
-  constructor(private readonly db: DatabaseHandle) {}
+  /** `changes` hears of every committed stock change, for live updates; without it nothing is announced. */
+  constructor(
+    private readonly db: DatabaseHandle,
+    private readonly changes?: ChangePublisher,
+  ) {}
 
   private get sql(): SQL {
     return this.db.sql;
@@ -145,6 +150,7 @@ export class Reservations {
         VALUES (${orderId}, ${line.productId}, ${line.name}, ${line.quantity}, ${line.unitPriceCents}, ${line.currency})`;
       lines.push(line);
     }
+    await this.changes?.publish(tx, productsChanged(ids));
     return { kind: "reserved", orderId, lines, replayed: false };
   }
 
@@ -172,6 +178,7 @@ export class Reservations {
     for (const line of lines) {
       await tx`UPDATE products SET stock = stock + ${line.quantity} WHERE id = ${line.productId}`;
     }
+    await this.changes?.publish(tx, productsChanged(lines.map((line) => line.productId)));
     return {
       orderId,
       restored: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),

@@ -5,12 +5,16 @@
 import { failedAuthLimitSettings, rateLimitSettings, resolveAuth } from "../auth/auth-config.ts";
 import { createAuthenticator } from "../auth/authenticator.ts";
 import { isLoopbackHost, type KitConfig } from "../config.ts";
+import type { ChangeBus } from "../events/change-bus.ts";
+import { LiveUpdateCounters } from "../events/live-metrics.ts";
+import { openChangeBus } from "../events/open-bus.ts";
 import { RateLimiter } from "../http/rate-limit.ts";
 import type { Logger } from "../log.ts";
 import { McpEndpoint } from "../mcp/endpoint.ts";
 import { DatabaseEventStore } from "../mcp/legacy/event-store.ts";
 import { maxSessionsPerPrincipal } from "../mcp/legacy/session-limits.ts";
 import { SessionStore } from "../mcp/legacy/session-store.ts";
+import { listenCapPerPrincipal } from "../mcp/modern/listen.ts";
 import type { Metrics } from "../metrics.ts";
 import { openServiceDatabase, type RunningService, type ServiceDefinition } from "../service.ts";
 import { InFlightTracker } from "../shutdown.ts";
@@ -22,6 +26,10 @@ import type { AppParts } from "./parts.ts";
 export interface AssembledService {
   parts: AppParts;
   events: DatabaseEventStore;
+  /** Change events of every instance (live updates); closed with the service. */
+  changes: ChangeBus;
+  /** Notifications sent to live listeners, for the metric lines. */
+  liveCounters: LiveUpdateCounters;
   /** Stops the service's background work, then closes the database. */
   close(): Promise<void>;
   draining(value: boolean): void;
@@ -42,7 +50,16 @@ export async function assembleService<C extends KitConfig>(
   const auth = await createAuthenticator(authCheck.auth, config, { log, serviceName: definition.info.name });
   const limits = rateLimitSettings(config, authCheck.auth.mode, loopback);
   const db = await openServiceDatabase(definition, config);
-  const runtime = await definition.setup({ info: definition.info, config, db, log, metrics });
+  const changes = await openChangeBus(db, { service: definition.info.name, log });
+  const liveCounters = new LiveUpdateCounters();
+  const runtime = await definition.setup({
+    info: definition.info,
+    config,
+    db: changes.track(db),
+    changes,
+    log,
+    metrics,
+  });
   const events = new DatabaseEventStore(db, { log });
   const endpoint = new McpEndpoint({
     events,
@@ -54,6 +71,13 @@ export async function assembleService<C extends KitConfig>(
     keepAliveMs: config.SSE_KEEPALIVE_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxSessionsPerPrincipal: maxSessionsPerPrincipal(config, authCheck.auth.mode),
+    live: {
+      bus: changes,
+      db,
+      maxListenPerPrincipal: listenCapPerPrincipal(config, authCheck.auth.mode),
+      maxListenPerInstance: config.LISTEN_MAX_PER_INSTANCE,
+      onSent: (count) => liveCounters.sent(count),
+    },
   });
   let draining = false;
   const parts: AppParts = {
@@ -79,11 +103,14 @@ export async function assembleService<C extends KitConfig>(
   return {
     parts,
     events,
+    changes,
+    liveCounters,
     draining: (value) => {
       draining = value;
     },
     close: async () => {
       await runtime.stop?.();
+      await changes.close();
       await db.close();
     },
   };
@@ -118,6 +145,11 @@ export async function startService<C extends KitConfig>(
     log,
   });
 
+  const stopLiveMetrics = service.liveCounters.start(metrics, () => {
+    const open = parts.endpoint.liveStreams;
+    return open.listen + open.sessions;
+  });
+
   const hostForUrl = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -126,8 +158,11 @@ export async function startService<C extends KitConfig>(
       const { inFlight } = parts;
       log.info("shutting down", { reason, inFlight: inFlight.count });
       stopMaintenance();
+      stopLiveMetrics();
       parts.auth.stop();
       const stopped = listening.stop(false);
+      // Listen streams never end by themselves: ended now, they do not hold the drain to its limit.
+      await parts.endpoint.endLiveStreams();
       const drained = await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.warn("drain timed out; closing remaining requests", { inFlight: inFlight.count });
       await parts.endpoint.closeAll();

@@ -7,12 +7,16 @@
 
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/principal.ts";
+import type { DatabaseHandle } from "../db.ts";
+import type { ChangeBus } from "../events/change-bus.ts";
 import type { Logger } from "../log.ts";
 import { jsonRpcErrorResponse, summarizeRpc } from "./json-rpc.ts";
 import type { DatabaseEventStore } from "./legacy/event-store.ts";
 import { LegacyLeg } from "./legacy/handler.ts";
 import type { SessionStore } from "./legacy/session-store.ts";
+import { ResourceSubscriptions } from "./legacy/subscriptions.ts";
 import { claimedRevision, isModernRequest, ModernLeg } from "./modern/handler.ts";
+import { ListenLeg } from "./modern/listen.ts";
 import { applyPromptScopes, promptAccess } from "./prompt-scopes.ts";
 import { readMcpPost, toAuthInfo } from "./read-post.ts";
 import type { McpRequestInfo } from "./request-info.ts";
@@ -34,18 +38,64 @@ export interface McpEndpointOptions {
   events?: DatabaseEventStore;
   /** Live sessions one principal may hold across all instances; 0 or unset: no cap. */
   maxSessionsPerPrincipal?: number;
+  /** Live updates: change events of every instance, for listen streams and 2025 subscriptions. */
+  live?: LiveUpdateOptions;
+}
+
+export interface LiveUpdateOptions {
+  bus: ChangeBus;
+  /** What 2025 sessions subscribed to is kept here (any instance may take the subscribe). */
+  db: DatabaseHandle;
+  maxListenPerPrincipal: number;
+  maxListenPerInstance: number;
+  /** Called with how many notifications went out (metrics). */
+  onSent?: (count: number) => void;
 }
 
 export class McpEndpoint {
   private readonly legacy: LegacyLeg;
   private readonly modern: ModernLeg;
+  private readonly listen: ListenLeg | undefined;
+  private readonly subscriptions: ResourceSubscriptions | undefined;
 
   constructor(private readonly options: McpEndpointOptions) {
-    this.modern = new ModernLeg({ ...options, build: (principal) => options.createServer(principal) });
+    const { live } = options;
+    this.subscriptions = live
+      ? new ResourceSubscriptions({
+          db: live.db,
+          bus: live.bus,
+          log: options.log,
+          onSent: live.onSent,
+          sessions: () => this.legacy.liveSessions(),
+        })
+      : undefined;
+    this.listen = live
+      ? new ListenLeg({
+          bus: live.bus,
+          log: options.log,
+          keepAliveMs: options.keepAliveMs,
+          maxPerPrincipal: live.maxListenPerPrincipal,
+          maxPerInstance: live.maxListenPerInstance,
+          onSent: () => live.onSent?.(1),
+        })
+      : undefined;
+    // Every server declares resource subscriptions when live updates run (both eras read the capability).
+    const createServer = (principal: Principal): McpServer => {
+      const server = options.createServer(principal);
+      this.subscriptions?.attach(server);
+      return server;
+    };
+    this.modern = new ModernLeg({ ...options, build: createServer });
     this.legacy = new LegacyLeg({
       ...options,
+      createServer,
       denied: (server, info, body) => this.denied(server, info, body),
     });
+  }
+
+  /** Open live-update streams here: 2026-07-28 listen streams and 2025 GET streams that can be told. */
+  get liveStreams(): { listen: number; sessions: number } {
+    return { listen: this.listen?.openCount ?? 0, sessions: this.subscriptions?.openStreamCount ?? 0 };
   }
 
   get liveSessionCount(): number {
@@ -57,8 +107,15 @@ export class McpEndpoint {
     return this.legacy.sweep(now);
   }
 
+  /** Ends open listen streams gracefully and refuses new ones: the first step of shutdown. */
+  endLiveStreams(): Promise<void> {
+    return this.listen?.close() ?? Promise.resolve();
+  }
+
   /** Closes this instance's transports; sessions stay in the database for the other instances. */
   async closeAll(): Promise<void> {
+    await this.listen?.close();
+    this.subscriptions?.close();
     await this.modern.close();
     await this.legacy.close();
   }
@@ -96,7 +153,11 @@ export class McpEndpoint {
     const server = this.modern.acquire(info.principal);
     applyToolScopes(server, info.principal);
     applyPromptScopes(server, info.principal);
-    return this.denied(server, info, body) ?? this.modern.handle(request, body, server, authInfo);
+    const denied = this.denied(server, info, body);
+    if (denied) return denied;
+    if (this.listen && rpc.method === "subscriptions/listen")
+      return this.listen.handle(request, body, server, authInfo, info.principal.id);
+    return this.modern.handle(request, body, server, authInfo);
   }
 
   /**

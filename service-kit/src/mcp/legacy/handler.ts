@@ -70,6 +70,11 @@ export class LegacyLeg {
     return this.sessions.size;
   }
 
+  /** The sessions this instance holds, by id. */
+  liveSessions(): IterableIterator<[string, LiveSession]> {
+    return this.sessions.entries();
+  }
+
   sweep(now: number): Promise<void> {
     return this.sessions.sweep(now);
   }

@@ -37,6 +37,11 @@ export class LiveSessions {
     return this.live.size;
   }
 
+  /** The sessions held here now (live updates look for their GET streams). */
+  entries(): IterableIterator<[string, LiveSession]> {
+    return this.live.entries();
+  }
+
   add(id: string, session: LiveSession): void {
     this.live.set(id, session);
   }

@@ -1,47 +1,180 @@
 /**
- * Resource subscriptions (`resources/subscribe`, `resources/unsubscribe`) for servers built by a service.
- * One registry per process: `attach` is called on each session's McpServer before it connects, and
- * `notifyUpdated(uri)` sends `notifications/resources/updated` to the sessions here that subscribed.
- * Subscriptions live in this process only; a session rebuilt on another instance subscribes again.
+ * 2025-era resource subscriptions (`resources/subscribe`, `resources/unsubscribe`) that hear changes made
+ * on any instance. A session's requests land on any instance, and so does its GET stream, so:
+ * - what a session subscribed to is kept in the database (`mcp_subscriptions`, removed with the session
+ *   by its foreign key), whichever instance the subscribe reached;
+ * - every instance hears every change event (events/), and for the sessions whose GET stream is open
+ *   here and whose principal the event concerns, asks the database which subscribed to the URI, and
+ *   sends them `notifications/resources/updated` (or `notifications/resources/list_changed`) on it.
+ * With the session's event store the notification is also stored, so a client that reconnects its GET
+ * stream with Last-Event-ID, on any instance, gets what it missed.
  */
-import type { McpServer } from "@modelcontextprotocol/server";
+import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import type { DatabaseHandle } from "../../db.ts";
+import type { ChangeBus } from "../../events/change-bus.ts";
+import { type ChangeEvent, concerns } from "../../events/change-event.ts";
+import type { Logger } from "../../log.ts";
+import type { Migration } from "../../migrate.ts";
+import { isStreamOpen } from "../sdk/internals.ts";
+import type { LiveSession } from "./live-sessions.ts";
+
+export const subscriptionMigrations: readonly Migration[] = [
+  {
+    // Sorts after 000_kit_mcp_sessions, which it references.
+    id: "000_kit_mcp_subscriptions",
+    sql: `CREATE TABLE IF NOT EXISTS mcp_subscriptions (
+  session_id TEXT NOT NULL REFERENCES mcp_sessions (id) ON DELETE CASCADE,
+  uri TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (session_id, uri)
+);
+CREATE INDEX IF NOT EXISTS mcp_subscriptions_uri ON mcp_subscriptions (uri);`,
+  },
+];
+
+/** The SDK's id for a session's GET stream, where notifications unrelated to a request go. */
+const GET_STREAM = "_GET_stream";
+
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_SESSION = 100;
+const MAX_URI_LENGTH = 2048;
+
+export const SUBSCRIBE_BUS_DOWN =
+  "Live updates are unavailable right now: this instance lost its connection to the database's change " +
+  "feed (restart or failover) and is reconnecting. Retry resources/subscribe in a few seconds.";
+
+export interface ResourceSubscriptionsOptions {
+  db: DatabaseHandle;
+  bus: ChangeBus;
+  log: Logger;
+  maxPerSession?: number;
+  /** Called with the number of notifications sent for one change (metrics). */
+  onSent?: (count: number) => void;
+  /**
+   * The sessions this instance holds (only they can have a GET stream here). Asked per event rather
+   * than tracked per server, so servers of requests without a session are never kept alive from here.
+   */
+  sessions: () => Iterable<[string, LiveSession]>;
+}
 
 export class ResourceSubscriptions {
-  private readonly byServer = new Map<McpServer, Set<string>>();
+  private readonly unsubscribe: () => void;
 
-  /** Declares the `resources.subscribe` capability and answers (un)subscribe for this server. */
+  constructor(private readonly options: ResourceSubscriptionsOptions) {
+    this.unsubscribe = options.bus.subscribe((event) => {
+      void this.deliver(event).catch((error) =>
+        options.log.warn("live update not delivered to 2025 sessions", {
+          uri: event.kind === "resource_updated" ? event.uri : undefined,
+          error: String(error),
+        }),
+      );
+    });
+  }
+
+  /**
+   * Declares `resources.subscribe` and `resources.listChanged` on a server that has resources, and
+   * answers (un)subscribe for its session. Call before the server connects.
+   */
   attach(server: McpServer): void {
-    const uris = new Set<string>();
-    server.server.registerCapabilities({ resources: { subscribe: true } });
-    server.server.setRequestHandler("resources/subscribe", async (request) => {
-      uris.add(request.params.uri);
-      this.byServer.set(server, uris);
+    const capabilities = server.server.getCapabilities();
+    if (!capabilities.resources) return;
+    server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+    server.server.setRequestHandler("resources/subscribe", async (request, ctx) => {
+      await this.subscribe(ctx.sessionId, request.params.uri);
       return {};
     });
-    server.server.setRequestHandler("resources/unsubscribe", async (request) => {
-      uris.delete(request.params.uri);
-      if (uris.size === 0) this.byServer.delete(server);
+    server.server.setRequestHandler("resources/unsubscribe", async (request, ctx) => {
+      const sessionId = requireSession(ctx.sessionId);
+      await this.options.db.write(
+        (sql) =>
+          sql`DELETE FROM mcp_subscriptions WHERE session_id = ${sessionId} AND uri = ${request.params.uri}`,
+      );
       return {};
     });
-    // A closed session must not keep its server reachable from here.
-    const previous = server.server.onclose;
-    server.server.onclose = () => {
-      this.byServer.delete(server);
-      previous?.();
-    };
   }
 
-  /** Tells every subscribed session here that `uri` changed; returns how many were told. */
-  async notifyUpdated(uri: string): Promise<number> {
-    const targets = [...this.byServer].filter(([, uris]) => uris.has(uri)).map(([server]) => server);
-    const sent = await Promise.allSettled(
-      targets.map((server) => server.server.sendResourceUpdated({ uri })),
-    );
-    return sent.filter((result) => result.status === "fulfilled").length;
+  /** Sessions on this instance with their GET stream open (they can be told of changes now). */
+  get openStreamCount(): number {
+    return this.streams().length;
   }
 
-  /** Sessions in this process with at least one subscription. */
-  get subscriberCount(): number {
-    return this.byServer.size;
+  close(): void {
+    this.unsubscribe();
   }
+
+  private async subscribe(sessionId: string | undefined, uri: string): Promise<void> {
+    const session = requireSession(sessionId);
+    if (uri.length === 0 || uri.length > MAX_URI_LENGTH) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `The uri must be 1 to ${MAX_URI_LENGTH} characters long; use a uri from resources/list or resources/templates/list.`,
+      );
+    }
+    if (this.options.bus.state === "down")
+      throw new ProtocolError(ProtocolErrorCode.InternalError, SUBSCRIBE_BUS_DOWN);
+    const max = this.options.maxPerSession ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SESSION;
+    await this.options.db.write(async (sql) => {
+      const rows = (await sql`SELECT count(*) AS n FROM mcp_subscriptions
+        WHERE session_id = ${session} AND uri <> ${uri}`) as { n: number | string }[];
+      if (Number(rows[0]?.n ?? 0) >= max) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          `This session already subscribes to ${max} resources, the most one session may. ` +
+            "Unsubscribe from some with resources/unsubscribe first.",
+        );
+      }
+      await sql`INSERT INTO mcp_subscriptions (session_id, uri, created_at)
+        VALUES (${session}, ${uri}, ${Date.now()}) ON CONFLICT DO NOTHING`;
+    });
+  }
+
+  private streams(): { session: LiveSession; sessionId: string }[] {
+    const open: { session: LiveSession; sessionId: string }[] = [];
+    for (const [sessionId, session] of this.options.sessions()) {
+      if (isStreamOpen(session.transport, GET_STREAM)) open.push({ session, sessionId });
+    }
+    return open;
+  }
+
+  /** Which of `sessionIds` subscribed to `uri`. */
+  private async subscribedAmong(uri: string, sessionIds: string[]): Promise<Set<string>> {
+    const { sql } = this.options.db;
+    const subscribed = new Set<string>();
+    for (let start = 0; start < sessionIds.length; start += IDS_PER_QUERY) {
+      const ids = sessionIds.slice(start, start + IDS_PER_QUERY);
+      const rows = (await sql`SELECT session_id FROM mcp_subscriptions
+        WHERE uri = ${uri} AND session_id IN ${sql(ids)}`) as { session_id: string }[];
+      for (const row of rows) subscribed.add(row.session_id);
+    }
+    return subscribed;
+  }
+
+  private async deliver(event: ChangeEvent): Promise<void> {
+    const targets = this.streams().filter(({ session }) => concerns(event, session.principal));
+    if (targets.length === 0) return;
+    let sends: Promise<void>[];
+    if (event.kind === "resources_list_changed") {
+      sends = targets.map(({ session }) => session.server.server.sendResourceListChanged());
+    } else {
+      const subscribed = await this.subscribedAmong(
+        event.uri,
+        targets.map(({ sessionId }) => sessionId),
+      );
+      sends = targets
+        .filter(({ sessionId }) => subscribed.has(sessionId))
+        .map(({ session }) => session.server.server.sendResourceUpdated({ uri: event.uri }));
+    }
+    const sent = (await Promise.allSettled(sends)).filter((result) => result.status === "fulfilled").length;
+    if (sent > 0) this.options.onSent?.(sent);
+  }
+}
+
+/** Session ids per lookup: far below SQLite's and PostgreSQL's limits on bound parameters. */
+const IDS_PER_QUERY = 500;
+
+function requireSession(sessionId: string | undefined): string {
+  if (sessionId) return sessionId;
+  throw new ProtocolError(
+    ProtocolErrorCode.InvalidRequest,
+    "Resource subscriptions need a session: send initialize first and repeat this request with its Mcp-Session-Id header.",
+  );
 }

@@ -1,0 +1,166 @@
+/**
+ * The change bus on PostgreSQL, across instances: `publish` runs `pg_notify` on the write's own
+ * transaction, so PostgreSQL delivers the events when (and only if) it commits; every instance LISTENs
+ * on the service's channel and hands what arrives to its listeners (its own events come back the same
+ * way, so there is one path for all of them).
+ *
+ * LISTEN uses Bun.SQL's `listen`, which keeps one dedicated connection and, when it drops (PostgreSQL
+ * restart, Aurora failover), reconnects with exponential back-off and LISTENs again. Bun reports the
+ * re-LISTEN but not the drop, so a heartbeat tells: every `heartbeatMs` the bus NOTIFYs a channel of
+ * this instance and expects to hear itself within the next period. A missed heartbeat (or a failed one)
+ * puts the bus `down`; the next re-LISTEN or heard heartbeat puts it `up` again. While it is down, open
+ * streams stay open (they hear nothing, as nothing can change without the database) and the kit refuses
+ * new listeners with a clear error.
+ */
+import type { SQL } from "bun";
+import type { Database } from "../db.ts";
+import type { Logger } from "../log.ts";
+import {
+  type BusState,
+  type ChangeBus,
+  type ChangeListener,
+  type ChangePublisher,
+  Listeners,
+} from "./change-bus.ts";
+import { type ChangeEvent, decodeChange, encodeChange } from "./change-event.ts";
+
+export interface PostgresBusOptions {
+  /** The service's channel (change-event.ts `changeChannel`). */
+  channel: string;
+  /** How often the bus checks that it still hears PostgreSQL; a drop is noticed within two periods. */
+  heartbeatMs?: number;
+  log?: Logger;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 2000;
+
+/**
+ * Publishes on `channel` with the write's own transaction, without listening: for a process that only
+ * changes data (the `seed` command) while the serving instances listen.
+ */
+export function notifyPublisher(channel: string): ChangePublisher {
+  return {
+    async publish(tx, events) {
+      for (const event of events) await tx`SELECT pg_notify(${channel}, ${encodeChange(event)})`;
+    },
+  };
+}
+
+interface Subscription {
+  unlisten(): Promise<void>;
+}
+
+export class PostgresChangeBus implements ChangeBus {
+  private current: BusState = "down";
+  private readonly listeners: Listeners;
+  private readonly heartbeatChannel: string;
+  private subscriptions: Subscription[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** The heartbeat sent last and not heard back yet. */
+  private awaited: string | undefined;
+  private closed = false;
+  private readonly publisher: ChangePublisher;
+
+  private constructor(
+    private readonly sql: SQL,
+    private readonly options: PostgresBusOptions,
+  ) {
+    this.listeners = new Listeners((error) =>
+      options.log?.error("change listener failed", { error: String(error) }),
+    );
+    this.publisher = notifyPublisher(options.channel);
+    this.heartbeatChannel = `${options.channel.slice(0, 40)}_hb_${crypto.randomUUID().slice(0, 8)}`;
+  }
+
+  /** LISTENs on `options.channel` through `sql` (the service's pool); resolves once PostgreSQL acknowledged. */
+  static async start(sql: SQL, options: PostgresBusOptions): Promise<PostgresChangeBus> {
+    const bus = new PostgresChangeBus(sql, options);
+    await bus.listen();
+    return bus;
+  }
+
+  get state(): BusState {
+    return this.current;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  publish(tx: SQL, events: readonly ChangeEvent[]): Promise<void> {
+    return this.publisher.publish(tx, events);
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    return this.listeners.add(listener);
+  }
+
+  onStateChange(listener: (state: BusState) => void): () => void {
+    return this.listeners.addStateListener(listener);
+  }
+
+  track(db: Database): Database {
+    return db;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const subscriptions = this.subscriptions;
+    this.subscriptions = [];
+    await Promise.allSettled(subscriptions.map((subscription) => subscription.unlisten()));
+  }
+
+  private async listen(): Promise<void> {
+    const onListen = (): void => {
+      this.awaited = undefined;
+      this.setState("up");
+    };
+    this.subscriptions.push(
+      await this.sql.listen(this.options.channel, (payload) => this.receive(payload), onListen),
+      await this.sql.listen(this.heartbeatChannel, (payload) => this.heard(payload)),
+    );
+    const period = this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.timer = setInterval(() => void this.beat(), period);
+    this.timer.unref?.();
+  }
+
+  private receive(payload: string): void {
+    const event = decodeChange(payload);
+    if (!event) {
+      this.options.log?.warn("ignored a malformed change event", { payload: payload.slice(0, 200) });
+      return;
+    }
+    this.listeners.deliver(event);
+  }
+
+  private heard(payload: string): void {
+    if (payload !== this.awaited) return;
+    this.awaited = undefined;
+    this.setState("up");
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    // The previous heartbeat never came back: this instance is not hearing PostgreSQL.
+    if (this.awaited !== undefined) this.setState("down");
+    const nonce = crypto.randomUUID();
+    this.awaited = nonce;
+    try {
+      await this.sql`SELECT pg_notify(${this.heartbeatChannel}, ${nonce})`;
+    } catch {
+      // PostgreSQL cannot be reached at all: nothing can change, and nothing will be heard.
+      this.setState("down");
+    }
+  }
+
+  private setState(state: BusState): void {
+    if (this.closed || state === this.current) return;
+    this.current = state;
+    const log = this.options.log;
+    if (state === "down") log?.warn("change bus down: not hearing PostgreSQL notifications; retrying");
+    else log?.info("change bus up: listening for changes", { channel: this.options.channel });
+    this.listeners.stateChanged(state);
+  }
+}

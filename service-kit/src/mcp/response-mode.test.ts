@@ -92,13 +92,13 @@ function lookup(id: number, meta?: Record<string, unknown>): unknown {
   return { jsonrpc: "2.0", id, method: "tools/call", params };
 }
 
-async function openSession(): Promise<Record<string, string>> {
+async function openSession(capabilities: Record<string, unknown> = {}): Promise<Record<string, string>> {
   const init = await post(
     {
       jsonrpc: "2.0",
       id: 0,
       method: "initialize",
-      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      params: { protocolVersion: "2025-11-25", capabilities, clientInfo: { name: "t", version: "1" } },
     },
     BOTH,
   );
@@ -176,14 +176,27 @@ describe("a call that needs a stream keeps SSE", () => {
     expect(text).toContain("value of k");
   });
 
-  test("2025 session: a tool that may ask the client is answered on a stream", async () => {
+  test("2025 session whose client can elicit: a tool that may ask it is answered on a stream", async () => {
     const answer = await post(
       { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "change", arguments: {} } },
-      await openSession(),
+      await openSession({ elicitation: {} }),
     );
     expect(answer.headers.get("content-type")).toStartWith("text/event-stream");
     expect(await answer.text()).toContain('"done":true');
   });
+});
+
+test("a tool that may ask, for a client that cannot be asked (no elicitation declared, or stateless): JSON", async () => {
+  const change = { jsonrpc: "2.0", id: 6, method: "tools/call", params: { name: "change", arguments: {} } };
+  for (const headers of [await openSession(), { ...BOTH, "mcp-protocol-version": "2025-11-25" }]) {
+    const answer = await post(change, headers);
+    expect(answer.headers.get("content-type")).toStartWith("application/json");
+    expect(
+      ((await answer.json()) as { result: { structuredContent: unknown } }).result.structuredContent,
+    ).toEqual({
+      done: true,
+    });
+  }
 });
 
 test("a 2025 session stores events for its SSE streams only, not for JSON answers", async () => {

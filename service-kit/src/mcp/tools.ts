@@ -47,8 +47,9 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   /**
    * Whether the handler may send the client a request before its result (`call.confirm`'s question,
    * as elicitation/create in a 2025 session). Default: true unless the tool is read-only. A 2025 call
-   * of a tool that may not, without a progress token, is answered in JSON when the client accepts both
-   * types (see mcp/stream-need.ts); `call.confirm` then answers "cannot-ask".
+   * of a tool that may not (or whose client declared no elicitation), without a progress token, is
+   * answered in JSON when the client accepts both types (see mcp/stream-need.ts); `call.confirm` then
+   * answers "cannot-ask".
    */
   asksClient?: boolean;
   /** The tool's output, or the SDK's input_required result from `call.confirm`. */
@@ -144,11 +145,11 @@ interface KitTool {
 const toolScopes = new WeakMap<McpServer, Map<string, KitTool>>();
 
 /**
- * May a call of `name` on `server` send the client a request before its result? True for tools not
+ * May a call of `name` on `server` ask the client (ToolDefinition.asksClient)? Undefined for tools not
  * registered through the kit: nothing is known of what they send.
  */
-export function toolMayAskClient(server: McpServer, name: string): boolean {
-  return toolScopes.get(server)?.get(name)?.asksClient ?? true;
+export function kitToolAsksClient(server: McpServer, name: string): boolean | undefined {
+  return toolScopes.get(server)?.get(name)?.asksClient;
 }
 
 /** May `principal` call `name` on `server`? Tools not registered through the kit are not judged here. */

@@ -15,8 +15,9 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CREATE_ORDER_BODY, CREATE_ORDER_EXPECT } from "./cases.ts";
 import { type ServerHandle, sampleRss, startServer } from "./processes.ts";
-import { freshSqliteUrl, INTERNAL_TOKEN, ROOT, startCeiling } from "./servers.ts";
+import { freshSqliteUrl, INTERNAL_TOKEN, ROOT, seedHugeStock, startCeiling } from "./servers.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
 const USAGE = `Usage: bun bench/ab.ts --base <git-rev> [--seconds N] [--rounds N] [--connections N] [--only ids]
@@ -24,7 +25,9 @@ const USAGE = `Usage: bun bench/ab.ts --base <git-rev> [--seconds N] [--rounds N
   --seconds N       seconds per measured burst (default 5)
   --rounds N        alternating rounds per request (default 3)
   --connections N   concurrent keep-alive connections (default 32)
-  --only ids        comma-separated request ids (default: all of ${"modern-v2, session-2025, stateless-2025"})`;
+  --only ids        comma-separated request ids (default: the product-service ones,
+                    modern-v2, session-2025, stateless-2025; order-2025 adds create_order,
+                    stateless with both Accept types, on SQLite)`;
 
 interface Options {
   base: string;
@@ -64,6 +67,9 @@ const LEGACY_REVISION = "2025-11-25";
 interface RequestCase {
   id: string;
   label: string;
+  service: "product-service" | "order-service";
+  /** A substring every good answer contains. */
+  expect: string;
   prepare(server: ServerHandle): Promise<{ body: string; headers: Record<string, string> }>;
 }
 
@@ -100,6 +106,8 @@ const CASES: RequestCase[] = [
   {
     id: "modern-v2",
     label: "2026-07-28, as the SDK v2 client sends it",
+    service: "product-service",
+    expect: EXPECT,
     prepare: async () => ({
       body: MODERN_BODY,
       headers: {
@@ -113,6 +121,8 @@ const CASES: RequestCase[] = [
   {
     id: "session-2025",
     label: `${LEGACY_REVISION} session, as SDK v1 / mcp-remote send it`,
+    service: "product-service",
+    expect: EXPECT,
     prepare: async (server) => ({
       body: SESSION_BODY,
       headers: {
@@ -125,12 +135,25 @@ const CASES: RequestCase[] = [
   {
     id: "stateless-2025",
     label: "2025 stateless, both Accept types",
+    service: "product-service",
+    expect: EXPECT,
     prepare: async () => ({
       body: STATELESS_BODY,
       headers: { accept: BOTH, "mcp-protocol-version": LEGACY_REVISION },
     }),
   },
+  {
+    id: "order-2025",
+    label: "create_order, 2025 stateless, both Accept types (SQLite)",
+    service: "order-service",
+    expect: CREATE_ORDER_EXPECT,
+    prepare: async () => ({
+      body: CREATE_ORDER_BODY,
+      headers: { accept: BOTH, "mcp-protocol-version": LEGACY_REVISION },
+    }),
+  },
 ];
+const DEFAULT_CASES = ["modern-v2", "session-2025", "stateless-2025"];
 
 /** initialize + notifications/initialized with the headers the SDK v1 client sends; the session id. */
 async function openSession(mcpUrl: string): Promise<string> {
@@ -189,21 +212,27 @@ function exportBase(rev: string): string {
   return tree;
 }
 
-function build(tree: string): string {
-  run([process.execPath, join(tree, "scripts", "build.ts"), "--service", "product-service"], tree);
-  return join(tree, "dist", "product-service");
+type Service = RequestCase["service"];
+
+function build(tree: string, services: Service[]): Record<Service, string> {
+  for (const service of services)
+    run([process.execPath, join(tree, "scripts", "build.ts"), "--service", service], tree);
+  return {
+    "product-service": join(tree, "dist", "product-service"),
+    "order-service": join(tree, "dist", "order-service"),
+  };
 }
 
-async function startPinned(name: string, binary: string): Promise<ServerHandle> {
+async function startPinned(
+  name: string,
+  binary: string,
+  extra: Record<string, string> = {},
+  databaseUrl = freshSqliteUrl(name),
+): Promise<ServerHandle> {
   return startServer({
     name,
     command: ["taskset", "-c", "0", binary, "serve"],
-    env: {
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      DATABASE_URL: freshSqliteUrl(name),
-      INTERNAL_TOKEN,
-    },
+    env: { HOST: "127.0.0.1", LOG_LEVEL: "info", DATABASE_URL: databaseUrl, INTERNAL_TOKEN, ...extra },
     readyPath: "/ready",
   });
 }
@@ -215,7 +244,7 @@ interface Sample extends LoadResult {
 
 async function burst(
   server: ServerHandle,
-  load: { body: string; headers: Record<string, string> },
+  load: { body: string; headers: Record<string, string>; expect: string },
   seconds: number,
   connections: number,
 ): Promise<Sample> {
@@ -228,7 +257,7 @@ async function burst(
     threads: 1,
     body: load.body,
     headers: load.headers,
-    expect: EXPECT,
+    expect: load.expect,
   });
   const cpuMs = server.cpuMs() - cpuBefore;
   return {
@@ -266,26 +295,56 @@ async function main(): Promise<void> {
     );
     process.exit(await child.exited);
   }
-  const cases = CASES.filter((item) => !options.only || options.only.includes(item.id));
+  const wanted = options.only ?? DEFAULT_CASES;
+  const cases = CASES.filter((item) => wanted.includes(item.id));
+  const services = [...new Set<Service>(["product-service", ...cases.map((item) => item.service)])];
   const baseSha = run(["git", "rev-parse", "--short=12", options.base], ROOT).trim();
   process.stderr.write(`ab: exporting and building ${options.base} (${baseSha})\n`);
   const tree = exportBase(options.base);
   const servers: ServerHandle[] = [];
   try {
-    const baseBinary = build(tree);
+    const baseBinaries = build(tree, services);
     process.stderr.write("ab: building the working tree\n");
-    const binaries = { base: baseBinary, head: build(ROOT) };
-    const base = await startPinned("base", binaries.base);
-    servers.push(base);
-    const head = await startPinned("head", binaries.head);
-    servers.push(head);
-    const ceiling = await startCeiling();
-    servers.push(ceiling);
+    const headBinaries = build(ROOT, services);
+    const started: Record<Service, { base: ServerHandle; head: ServerHandle } | undefined> = {
+      "product-service": undefined,
+      "order-service": undefined,
+    };
+    const keep = (server: ServerHandle): ServerHandle => {
+      servers.push(server);
+      return server;
+    };
+    started["product-service"] = {
+      base: keep(await startPinned("base", baseBinaries["product-service"])),
+      head: keep(await startPinned("head", headBinaries["product-service"])),
+    };
+    if (services.includes("order-service")) {
+      // Both order-services reserve from one catalogue (the working tree's), seeded so stock never ends.
+      const catalogueUrl = freshSqliteUrl("catalogue");
+      seedHugeStock(catalogueUrl);
+      const catalogue = keep(
+        await startPinned("catalogue", headBinaries["product-service"], {}, catalogueUrl),
+      );
+      const extra = { PRODUCT_SERVICE_URL: catalogue.baseUrl };
+      started["order-service"] = {
+        base: keep(await startPinned("order-base", baseBinaries["order-service"], extra)),
+        head: keep(await startPinned("order-head", headBinaries["order-service"], extra)),
+      };
+    }
+    const ceiling = keep(await startCeiling());
     run(["taskset", "-p", "-c", "0", String(ceiling.pid)], ROOT);
     const lines: string[] = [];
     for (const item of cases) {
-      const loads = { base: await item.prepare(base), head: await item.prepare(head) };
-      const ceilingLoad = { body: loads.head.body, headers: loads.head.headers };
+      const pair = started[item.service];
+      if (!pair) throw new Error(`${item.service} was not started`);
+      const { base, head } = pair;
+      const prepared = async (server: ServerHandle) => ({
+        ...(await item.prepare(server)),
+        expect: item.expect,
+      });
+      const loads = { base: await prepared(base), head: await prepared(head) };
+      // The ceiling answers the canned get_product answer, whatever was asked.
+      const ceilingLoad = { ...loads.head, expect: EXPECT };
       // Warm-up: JIT and pools, figures thrown away.
       await burst(base, loads.base, 1, options.connections);
       await burst(head, loads.head, 1, options.connections);

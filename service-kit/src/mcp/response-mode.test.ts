@@ -212,3 +212,81 @@ test("a 2025 session stores events for its SSE streams only, not for JSON answer
   // The priming event, two progress notifications and the result: what a resume replays.
   expect(await service.events.count()).toBe(before + 4);
 });
+
+describe("the real SDK clients, as they send a tools/call", () => {
+  interface Seen {
+    headers: Record<string, string>;
+    body: string;
+    contentType: string | null;
+  }
+  /** A fetch that serves the app in-process and records what the client sent and got. */
+  const recordingFetch = (seen: Seen[]) => async (input: string | URL | Request, init?: RequestInit) => {
+    const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
+    request.headers.set("host", "127.0.0.1");
+    request.headers.set("authorization", `Bearer ${KEY}`);
+    const body = request.method === "POST" ? await request.clone().text() : "";
+    const answer = await app.handle(request);
+    seen.push({
+      headers: Object.fromEntries(request.headers),
+      body,
+      contentType: answer.headers.get("content-type"),
+    });
+    return answer;
+  };
+  const toolCalls = (seen: Seen[]): Seen[] => seen.filter((entry) => entry.body.includes('"tools/call"'));
+
+  test("SDK v2 client pinned to 2026-07-28: both Accept types, the Mcp-* headers and _meta; a JSON answer", async () => {
+    const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
+    const seen: Seen[] = [];
+    const client = new Client(
+      { name: "bench", version: "1.0.0" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("http://127.0.0.1/mcp"), { fetch: recordingFetch(seen) }),
+    );
+    const result = await client.callTool({ name: "lookup", arguments: { key: "k" } });
+    expect(result.structuredContent).toEqual({ value: "value of k" });
+    await client.close();
+    const [call] = toolCalls(seen);
+    // What bench/ab.ts sends as modern-v2.
+    expect(call?.headers).toMatchObject({
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      "mcp-method": "tools/call",
+      "mcp-name": "lookup",
+      "mcp-protocol-version": "2026-07-28",
+    });
+    expect(Object.keys(JSON.parse(call?.body ?? "{}").params._meta)).toEqual([
+      "io.modelcontextprotocol/protocolVersion",
+      "io.modelcontextprotocol/clientInfo",
+      "io.modelcontextprotocol/clientCapabilities",
+    ]);
+    expect(call?.contentType).toStartWith("application/json");
+  });
+
+  test("SDK v1 client (2025-11-25 session): both Accept types, session id and revision headers; a JSON answer", async () => {
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+    const { StreamableHTTPClientTransport } = await import(
+      "@modelcontextprotocol/sdk/client/streamableHttp.js"
+    );
+    const seen: Seen[] = [];
+    const client = new Client({ name: "bench", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("http://127.0.0.1/mcp"), { fetch: recordingFetch(seen) }),
+    );
+    const result = await client.callTool({ name: "lookup", arguments: { key: "k" } });
+    expect(result.structuredContent).toEqual({ value: "value of k" });
+    await client.close();
+    const [call] = toolCalls(seen);
+    // What bench/ab.ts sends as session-2025 (its ids are unique strings instead of counting numbers).
+    expect(call?.headers).toMatchObject({
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      "mcp-protocol-version": "2025-11-25",
+    });
+    expect(call?.headers["mcp-session-id"]).toBeString();
+    expect(JSON.parse(call?.body ?? "{}").params).toEqual({ name: "lookup", arguments: { key: "k" } });
+    expect(call?.contentType).toStartWith("application/json");
+  });
+});

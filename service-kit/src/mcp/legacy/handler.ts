@@ -159,7 +159,8 @@ export class LegacyLeg {
   /**
    * A stateless request answered in JSON, on a borrowed server that stays connected to its in-process
    * transport (see server-pool.ts): no transport, stream or server is built for it. Undefined when the
-   * call needs a stream after all (a tool that may ask the client): the transport path serves it.
+   * call needs a stream after all (a tool not registered through the kit, of which nothing is known):
+   * the transport path serves it.
    */
   private async handleInProcess(
     request: Request,

@@ -244,6 +244,9 @@ describe("cluster faults", () => {
         method: "tools/call",
         params: {
           name: "create_order",
+          // A progress token keeps the answer an SSE stream (without one, a client that cannot be asked
+          // gets JSON): the drain must wait for a running stream.
+          _meta: { progressToken: "drain" },
           // confirm: true skips the price check before the saga (ORDER_CONFIRM_ABOVE), as before it existed.
           arguments: {
             items: [{ product_id: PRODUCT, quantity: 1 }],

@@ -114,19 +114,38 @@ describe.each(["sqlite", "postgres"] as const)("resumable tool-call streams on %
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  test("the stream opens with a priming event that carries an id and a retry interval", async () => {
+  test("a call that streams (progress asked for) opens with a priming event that carries an id and a retry interval", async () => {
+    const session = await initialize(a.url);
+    const response = await fetch(a.url, {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": session },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "slow_count", arguments: { steps: 1, delay_ms: 1 }, _meta: { progressToken: "p0" } },
+      }),
+    });
+    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+    const events = await readEvents(
+      response.body as ReadableStream<Uint8Array>,
+      (event) => event.data !== "",
+    );
+    expect(events[0]).toEqual({ id: expect.any(String), retry: 1000, data: "" });
+    expect(progressOf(events[1] as SseEvent)).toBe(1);
+  });
+
+  test("a call that sends nothing before its result is answered in JSON: no stream, nothing to resume", async () => {
     const session = await initialize(a.url);
     const response = await fetch(a.url, {
       method: "POST",
       headers: { ...HEADERS, "mcp-session-id": session },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
-    const events = await readEvents(
-      response.body as ReadableStream<Uint8Array>,
-      (event) => event.data !== "",
+    expect(response.headers.get("content-type")).toStartWith("application/json");
+    expect(((await response.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(
+      0,
     );
-    expect(events[0]).toEqual({ id: expect.any(String), retry: 1000, data: "" });
-    expect(JSON.parse(events[1]?.data ?? "{}").result.tools.length).toBeGreaterThan(0);
   });
 
   for (const where of ["the same instance", "another instance"] as const) {

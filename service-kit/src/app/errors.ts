@@ -11,13 +11,12 @@ import type { Logger } from "../log.ts";
 import { jsonRpcErrorResponse } from "../mcp/json-rpc.ts";
 
 export function errorAnswers(options: { log: Logger; mcpPath: string; basePath: string }): AnyElysia {
-  return new Elysia({ name: "kit:errors" }).onError({ as: "global" }, (hook) => {
+  // Destructured in the parameter list, for Elysia's inference (see KitHook in routes.ts).
+  const hook = ({ code, error, context }: ErrorHook): Response => {
     // Set when a route matched (request-context.ts ran): the error came from the kit or the service.
-    const context = (hook as { context?: RequestContext }).context;
-    if (context === undefined || hook.code === "NOT_FOUND") {
-      return fallbackResponse(hook.code, options.mcpPath, options.basePath);
+    if (context === undefined || code === "NOT_FOUND") {
+      return fallbackResponse(code, options.mcpPath, options.basePath);
     }
-    const error = hook.error;
     if (isDatabaseUnavailable(error)) {
       options.log.warn("database unavailable", { requestId: context.requestId, error: String(error) });
       return jsonRpcErrorResponse(503, -32000, DATABASE_UNAVAILABLE_MESSAGE, { "retry-after": "2" });
@@ -28,5 +27,12 @@ export function errorAnswers(options: { log: Logger; mcpPath: string; basePath: 
       -32603,
       `Internal error (request id ${context.requestId}). Retry later.`,
     );
-  });
+  };
+  return new Elysia({ name: "kit:errors" }).onError({ as: "global" }, hook);
+}
+
+interface ErrorHook {
+  code: unknown;
+  error: unknown;
+  context?: RequestContext;
 }

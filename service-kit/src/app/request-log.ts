@@ -10,9 +10,8 @@ import type { Metrics } from "../metrics.ts";
 import { trackStream } from "../shutdown.ts";
 
 export function requestLog(options: { log: Logger; metrics: Metrics }): AnyElysia {
-  return new Elysia({ name: "kit:request-log" }).mapResponse({ as: "global" }, (hook) => {
-    const { request, responseValue } = hook;
-    const { context, done } = hook as { context?: RequestContext; done?: () => void };
+  // Destructured in the parameter list, for Elysia's inference (see KitHook in routes.ts).
+  const hook = ({ request, responseValue, context, done }: LogHook): Response | undefined => {
     if (!(responseValue instanceof Response) || context === undefined || done === undefined) return undefined;
     responseValue.headers.set("x-request-id", context.requestId);
     writeRequestLog(options.log, options.metrics, request, responseValue.status, context);
@@ -24,5 +23,13 @@ export function requestLog(options: { log: Logger; metrics: Metrics }): AnyElysi
     if (streaming) return trackStream(responseValue, done);
     done();
     return responseValue;
-  });
+  };
+  return new Elysia({ name: "kit:request-log" }).mapResponse({ as: "global" }, hook);
+}
+
+interface LogHook {
+  request: Request;
+  responseValue: unknown;
+  context?: RequestContext;
+  done?: () => void;
 }

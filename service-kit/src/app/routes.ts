@@ -11,8 +11,19 @@ import type { RequestContext } from "../http/request-context.ts";
 import type { McpEndpoint, McpRequestInfo } from "../mcp/endpoint.ts";
 import type { McpGuard } from "./guard.ts";
 
-/** The request context request-context.ts derives: present on every route of the app. */
-const contextOf = (hook: unknown): RequestContext => (hook as { context: RequestContext }).context;
+/**
+ * What the kit's route hooks read: the request, and the context request-context.ts derives (present
+ * on every route). Hooks take it destructured in their parameter list, never as one object: Elysia
+ * reads each hook's source to decide what to prepare per request, and a hook that passes its whole
+ * argument on (or uses it under a one-letter name, as the minified binary does) makes it copy the
+ * headers, parse cookies and the query string, and re-wrap every answer for all routes.
+ */
+export interface KitHook {
+  request: Request;
+  context?: unknown;
+}
+
+const contextOf = (context: unknown): RequestContext => context as RequestContext;
 
 const MCP_METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"] as const;
 
@@ -22,19 +33,22 @@ export function mcpRoute(options: { path: string; endpoint: McpEndpoint; guard: 
     app.route(
       method,
       options.path,
-      async (hook) => {
-        const context = contextOf(hook);
+      async ({ request, context }: KitHook) => {
+        const known = contextOf(context);
         const info: McpRequestInfo = {
-          requestId: context.requestId,
-          principal: context.principal as Principal,
+          requestId: known.requestId,
+          principal: known.principal as Principal,
         };
         try {
-          return await options.endpoint.handle(hook.request, info);
+          return await options.endpoint.handle(request, info);
         } finally {
-          context.rpc = info.rpc;
+          known.rpc = info.rpc;
         }
       },
-      { parse: "none", beforeHandle: (hook) => options.guard(hook.request, contextOf(hook)) },
+      {
+        parse: "none",
+        beforeHandle: ({ request, context }: KitHook) => options.guard(request, contextOf(context)),
+      },
     );
   }
   return app;
@@ -77,10 +91,10 @@ export function internalRoutes(options: {
     app.route(
       route.method,
       route.path,
-      (hook) => {
-        const context = contextOf(hook);
-        const refused = guardInternalRequest(hook.request, options.addressOf(hook.request), guard, context);
-        return refused ?? route.handle(hook.request, context);
+      ({ request, context }: KitHook) => {
+        const known = contextOf(context);
+        const refused = guardInternalRequest(request, options.addressOf(request), guard, known);
+        return refused ?? route.handle(request, known);
       },
       { parse: "none" },
     );

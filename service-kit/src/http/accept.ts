@@ -1,8 +1,13 @@
 /**
  * Picks JSON or SSE for a POST from the Accept header. The SDK transport insists on both types being
- * listed; we also serve clients that list only one, and let q-values or order express a preference.
+ * listed; we also serve clients that list only one, and let q-values express a preference. A client
+ * that lists both with equal weight (every SDK client, mcp-remote) leaves the choice to the server:
+ * "either", settled per request by whether the call needs a stream (see settleResponseMode).
  */
 export type ResponseMode = "json" | "sse";
+
+/** What the client accepts: one mode, or both with equal weight. */
+export type AcceptedMode = ResponseMode | "either";
 
 interface Preference {
   q: number;
@@ -24,10 +29,10 @@ function preferenceFor(accept: string, type: string): Preference | undefined {
 }
 
 // A client sends the same Accept header on every request: remember the answer for a few of them.
-const modeByAccept = new Map<string, ResponseMode | undefined>();
+const modeByAccept = new Map<string, AcceptedMode | undefined>();
 
-/** Returns the mode to answer in, or undefined when the client accepts neither type. */
-export function chooseResponseMode(accept: string | null): ResponseMode | undefined {
+/** Returns the mode(s) the client accepts, or undefined when it accepts neither type. */
+export function chooseResponseMode(accept: string | null): AcceptedMode | undefined {
   if (accept === null) return "json";
   if (modeByAccept.has(accept)) return modeByAccept.get(accept);
   const mode = modeFor(accept);
@@ -35,7 +40,7 @@ export function chooseResponseMode(accept: string | null): ResponseMode | undefi
   return mode;
 }
 
-function modeFor(accept: string): ResponseMode | undefined {
+function modeFor(accept: string): AcceptedMode | undefined {
   if (accept.trim() === "") return "json";
   const json = preferenceFor(accept, "application/json");
   const sse = preferenceFor(accept, "text/event-stream");
@@ -43,9 +48,17 @@ function modeFor(accept: string): ResponseMode | undefined {
   if (!sse) return "json";
   if (!json) return "sse";
   if (json.q !== sse.q) return json.q > sse.q ? "json" : "sse";
-  // Both listed with equal weight: SSE, the transport's default, so progress and server requests
-  // made during a tool call can reach the client.
-  return "sse";
+  return "either";
+}
+
+/**
+ * The mode to answer in. When the client accepts both, a call that sends nothing before its result is
+ * answered in JSON (the spec lets the server choose): no stream to open, no event to store. SSE is kept
+ * for the calls that need it, so progress and server-to-client requests can reach the client.
+ */
+export function settleResponseMode(accepted: AcceptedMode, needsStream: boolean): ResponseMode {
+  if (accepted !== "either") return accepted;
+  return needsStream ? "sse" : "json";
 }
 
 export const FULL_ACCEPT = "application/json, text/event-stream";

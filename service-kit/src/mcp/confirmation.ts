@@ -92,6 +92,11 @@ function canElicit(ctx: ServerContext, server: McpServer): boolean {
   // 2025: the capabilities declared at initialize; a request answered in JSON has no stream to carry
   // the SDK's elicitation/create to the client, so it would wait out the shim's round timeout.
   if (ctx.http?.authInfo?.extra?.answersInJson === true) return false;
+  return declaredFormElicitation(server);
+}
+
+/** Did the 2025 client of `server` declare at initialize that it can show its user a form? */
+export function declaredFormElicitation(server: McpServer): boolean {
   const declared = server.server.getClientCapabilities() as { elicitation?: Elicitation } | undefined;
   return formElicitation(declared?.elicitation);
 }

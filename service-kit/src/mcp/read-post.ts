@@ -4,14 +4,15 @@
  */
 import type { AuthInfo } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/principal.ts";
-import { chooseResponseMode, FULL_ACCEPT, type ResponseMode } from "../http/accept.ts";
+import { type AcceptedMode, chooseResponseMode, FULL_ACCEPT } from "../http/accept.ts";
 import { jsonRpcErrorResponse } from "./json-rpc.ts";
 
 export type McpPost =
   | {
       ok: true;
       body: unknown;
-      mode: ResponseMode;
+      /** What Accept allows; the leg settles it per call (http/accept.ts settleResponseMode). */
+      mode: AcceptedMode;
       /** The request as the SDK's transport wants it; built only for the requests that go there. */
       sdkRequest: () => Request;
     }

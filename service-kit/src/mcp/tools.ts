@@ -44,6 +44,14 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   annotations: ToolAnnotations;
   /** The scope a caller needs. Without one the tool is served only when AUTH_MODE=none. */
   scope?: Scope;
+  /**
+   * Whether the handler may send the client a request before its result (`call.confirm`'s question,
+   * as elicitation/create in a 2025 session). Default: true unless the tool is read-only. A 2025 call
+   * of a tool that may not (or whose client declared no elicitation), without a progress token, is
+   * answered in JSON when the client accepts both types (see mcp/stream-need.ts); `call.confirm` then
+   * answers "cannot-ask".
+   */
+  asksClient?: boolean;
   /** The tool's output, or the SDK's input_required result from `call.confirm`. */
   handler: (
     input: z.infer<z.ZodObject<I>>,
@@ -123,11 +131,26 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   );
   const scopes = toolScopes.get(server) ?? new Map();
   toolScopes.set(server, scopes);
-  scopes.set(tool.name, { tool: registered, scope: tool.scope });
+  const asksClient = tool.asksClient ?? tool.annotations.readOnlyHint !== true;
+  scopes.set(tool.name, { tool: registered, scope: tool.scope, asksClient });
   return registered;
 }
 
-const toolScopes = new WeakMap<McpServer, Map<string, { tool: RegisteredTool; scope: Scope | undefined }>>();
+interface KitTool {
+  tool: RegisteredTool;
+  scope: Scope | undefined;
+  asksClient: boolean;
+}
+
+const toolScopes = new WeakMap<McpServer, Map<string, KitTool>>();
+
+/**
+ * May a call of `name` on `server` ask the client (ToolDefinition.asksClient)? Undefined for tools not
+ * registered through the kit: nothing is known of what they send.
+ */
+export function kitToolAsksClient(server: McpServer, name: string): boolean | undefined {
+  return toolScopes.get(server)?.get(name)?.asksClient;
+}
 
 /** May `principal` call `name` on `server`? Tools not registered through the kit are not judged here. */
 export function toolAccess(server: McpServer, name: string, principal: Principal): ScopeDecision {

@@ -12,12 +12,14 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
+import { type ResponseMode, settleResponseMode } from "../../http/accept.ts";
 import type { Logger } from "../../log.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary } from "../json-rpc.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import { type McpPost, toAuthInfo } from "../read-post.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
 import { markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
+import { needsStream } from "../stream-need.ts";
 import { applyToolScopes } from "../tools.ts";
 import type { DatabaseEventStore } from "./event-store.ts";
 import { type LiveSession, LiveSessions } from "./live-sessions.ts";
@@ -91,19 +93,25 @@ export class LegacyLeg {
     info: McpRequestInfo & { rpc: RpcSummary },
     authInfo: AuthInfo,
   ): Promise<Response> {
-    const { body, mode, sdkRequest } = post;
+    const { body, sdkRequest } = post;
     const { rpc } = info;
-    // A 2025 request answered in JSON has no stream for a server→client request (mcp/confirmation.ts).
-    if (mode === "json") authInfo.extra = { ...authInfo.extra, answersInJson: true };
+    // JSON unless the call needs a stream and the client accepts one (stream-need.ts).
+    const modeOn = (server: McpServer): ResponseMode => {
+      const mode = settleResponseMode(post.mode, needsStream(server, rpc));
+      // A 2025 request answered in JSON has no stream for a server→client request (mcp/confirmation.ts).
+      if (mode === "json") authInfo.extra = { ...authInfo.extra, answersInJson: true };
+      return mode;
+    };
     const sessionId = request.headers.get("mcp-session-id");
 
     if (sessionId === null) {
       rpc.protocol = rpc.isInitialize
         ? negotiatedVersion((body as { params?: { protocolVersion?: string } }).params?.protocolVersion)
         : request.headers.get("mcp-protocol-version")?.slice(0, 32);
-      const plain = mode === "json" && leavesNoState(rpc.method) ? asPlainRequest(body) : undefined;
+      const plain = post.mode !== "sse" && leavesNoState(rpc.method) ? asPlainRequest(body) : undefined;
       if (plain && hasSupportedProtocolHeader(request)) {
-        return this.handleInProcess(request, plain, authInfo, info);
+        const answered = await this.handleInProcess(request, plain, authInfo, info, modeOn);
+        if (answered) return answered;
       }
       let parsedBody = body;
       if (rpc.isInitialize) {
@@ -122,7 +130,7 @@ export class LegacyLeg {
         ? this.newSessionTransport(server, parsedBody, info)
         : this.statelessTransport();
       await server.connect(transport);
-      setResponseMode(transport, mode);
+      setResponseMode(transport, modeOn(server));
       return transport.handleRequest(sdkRequest(), { parsedBody, authInfo });
     }
     const session = await this.sessions.resolve(sessionId, info.principal);
@@ -130,7 +138,7 @@ export class LegacyLeg {
     rpc.protocol = session.protocolVersion;
     const denied = this.options.denied(session.server, info, body);
     if (denied) return denied;
-    setResponseMode(session.transport, mode);
+    setResponseMode(session.transport, modeOn(session.server));
     const versioned = withSessionProtocolVersion(sdkRequest(), session.protocolVersion);
     return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
   }
@@ -155,17 +163,21 @@ export class LegacyLeg {
 
   /**
    * A stateless request answered in JSON, on a borrowed server that stays connected to its in-process
-   * transport (see server-pool.ts): no transport, stream or server is built for it.
+   * transport (see server-pool.ts): no transport, stream or server is built for it. Undefined when the
+   * call needs a stream after all (a tool not registered through the kit, of which nothing is known):
+   * the transport path serves it.
    */
   private async handleInProcess(
     request: Request,
     message: JSONRPCRequest,
     authInfo: AuthInfo,
     info: McpRequestInfo,
-  ): Promise<Response> {
+    modeOn: (server: McpServer) => ResponseMode,
+  ): Promise<Response | undefined> {
     const pooled = await this.pool.acquire(info.principal);
     let answer: JSONRPCMessage;
     try {
+      if (modeOn(pooled.server) !== "json") return undefined;
       applyToolScopes(pooled.server, info.principal);
       applyPromptScopes(pooled.server, info.principal);
       const denied = this.options.denied(pooled.server, info, message);

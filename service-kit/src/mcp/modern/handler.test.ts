@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { type AuthInfo, McpServer } from "@modelcontextprotocol/server";
+import { type AuthInfo, classifyInboundRequest, McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Principal } from "../../auth/principal.ts";
 import { createLogger } from "../../log.ts";
@@ -77,6 +77,52 @@ test("modern requests are told apart from 2025 traffic by their _meta claim", ()
   expect(isModernRequest(new Request("http://127.0.0.1/mcp", { method: "POST" }), initialize)).toBe(false);
   const plain = { jsonrpc: "2.0", id: 2, method: "tools/list" };
   expect(isModernRequest(new Request("http://127.0.0.1/mcp", { method: "POST" }), plain)).toBe(false);
+});
+
+test("the shortcut routes exactly as the SDK's classifier, on real and odd requests alike", () => {
+  const envelope = { "io.modelcontextprotocol/protocolVersion": "2026-07-28" };
+  const bodies: unknown[] = [
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "who", arguments: {} } },
+    { jsonrpc: "2.0", id: "a", method: "initialize", params: { protocolVersion: "2025-11-25" } },
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "who", _meta: envelope } },
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "who", _meta: { progressToken: 1 } } },
+    { jsonrpc: "2.0", id: 1, result: {} },
+    { jsonrpc: "2.0", id: 1, error: { code: 1, message: "x" } },
+    { jsonrpc: "2.0", id: 1.5, method: "ping" },
+    { jsonrpc: "2.0", id: {}, method: "ping" },
+    { jsonrpc: "1.0", id: 1, method: "ping" },
+    { jsonrpc: "2.0", id: 1, method: "ping", params: "x" },
+    { jsonrpc: "2.0", id: 1, method: "ping", extra: true },
+    { id: 1, method: "ping" },
+    "ping",
+    null,
+  ];
+  const headerSets: Record<string, string>[] = [
+    {},
+    { "mcp-protocol-version": "2025-11-25" },
+    { "mcp-protocol-version": " 2026-07-28 " },
+    { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "who" },
+    { "mcp-protocol-version": "2030-01-01" },
+    { "mcp-protocol-version": "1999-01-01" },
+  ];
+  for (const body of bodies) {
+    for (const headers of headerSets) {
+      const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers });
+      const sdk = classifyInboundRequest({
+        httpMethod: "POST",
+        protocolVersionHeader: headers["mcp-protocol-version"],
+        mcpMethodHeader: headers["mcp-method"],
+        mcpNameHeader: headers["mcp-name"],
+        body,
+      });
+      expect({ body, headers, modern: isModernRequest(request, body) }).toEqual({
+        body,
+        headers,
+        modern: sdk.kind !== "legacy",
+      });
+    }
+  }
 });
 
 test("a caller's server serves its next request; each request sees only its own declared capabilities", async () => {

@@ -17,13 +17,29 @@ import {
 import type { Principal } from "../../auth/principal.ts";
 import type { Logger } from "../../log.ts";
 import { IdlePool } from "../idle-pool.ts";
+import { asPlainRequest } from "../json-rpc.ts";
+
+/** The first modern revision: the SDK treats every revision string from it on as modern. */
+const FIRST_MODERN_REVISION = "2026-07-28";
 
 /**
  * True when the SDK would serve this POST as 2026-07-28 traffic, including the requests it refuses
  * on that path (an unsupported revision claim, a malformed envelope, headers that disagree with the
  * body). Requests that claim no revision (initialize, 2025 session traffic) are legacy.
+ *
+ * The SDK's classifier validates the body with zod, and createMcpHandler classifies again: the two
+ * shapes every real client sends are decided here without it, with the classifier's own rules
+ * (@modelcontextprotocol/server classifyInboundRequest; modern/handler.test.ts compares both).
  */
 export function isModernRequest(request: Request, body: unknown): boolean {
+  const version = request.headers.get("mcp-protocol-version")?.trim();
+  const headerNamesModern = version !== undefined && version >= FIRST_MODERN_REVISION;
+  if (request.method === "POST" && isPlainObject(body)) {
+    // A modern header on anything but a JSON-RPC response is served, or refused, as modern.
+    if (headerNamesModern && !("result" in body) && !("error" in body)) return true;
+    // A plain JSON-RPC request without _meta claims no revision: legacy, unless the header names one.
+    if (!headerNamesModern && asPlainRequest(body)) return false;
+  }
   const header = (name: string): string | undefined => request.headers.get(name) ?? undefined;
   const route = classifyInboundRequest({
     httpMethod: request.method,
@@ -33,6 +49,10 @@ export function isModernRequest(request: Request, body: unknown): boolean {
     body,
   });
   return route.kind !== "legacy";
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The revision a modern request claims in its `_meta` (for the request log). */

@@ -39,7 +39,6 @@ const post = (body: unknown): Request =>
     method: "POST",
     headers: {
       "content-type": "application/json",
-      // SSE accepted: answered on a fresh server and transport, not the pooled in-process one.
       accept: "application/json, text/event-stream",
       "mcp-protocol-version": "2025-11-25",
     },
@@ -52,7 +51,11 @@ test("requests without a session leave no server reachable from the subscription
   const built: WeakRef<McpServer>[] = [];
   const endpoint = await endpointWith(built);
   for (let id = 0; id < 50; id++) {
-    await (await endpoint.handle(post({ jsonrpc: "2.0", id, method: "resources/list" }), info)).text();
+    // A progress token needs a stream: answered on a fresh server and transport, not the pooled one.
+    const params = { _meta: { progressToken: id } };
+    await (
+      await endpoint.handle(post({ jsonrpc: "2.0", id, method: "resources/list", params }), info)
+    ).text();
   }
   expect(built.length).toBeGreaterThanOrEqual(50);
   Bun.gc(true);

@@ -124,7 +124,7 @@ async function seed<C extends KitConfig>(options: CliOptions<C>, file: string | 
   const db = await openServiceDatabase(options.definition, config);
   // On PostgreSQL the serving instances hear what the import changed; a SQLite file's one instance
   // runs in another process, which an in-process bus cannot reach.
-  const changes = db.dialect === "postgres" ? notifyPublisher(changeChannel(name)) : undefined;
+  const changes = db.dialect === "postgres" ? notifyPublisher(db.sql, changeChannel(name)) : undefined;
   try {
     console.log(await options.seed.run({ config, db, ...(changes ? { changes } : {}) }, data));
     return 0;

@@ -60,15 +60,18 @@ describe("in-process bus (SQLite)", () => {
     }
   });
 
-  test("refuses a publish outside a write, which could announce a change that never commits", async () => {
-    const raw = await openTestDatabase(TABLE, "sqlite");
-    const bus = await openChangeBus(raw, { service: "test" });
-    try {
-      await expect(bus.publish(raw.sql, [updated("thing://x")])).rejects.toThrow(/inside the db.write/);
-    } finally {
-      await raw.close();
-    }
-  });
+  test.each(["sqlite", "postgres"] as const)(
+    "%s: refuses a publish outside a write, which could announce a change that never commits",
+    async (dialect) => {
+      const raw = await openTestDatabase(TABLE, dialect);
+      const bus = await openChangeBus(raw, { service: "test" });
+      try {
+        await expect(bus.publish(raw.sql, [updated("thing://x")])).rejects.toThrow(/inside the db.write/);
+      } finally {
+        await raw.close();
+      }
+    },
+  );
 });
 
 describe("PostgreSQL bus", () => {
@@ -88,14 +91,22 @@ describe("PostgreSQL bus", () => {
       const heardB: ChangeEvent[] = [];
       a.subscribe((event) => heardA.push(event));
       b.subscribe((event) => heardB.push(event));
-      await expect(changeThing(first, a, "r", [updated("thing://r", "alice")], true)).rejects.toThrow(
+      const tracked = a.track(first);
+      await expect(changeThing(tracked, a, "r", [updated("thing://r", "alice")], true)).rejects.toThrow(
         "on purpose",
       );
-      await changeThing(first, a, "c", [updated("thing://c", "bob"), { kind: "resources_list_changed" }]);
-      await until(() => heardB.length >= 2 && heardA.length >= 2);
+      await changeThing(tracked, a, "c", [updated("thing://c", "bob"), { kind: "resources_list_changed" }]);
+      // A single autocommit statement announces its events once it has succeeded.
+      await first.sql`INSERT INTO things (id, n) VALUES ('d', 1)`;
+      a.publishCommitted([updated("thing://d")]);
+      await until(() => heardB.length >= 3 && heardA.length >= 3);
       // Give a rolled-back notification every chance to show up (it must not).
       await Bun.sleep(100);
-      const expected: ChangeEvent[] = [updated("thing://c", "bob"), { kind: "resources_list_changed" }];
+      const expected: ChangeEvent[] = [
+        updated("thing://c", "bob"),
+        { kind: "resources_list_changed" },
+        updated("thing://d"),
+      ];
       expect(heardB).toEqual(expected);
       expect(heardA).toEqual(expected);
       expect(a.state).toBe("up");
@@ -124,7 +135,8 @@ describe("PostgreSQL bus across a restart", () => {
     const heard: ChangeEvent[] = [];
     bus.subscribe((event) => heard.push(event));
     try {
-      await changeThing(db, bus, "before", [updated("thing://before")]);
+      const tracked = bus.track(db);
+      await changeThing(tracked, bus, "before", [updated("thing://before")]);
       await until(() => heard.length === 1);
       await server.stop();
       await until(() => bus.state === "down");
@@ -135,7 +147,7 @@ describe("PostgreSQL bus across a restart", () => {
       // The pool reconnects by itself too; the first write after a restart may meet a dead connection.
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
-          await changeThing(db, bus, "after", [updated("thing://after")]);
+          await changeThing(tracked, bus, "after", [updated("thing://after")]);
           break;
         } catch {
           await Bun.sleep(100);

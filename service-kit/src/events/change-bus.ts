@@ -24,6 +24,11 @@ export interface ChangePublisher {
    * they reach listeners only if that write commits. Call it inside the callback, after the statements.
    */
   publish(tx: SQL, events: readonly ChangeEvent[]): Promise<void>;
+  /**
+   * Publishes the events of a write that has already committed outside `db.write` (one autocommit
+   * statement). Call it only after the statement succeeded.
+   */
+  publishCommitted(events: readonly ChangeEvent[]): void;
 }
 
 export interface ChangeBus extends ChangePublisher {
@@ -34,8 +39,8 @@ export interface ChangeBus extends ChangePublisher {
   /** Listeners registered now (open listen streams and legacy subscription registries). */
   readonly listenerCount: number;
   /**
-   * The database services write through: its writes may call `publish`. On SQLite the events wait for
-   * the write's commit; on PostgreSQL they are sent by the transaction itself, so it is `db` unchanged.
+   * The database services write through: its writes may call `publish`, whose events wait for the
+   * write's commit (held-events.ts).
    */
   track(db: Database): Database;
   close(): Promise<void>;

@@ -1,8 +1,8 @@
 /**
- * The change bus on PostgreSQL, across instances: `publish` runs `pg_notify` on the write's own
- * transaction, so PostgreSQL delivers the events when (and only if) it commits; every instance LISTENs
- * on the service's channel and hands what arrives to its listeners (its own events come back the same
- * way, so there is one path for all of them).
+ * The change bus on PostgreSQL, across instances: events published inside a write wait for its commit
+ * (held-events.ts), then go out with NOTIFY in a batch of their own (postgres-notifier.ts says why not in
+ * the write's transaction); every instance LISTENs on the service's channel and hands what arrives to
+ * its listeners (its own events come back the same way, so there is one path for all of them).
  *
  * LISTEN uses Bun.SQL's `listen`, which keeps one dedicated connection and, when it drops (PostgreSQL
  * restart, Aurora failover), reconnects with exponential back-off and LISTENs again. Bun reports the
@@ -23,6 +23,8 @@ import {
   Listeners,
 } from "./change-bus.ts";
 import { type ChangeEvent, decodeChange, encodeChange } from "./change-event.ts";
+import { HeldEvents } from "./held-events.ts";
+import { PostgresNotifier } from "./postgres-notifier.ts";
 
 export interface PostgresBusOptions {
   /** The service's channel (change-event.ts `changeChannel`). */
@@ -36,13 +38,16 @@ export const DEFAULT_HEARTBEAT_MS = 2000;
 
 /**
  * Publishes on `channel` with the write's own transaction, without listening: for a process that only
- * changes data (the `seed` command) while the serving instances listen.
+ * changes data now and then (the `seed` command) while the serving instances listen. Its one commit
+ * may wait on the NOTIFY lock; serving instances use PostgresNotifier instead.
  */
-export function notifyPublisher(channel: string): ChangePublisher {
+export function notifyPublisher(sql: SQL, channel: string): ChangePublisher {
+  const notify = async (on: SQL, events: readonly ChangeEvent[]): Promise<void> => {
+    for (const event of events) await on`SELECT pg_notify(${channel}, ${encodeChange(event)})`;
+  };
   return {
-    async publish(tx, events) {
-      for (const event of events) await tx`SELECT pg_notify(${channel}, ${encodeChange(event)})`;
-    },
+    publish: notify,
+    publishCommitted: (events) => void notify(sql, events),
   };
 }
 
@@ -59,7 +64,8 @@ export class PostgresChangeBus implements ChangeBus {
   /** The heartbeat sent last and not heard back yet. */
   private awaited: string | undefined;
   private closed = false;
-  private readonly publisher: ChangePublisher;
+  private readonly held = new HeldEvents();
+  private readonly notifier: PostgresNotifier;
 
   private constructor(
     private readonly sql: SQL,
@@ -68,7 +74,7 @@ export class PostgresChangeBus implements ChangeBus {
     this.listeners = new Listeners((error) =>
       options.log?.error("change listener failed", { error: String(error) }),
     );
-    this.publisher = notifyPublisher(options.channel);
+    this.notifier = new PostgresNotifier(sql, options.channel, options.log);
     this.heartbeatChannel = `${options.channel.slice(0, 40)}_hb_${crypto.randomUUID().slice(0, 8)}`;
   }
 
@@ -87,8 +93,12 @@ export class PostgresChangeBus implements ChangeBus {
     return this.listeners.size;
   }
 
-  publish(tx: SQL, events: readonly ChangeEvent[]): Promise<void> {
-    return this.publisher.publish(tx, events);
+  async publish(_tx: SQL, events: readonly ChangeEvent[]): Promise<void> {
+    this.held.hold(events);
+  }
+
+  publishCommitted(events: readonly ChangeEvent[]): void {
+    this.notifier.send(events);
   }
 
   subscribe(listener: ChangeListener): () => void {
@@ -100,11 +110,12 @@ export class PostgresChangeBus implements ChangeBus {
   }
 
   track(db: Database): Database {
-    return db;
+    return this.held.track(db, (events) => this.notifier.send(events));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.notifier.flush();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const subscriptions = this.subscriptions;

@@ -19,6 +19,7 @@ interface OrderRow {
   total_cents: number | string | null;
   currency: string | null;
   rejection_reason: string | null;
+  max_total_cents: number | string | null;
   created_at: string;
   updated_at: string;
 }
@@ -37,6 +38,7 @@ export interface PendingOrder {
   idempotencyKey: string | null;
   itemsFingerprint: string;
   note: string | null;
+  maxTotalCents: number | null;
   items: OrderItem[];
   createdAt: string;
 }
@@ -48,7 +50,7 @@ export interface Confirmation {
 }
 
 const ORDER_COLUMNS =
-  "id, principal, idempotency_key, items_fingerprint, status, note, total_cents, currency, rejection_reason, created_at, updated_at";
+  "id, principal, idempotency_key, items_fingerprint, status, note, total_cents, currency, rejection_reason, max_total_cents, created_at, updated_at";
 
 function toOrder(row: OrderRow, lines: LineRow[]): Order {
   return {
@@ -61,6 +63,7 @@ function toOrder(row: OrderRow, lines: LineRow[]): Order {
     totalCents: row.total_cents === null ? null : Number(row.total_cents),
     currency: row.currency,
     rejectionReason: row.rejection_reason,
+    maxTotalCents: row.max_total_cents === null ? null : Number(row.max_total_cents),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lines: lines.map(
@@ -86,6 +89,7 @@ function pendingAsStored(order: PendingOrder): Order {
     totalCents: null,
     currency: null,
     rejectionReason: null,
+    maxTotalCents: order.maxTotalCents,
     createdAt: order.createdAt,
     updatedAt: order.createdAt,
     lines: order.items.map((item) => ({
@@ -127,7 +131,7 @@ export class OrderRepository {
   async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
     const created = await this.db.write(async (tx) => {
       const inserted = await tx.unsafe(
-        `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $6)
+        `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7)
          ON CONFLICT DO NOTHING`,
         [
           order.id,
@@ -135,6 +139,7 @@ export class OrderRepository {
           order.idempotencyKey,
           order.itemsFingerprint,
           order.note,
+          order.maxTotalCents,
           order.createdAt,
         ],
       );
@@ -214,6 +219,20 @@ export class OrderRepository {
         await tx`UPDATE order_lines SET product_name = ${line.name}, unit_price_cents = ${line.unitPriceCents}
           WHERE order_id = ${id} AND product_id = ${line.productId}`;
       }
+      return true;
+    });
+  }
+
+  /**
+   * Deletes an order that is still pending, with its lines: one the user has not confirmed and that
+   * turned out to cost more than its cap, so nothing was reserved and nothing was ordered.
+   */
+  async dropPending(id: string): Promise<boolean> {
+    return this.db.write(async (tx) => {
+      const pending = await tx`SELECT id FROM orders WHERE id = ${id} AND status = 'pending'`;
+      if (pending.length !== 1) return false;
+      await tx`DELETE FROM order_lines WHERE order_id = ${id}`;
+      await tx`DELETE FROM orders WHERE id = ${id} AND status = 'pending'`;
       return true;
     });
   }

@@ -132,6 +132,31 @@ function describeReservations(dialect: TestDialect): void {
       expect(await stockOf("p002")).toBe(100);
     });
 
+    test("a cap: above it nothing is reserved and the total is answered; within it, reserved; a replay ignores it", async () => {
+      const items = [
+        { productId: "p002", quantity: 1 },
+        { productId: "p001", quantity: 1 },
+      ];
+      const before = [await stockOf("p001"), await stockOf("p002")];
+      const above = await reservations.reserve("o-capped", items, 100);
+      expect(above.kind).toBe("above_limit");
+      const total = above.kind === "above_limit" ? above.totalCents : 0;
+      expect(total).toBeGreaterThan(100);
+      expect([await stockOf("p001"), await stockOf("p002")]).toEqual(before);
+      expect(await reservations.active("o-capped")).toBeUndefined();
+      expect(await reservations.reserve("o-capped", items, total)).toMatchObject({
+        kind: "reserved",
+        replayed: false,
+      });
+      expect(await reservations.reserve("o-capped", items, 100)).toMatchObject({
+        kind: "reserved",
+        replayed: true,
+      });
+      // An unknown product makes the order short, not above a cap: there is no total to confirm.
+      const unknown = await reservations.reserve("o-unknown", [{ productId: "p999", quantity: 1 }], 0);
+      expect(unknown.kind).toBe("short");
+    });
+
     test("releasing an order that reserved nothing blocks a late reservation for it", async () => {
       expect(await reservations.release("o-late")).toEqual({
         orderId: "o-late",

@@ -57,11 +57,19 @@ export class Reservations {
     return this.db.sql;
   }
 
-  async reserve(orderId: string, requested: readonly RequestedItem[]): Promise<ReserveOutcome> {
+  /**
+   * With `maxTotalCents`, a new reservation whose total is above it reserves nothing and answers
+   * above_limit with the total (create_order asks the user first); a replay is answered as it was made.
+   */
+  async reserve(
+    orderId: string,
+    requested: readonly RequestedItem[],
+    maxTotalCents?: number,
+  ): Promise<ReserveOutcome> {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.write((tx) => this.tryReserve(tx, orderId, items));
+        return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -86,7 +94,12 @@ export class Reservations {
     return this.lines(this.sql, orderId);
   }
 
-  private async tryReserve(tx: SQL, orderId: string, items: RequestedItem[]): Promise<ReserveOutcome> {
+  private async tryReserve(
+    tx: SQL,
+    orderId: string,
+    items: RequestedItem[],
+    maxTotalCents: number | undefined,
+  ): Promise<ReserveOutcome> {
     const fingerprint = itemsFingerprint(items);
     const existing = (await tx`
       SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
@@ -104,6 +117,16 @@ export class Reservations {
     // Before stock: an order in two currencies cannot be totalled, however much stock there is.
     const mixed = mixedCurrenciesProblem(rows.map((row) => ({ productId: row.id, currency: row.currency })));
     if (mixed) return { kind: "mixed_currencies", orderId, message: mixed };
+    // Before stock, as the separate quote did: the user confirms the price, then hears about stock. An
+    // unknown product makes the order short anyway, so there is no total to confirm.
+    if (maxTotalCents !== undefined && items.every((item) => products.has(item.productId))) {
+      const totalCents = items.reduce(
+        (sum, item) =>
+          sum + Number((products.get(item.productId) as ProductStockRow).price_cents) * item.quantity,
+        0,
+      );
+      if (totalCents > maxTotalCents) return { kind: "above_limit", orderId, totalCents };
+    }
     const shortages: Shortage[] = [];
     for (const item of items) {
       const product = products.get(item.productId);

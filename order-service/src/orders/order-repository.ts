@@ -2,10 +2,12 @@
  * SQL for orders and their lines, for SQLite and PostgreSQL through Bun's SQL client. Every read that
  * serves a caller is scoped by principal. Every write goes through `db.write`: on SQLite it shares a
  * group commit with the writes that arrive beside it, and resolves only once it is durable.
+ * On PostgreSQL the two writes of every order are one statement each (postgres-order-writes.ts).
  */
 import type { SQL } from "bun";
 import type { ReservedLine } from "reservation-contract";
 import type { Database } from "service-kit";
+import { confirmOnPostgres, insertPendingOnPostgres, ORDER_COLUMNS } from "./postgres-order-writes.ts";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
 
@@ -48,9 +50,6 @@ export interface Confirmation {
   totalCents: number;
   currency: string;
 }
-
-const ORDER_COLUMNS =
-  "id, principal, idempotency_key, items_fingerprint, status, note, total_cents, currency, rejection_reason, max_total_cents, created_at, updated_at";
 
 function toOrder(row: OrderRow, lines: LineRow[]): Order {
   return {
@@ -119,9 +118,11 @@ export function confirmedAsStored(order: Order, confirmation: Confirmation, at: 
 
 export class OrderRepository {
   private readonly sql: SQL;
+  private readonly postgres: boolean;
 
-  constructor(private readonly db: Pick<Database, "sql" | "write">) {
+  constructor(private readonly db: Pick<Database, "sql" | "write" | "dialect">) {
     this.sql = db.sql;
+    this.postgres = db.dialect === "postgres";
   }
 
   /**
@@ -129,27 +130,29 @@ export class OrderRepository {
    * order either way; `created` says which. The unique index decides races: the loser inserts nothing.
    */
   async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
-    const created = await this.db.write(async (tx) => {
-      const inserted = await tx.unsafe(
-        `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7)
+    const created = this.postgres
+      ? await insertPendingOnPostgres(this.sql, order)
+      : await this.db.write(async (tx) => {
+          const inserted = await tx.unsafe(
+            `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7)
          ON CONFLICT DO NOTHING`,
-        [
-          order.id,
-          order.principal,
-          order.idempotencyKey,
-          order.itemsFingerprint,
-          order.note,
-          order.maxTotalCents,
-          order.createdAt,
-        ],
-      );
-      if (inserted.count !== 1) return false;
-      for (const [index, item] of order.items.entries()) {
-        await tx`INSERT INTO order_lines (order_id, line_no, product_id, quantity)
+            [
+              order.id,
+              order.principal,
+              order.idempotencyKey,
+              order.itemsFingerprint,
+              order.note,
+              order.maxTotalCents,
+              order.createdAt,
+            ],
+          );
+          if (inserted.count !== 1) return false;
+          for (const [index, item] of order.items.entries()) {
+            await tx`INSERT INTO order_lines (order_id, line_no, product_id, quantity)
           VALUES (${order.id}, ${index + 1}, ${item.productId}, ${item.quantity})`;
-      }
-      return true;
-    });
+          }
+          return true;
+        });
     if (created) return { order: pendingAsStored(order), created };
     const stored = await this.findByKey(order.principal, order.idempotencyKey ?? "");
     if (!stored) throw new Error(`order ${order.id} was neither inserted nor found by its idempotency key`);
@@ -209,6 +212,7 @@ export class OrderRepository {
    * pending. When true, the order is stored as confirmedAsStored(order, confirmation, now) describes.
    */
   async confirm(id: string, confirmation: Confirmation, now: string): Promise<boolean> {
+    if (this.postgres) return confirmOnPostgres(this.sql, id, confirmation, now);
     return this.db.write(async (tx) => {
       const updated = await tx`UPDATE orders
         SET status = 'confirmed', total_cents = ${confirmation.totalCents}, currency = ${confirmation.currency},

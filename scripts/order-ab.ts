@@ -124,6 +124,8 @@ interface Burst {
   p99: number;
   errors: number;
   cpuMsPerOrder: number;
+  /** The same split by process: product-service, order-service, PostgreSQL backends. */
+  split: [number, number, number];
 }
 
 async function burst(
@@ -132,8 +134,19 @@ async function burst(
   seconds: number,
   extraPids: () => number[],
 ): Promise<Burst> {
-  const pids = [variant.product.pid, variant.order.pid, ...extraPids()];
-  const cpu = (): number => pids.reduce((sum, pid) => sum + readCpuMs(pid), 0);
+  const backends = extraPids();
+  const cpuOf = (pid: number): number => {
+    try {
+      return readCpuMs(pid);
+    } catch {
+      return 0; // a backend that ended during the burst
+    }
+  };
+  const cpu = (): [number, number, number] => [
+    cpuOf(variant.product.pid),
+    cpuOf(variant.order.pid),
+    backends.reduce((sum, pid) => sum + cpuOf(pid), 0),
+  ];
   const before = cpu();
   const headers = Object.entries(request.headers)
     .map(([key, value]) => `${key}: ${value}`)
@@ -165,11 +178,16 @@ async function burst(
   const stdout = await new Response(proc.stdout).text();
   if ((await proc.exited) !== 0) throw new Error(`wrk failed: ${stdout}`);
   const result = parseWrkOutput(stdout);
+  const after = cpu();
+  const per = (index: number): number =>
+    result.requests > 0 ? ((after[index] ?? 0) - (before[index] ?? 0)) / result.requests : 0;
+  const split: [number, number, number] = [per(0), per(1), per(2)];
   return {
     requestsPerSecond: result.requestsPerSecond,
     p99: result.latencyMs.p99,
     errors: result.errors.total,
-    cpuMsPerOrder: result.requests > 0 ? (cpu() - before) / result.requests : 0,
+    cpuMsPerOrder: split[0] + split[1] + split[2],
+    split,
   };
 }
 
@@ -229,7 +247,8 @@ async function main(): Promise<void> {
           results.get(variant.name)?.push(result);
           console.log(
             `${values.db} ${requestName} ${variant.name} round ${round + 1}: ${result.requestsPerSecond} req/s, ` +
-              `p99 ${result.p99} ms, ${result.errors} errors, ${result.cpuMsPerOrder.toFixed(3)} ms CPU/order`,
+              `p99 ${result.p99} ms, ${result.errors} errors, ${result.cpuMsPerOrder.toFixed(3)} ms CPU/order ` +
+              `(product ${result.split[0].toFixed(2)}, order ${result.split[1].toFixed(2)}, postgres ${result.split[2].toFixed(2)})`,
           );
         }
       }

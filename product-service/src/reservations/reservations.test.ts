@@ -148,6 +148,16 @@ function describeReservations(dialect: TestDialect): void {
         kind: "reserved",
         replayed: false,
       });
+      // Every line is held and every stock taken (one statement on PostgreSQL, row by row on SQLite).
+      const held = await reservations.active("o-capped");
+      expect(held?.map((line) => [line.productId, line.quantity])).toEqual([
+        ["p001", 1],
+        ["p002", 1],
+      ]);
+      expect([await stockOf("p001"), await stockOf("p002")]).toEqual([
+        (before[0] ?? 0) - 1,
+        (before[1] ?? 0) - 1,
+      ]);
       expect(await reservations.reserve("o-capped", items, 100)).toMatchObject({
         kind: "reserved",
         replayed: true,

@@ -3,14 +3,16 @@
  * through conditional updates (`stock >= q`), so it never goes below zero whatever runs in parallel.
  *
  * Every write goes through `db.write`: on SQLite, reservations that arrive together share one group
- * commit (each in its own savepoint) and are answered only once it is durable.
+ * commit (each in its own savepoint) and are answered only once it is durable. On PostgreSQL a new
+ * reservation's writes are one statement (postgres-reserve.ts).
  *
  * Why the shortage check comes before any write: a business "no" then never needs a rollback; only a
  * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
  */
 import type { SQL } from "bun";
 import { itemsFingerprint, mixedCurrenciesProblem, normalizeItems } from "reservation-contract";
-import type { DatabaseHandle } from "service-kit";
+import type { Database } from "service-kit";
+import { takeStockOnPostgres } from "./postgres-reserve.ts";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -51,7 +53,7 @@ function toLine(row: LineRow): ReservedLine {
 }
 
 export class Reservations {
-  constructor(private readonly db: DatabaseHandle) {}
+  constructor(private readonly db: Pick<Database, "sql" | "write" | "dialect">) {}
 
   private get sql(): SQL {
     return this.db.sql;
@@ -143,30 +145,34 @@ export class Reservations {
     if (shortages.length > 0) return { kind: "short", orderId, shortages };
 
     const now = new Date().toISOString();
-    const inserted = await tx`
-      INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
-      VALUES (${orderId}, ${fingerprint}, 'active', ${now})
-      ON CONFLICT DO NOTHING`;
-    // Another transaction reserved this order between our read and our insert: start again to replay it.
-    if (inserted.count !== 1) throw new LostRace();
-    const lines: ReservedLine[] = [];
-    for (const item of items) {
-      const updated = await tx`
-        UPDATE products SET stock = stock - ${item.quantity}
-        WHERE id = ${item.productId} AND stock >= ${item.quantity}`;
-      if (updated.count !== 1) throw new LostRace();
+    const lines = items.map((item): ReservedLine => {
       const product = products.get(item.productId) as ProductStockRow;
-      const line: ReservedLine = {
+      return {
         productId: item.productId,
         name: product.name,
         quantity: item.quantity,
         unitPriceCents: Number(product.price_cents),
         currency: product.currency,
       };
+    });
+    if (this.db.dialect === "postgres") {
+      if (!(await takeStockOnPostgres(tx, orderId, fingerprint, now, lines))) throw new LostRace();
+      return { kind: "reserved", orderId, lines, replayed: false };
+    }
+    const inserted = await tx`
+      INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
+      VALUES (${orderId}, ${fingerprint}, 'active', ${now})
+      ON CONFLICT DO NOTHING`;
+    // Another transaction reserved this order between our read and our insert: start again to replay it.
+    if (inserted.count !== 1) throw new LostRace();
+    for (const line of lines) {
+      const updated = await tx`
+        UPDATE products SET stock = stock - ${line.quantity}
+        WHERE id = ${line.productId} AND stock >= ${line.quantity}`;
+      if (updated.count !== 1) throw new LostRace();
       await tx`
         INSERT INTO reservation_lines (order_id, product_id, product_name, quantity, unit_price_cents, currency)
         VALUES (${orderId}, ${line.productId}, ${line.name}, ${line.quantity}, ${line.unitPriceCents}, ${line.currency})`;
-      lines.push(line);
     }
     return { kind: "reserved", orderId, lines, replayed: false };
   }

@@ -143,6 +143,31 @@ describe("place with a cap", () => {
   });
 });
 
+describe("a confirmed call racing an unconfirmed one with the same key", () => {
+  test("if the unconfirmed call withdrew the order while the stock was reserved, the stock is given back", async () => {
+    // The unconfirmed call's drop lands between this call's reservation and its confirm.
+    const racing: ReservationGateway = {
+      reserve: async (orderId, items, requestId, maxTotalCents) => {
+        const result = await catalogue.reserve(orderId, items, requestId, maxTotalCents);
+        await repository.dropPending(orderId);
+        return result;
+      },
+      release: (orderId) => catalogue.release(orderId),
+    };
+    const raced = new Orders(repository, racing, events, log);
+    const error = await rejectionOf(raced.create("alice", { items: TWO, idempotencyKey: "k-race" }, "r1"));
+    expect(isDomainError(error) && error.kind).toBe("conflict");
+    expect(isDomainError(error) && error.retryable).toBe(true);
+    expect(error.message).toContain("nothing was ordered");
+    expect(await catalogue.stock("p002")).toBe(100);
+    expect((await orders.list("alice", { limit: 10 })).orders).toEqual([]);
+    // The retry places it.
+    const retried = await orders.create("alice", { items: TWO, idempotencyKey: "k-race" }, "r2");
+    expect(retried.status).toBe("confirmed");
+    expect(await catalogue.stock("p002")).toBe(98);
+  });
+});
+
 describe("reconciler and the cap", () => {
   test("an unconfirmed pending order above its cap is dropped, one within it confirmed; no stock moves for the first", async () => {
     // Stored as a crash between the insert and the catalogue call leaves them.

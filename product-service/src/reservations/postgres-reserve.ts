@@ -1,11 +1,15 @@
 /**
- * The writes of a new reservation on PostgreSQL in one statement: the reservation row, every line's
- * stock decrement (conditional, `stock >= quantity`, so never below zero) and every reserved line,
- * through data-modifying CTEs, instead of one statement per row (3 + 2 per line round trips, now 1).
- * It runs inside the reservation's transaction: when the counts it answers fall short (another
- * transaction reserved the order or took the stock first), the caller rolls everything back and tries
- * again, as with the statements one by one. SQLite has no data-modifying CTEs, and its group commit
- * already shares the COMMIT, so reservations.ts keeps per-row statements there.
+ * A new reservation on PostgreSQL in one statement, with no BEGIN/COMMIT around it: the reservation
+ * row, every line's stock decrement and every reserved line, through data-modifying CTEs (before:
+ * BEGIN, 3 + 2 per line statements, COMMIT). One statement is its own transaction, all or nothing:
+ * - the order already has a reservation (another call got there first): the insert does nothing, so
+ *   nothing else is written, and the caller reads again and replays it;
+ * - a line's stock would go below zero (taken since it was read): the products table's
+ *   CHECK (stock >= 0) fails the whole statement, nothing is written, and the caller reads again and
+ *   answers the shortage. The decrement has no `stock >= quantity` condition on purpose: a line
+ *   skipped that way would leave the others written.
+ * SQLite has no data-modifying CTEs, and its group commit already shares the COMMIT, so reservations.ts
+ * keeps per-row statements in a transaction there.
  */
 import type { SQL } from "bun";
 import type { ReservedLine } from "./types.ts";
@@ -20,7 +24,7 @@ const TAKE = `WITH reservation AS (
   ), taken AS (
     UPDATE products SET stock = products.stock - wanted.quantity
     FROM wanted, reservation
-    WHERE products.id = wanted.product_id AND products.stock >= wanted.quantity
+    WHERE products.id = wanted.product_id
     RETURNING products.id
   ), held AS (
     INSERT INTO reservation_lines (order_id, product_id, product_name, quantity, unit_price_cents, currency)
@@ -30,9 +34,15 @@ const TAKE = `WITH reservation AS (
   )
   SELECT (SELECT count(*) FROM reservation)::integer AS reserved, (SELECT count(*) FROM taken)::integer AS taken`;
 
-/** True when the order's row was inserted and every line's stock taken; false: roll back and retry. */
+/** PostgreSQL's SQLSTATE for a failed CHECK constraint. */
+const CHECK_VIOLATION = "23514";
+
+/**
+ * True when the reservation and every line were written; false when another call or a stock change got
+ * there first and nothing was written (read again and decide again).
+ */
 export async function takeStockOnPostgres(
-  tx: SQL,
+  sql: SQL,
   orderId: string,
   fingerprint: string,
   now: string,
@@ -45,9 +55,18 @@ export async function takeStockOnPostgres(
     unit_price_cents: line.unitPriceCents,
     currency: line.currency,
   }));
-  const rows = (await tx.unsafe(TAKE, [orderId, fingerprint, now, wanted])) as {
-    reserved: number;
-    taken: number;
-  }[];
-  return rows[0]?.reserved === 1 && rows[0]?.taken === lines.length;
+  let rows: { reserved: number; taken: number }[];
+  try {
+    rows = (await sql.unsafe(TAKE, [orderId, fingerprint, now, wanted])) as typeof rows;
+  } catch (error) {
+    if ((error as { errno?: unknown }).errno === CHECK_VIOLATION) return false;
+    throw error;
+  }
+  const [row] = rows;
+  if (row?.reserved === 1 && row.taken !== lines.length) {
+    // Cannot happen while products are never deleted: every line's product was just read, and the
+    // lines' foreign key would have failed the statement otherwise.
+    throw new Error(`reservation ${orderId} took stock for ${row.taken} of ${lines.length} lines`);
+  }
+  return row?.reserved === 1;
 }

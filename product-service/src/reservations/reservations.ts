@@ -4,7 +4,7 @@
  *
  * Every write goes through `db.write`: on SQLite, reservations that arrive together share one group
  * commit (each in its own savepoint) and are answered only once it is durable. On PostgreSQL a new
- * reservation's writes are one statement (postgres-reserve.ts).
+ * reservation is written by one statement, with no transaction around it (postgres-reserve.ts).
  *
  * Why the shortage check comes before any write: a business "no" then never needs a rollback; only a
  * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
@@ -71,6 +71,10 @@ export class Reservations {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
+        // On PostgreSQL the reads and the one write statement need no transaction around them (see
+        // postgres-reserve.ts); on SQLite every write goes through the group commit.
+        if (this.db.dialect === "postgres")
+          return await this.tryReserve(this.sql, orderId, items, maxTotalCents);
         return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
@@ -97,24 +101,24 @@ export class Reservations {
   }
 
   private async tryReserve(
-    tx: SQL,
+    sql: SQL,
     orderId: string,
     items: RequestedItem[],
     maxTotalCents: number | undefined,
   ): Promise<ReserveOutcome> {
     const fingerprint = itemsFingerprint(items);
-    const existing = (await tx`
+    const existing = (await sql`
       SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
     const found = existing[0];
     if (found) {
       if (found.status === "released") return { kind: "released", orderId };
       if (found.items_fingerprint !== fingerprint) return { kind: "items_differ", orderId };
-      return { kind: "reserved", orderId, lines: await this.lines(tx, orderId), replayed: true };
+      return { kind: "reserved", orderId, lines: await this.lines(sql, orderId), replayed: true };
     }
 
     const ids = items.map((item) => item.productId);
-    const rows = (await tx`
-      SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${tx(ids)}`) as ProductStockRow[];
+    const rows = (await sql`
+      SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${sql(ids)}`) as ProductStockRow[];
     const products = new Map(rows.map((row) => [row.id, row]));
     // Before stock: an order in two currencies cannot be totalled, however much stock there is.
     const mixed = mixedCurrenciesProblem(rows.map((row) => ({ productId: row.id, currency: row.currency })));
@@ -156,21 +160,21 @@ export class Reservations {
       };
     });
     if (this.db.dialect === "postgres") {
-      if (!(await takeStockOnPostgres(tx, orderId, fingerprint, now, lines))) throw new LostRace();
+      if (!(await takeStockOnPostgres(sql, orderId, fingerprint, now, lines))) throw new LostRace();
       return { kind: "reserved", orderId, lines, replayed: false };
     }
-    const inserted = await tx`
+    const inserted = await sql`
       INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
       VALUES (${orderId}, ${fingerprint}, 'active', ${now})
       ON CONFLICT DO NOTHING`;
     // Another transaction reserved this order between our read and our insert: start again to replay it.
     if (inserted.count !== 1) throw new LostRace();
     for (const line of lines) {
-      const updated = await tx`
+      const updated = await sql`
         UPDATE products SET stock = stock - ${line.quantity}
         WHERE id = ${line.productId} AND stock >= ${line.quantity}`;
       if (updated.count !== 1) throw new LostRace();
-      await tx`
+      await sql`
         INSERT INTO reservation_lines (order_id, product_id, product_name, quantity, unit_price_cents, currency)
         VALUES (${orderId}, ${line.productId}, ${line.name}, ${line.quantity}, ${line.unitPriceCents}, ${line.currency})`;
     }

@@ -67,6 +67,15 @@ function describeRepository(dialect: TestDialect): void {
       expect(await repository.find("alice", "ord-2")).toBeUndefined();
     });
 
+    test("a cap as large as ORDER_CONFIRM_ABOVE allows (100,000,000 units, 10^10 cents) is stored as it is", async () => {
+      const { order } = await repository.insertPending({
+        ...pending("ord-big-cap", null),
+        maxTotalCents: 1e10,
+      });
+      expect(order.maxTotalCents).toBe(1e10);
+      expect((await repository.find("alice", "ord-big-cap"))?.maxTotalCents).toBe(1e10);
+    });
+
     test("confirm prices every line and the order once; a second confirm changes nothing", async () => {
       const { order } = await repository.insertPending(pending("ord-3", null));
       const at = "2026-11-26T10:00:01.000Z";

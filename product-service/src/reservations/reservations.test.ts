@@ -167,6 +167,28 @@ function describeReservations(dialect: TestDialect): void {
       expect(unknown.kind).toBe("short");
     });
 
+    test("a repeat is replayed, not refused, when the stock or the cap would refuse it now", async () => {
+      const items = [{ productId: "p002", quantity: 2 }];
+      expect(await reservations.reserve("o-again", items)).toMatchObject({
+        kind: "reserved",
+        replayed: false,
+      });
+      await db.sql`UPDATE products SET stock = 0 WHERE id = 'p002'`;
+      expect(await reservations.reserve("o-again", items)).toMatchObject({
+        kind: "reserved",
+        replayed: true,
+      });
+      expect(await reservations.reserve("o-again", items, 1)).toMatchObject({
+        kind: "reserved",
+        replayed: true,
+      });
+      // Other items under the same order id are still told apart, short or not.
+      expect(await reservations.reserve("o-again", [{ productId: "p002", quantity: 3 }])).toEqual({
+        kind: "items_differ",
+        orderId: "o-again",
+      });
+    });
+
     test("releasing an order that reserved nothing blocks a late reservation for it", async () => {
       expect(await reservations.release("o-late")).toEqual({
         orderId: "o-late",

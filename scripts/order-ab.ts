@@ -1,11 +1,12 @@
 /**
  * create_order A/B: two builds side by side in one run, on the same machine, measured in alternation.
  *   node scripts/bun.mjs scripts/order-ab.ts --a /tmp/order-ab/base --b dist [--db sqlite|postgres]
- *     [--request json|stateless|modern|all] [--seconds 5] [--rounds 4] [--connections 32]
+ *     [--request json|stateless|modern|all] [--seconds 5] [--rounds 4] [--connections 32] [--unpinned]
  * --a/--b are folders holding product-service and order-service binaries (e.g. a copy of dist/ built at
  * the base commit, and dist/ built at the change). Each variant gets its own pair of services and its
  * own databases (SQLite files, or two databases on one throwaway PostgreSQL). The services (and
- * PostgreSQL) are pinned to CPU 0 and wrk to CPU 1, as issue #15 asks; the variants take turns, so
+ * PostgreSQL) are pinned to CPU 0 and wrk to CPU 1, as issue #15 asks (--unpinned: nothing is pinned,
+ * as `bun run bench` runs create_order); the variants take turns, so
  * noise from the shared machine falls on both. Prints req/s, p99 and server CPU ms per order for every
  * burst, then the medians and the ratio B/A.
  *
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     rounds: { type: "string", default: "4" },
     connections: { type: "string", default: "32" },
+    unpinned: { type: "boolean", default: false },
   },
 });
 
@@ -70,8 +72,8 @@ interface Variant {
   order: ServerHandle;
 }
 
-function pinned(command: string[]): string[] {
-  return ["taskset", "-c", SERVER_CPU, ...command];
+function pinned(command: string[], cpu = SERVER_CPU): string[] {
+  return values.unpinned ? command : ["taskset", "-c", cpu, ...command];
 }
 
 function seed(binary: string, url: string, env: Record<string, string>): void {
@@ -152,18 +154,18 @@ async function burst(
     .map(([key, value]) => `${key}: ${value}`)
     .join("\n");
   const proc = Bun.spawn(
-    [
-      "taskset",
-      "-c",
+    pinned(
+      [
+        "wrk",
+        "--threads=1",
+        `--connections=${values.connections}`,
+        `--duration=${seconds}s`,
+        "--timeout=5s",
+        `--script=${join(ROOT, "bench", "wrk", "mcp.lua")}`,
+        `${variant.order.baseUrl}/mcp`,
+      ],
       LOAD_CPU,
-      "wrk",
-      "--threads=1",
-      `--connections=${values.connections}`,
-      `--duration=${seconds}s`,
-      "--timeout=5s",
-      `--script=${join(ROOT, "bench", "wrk", "mcp.lua")}`,
-      `${variant.order.baseUrl}/mcp`,
-    ],
+    ),
     {
       env: {
         ...process.env,
@@ -230,7 +232,7 @@ async function main(): Promise<void> {
       const pidFile = await Bun.file(join(postgres.dir, "data", "postmaster.pid")).text();
       postmaster = Number(pidFile.split("\n")[0]);
       // Backends fork from the postmaster and inherit its CPU.
-      Bun.spawnSync(["taskset", "-a", "-p", "-c", SERVER_CPU, String(postmaster)]);
+      if (!values.unpinned) Bun.spawnSync(["taskset", "-a", "-p", "-c", SERVER_CPU, String(postmaster)]);
     }
     variants.push(await startVariant("A", values.a as string, await urls("a")));
     variants.push(await startVariant("B", values.b as string, await urls("b")));
@@ -263,7 +265,7 @@ async function main(): Promise<void> {
       const a = summary("A");
       const b = summary("B");
       console.log(
-        `SUMMARY ${values.db} ${requestName}: A ${a.rps} req/s ${a.cpu.toFixed(3)} ms CPU/order ${a.errors} errors | ` +
+        `SUMMARY ${values.db}${values.unpinned ? " unpinned" : ""} ${requestName}: A ${a.rps} req/s ${a.cpu.toFixed(3)} ms CPU/order ${a.errors} errors | ` +
           `B ${b.rps} req/s ${b.cpu.toFixed(3)} ms CPU/order ${b.errors} errors | ` +
           `B/A ${(b.rps / a.rps).toFixed(2)}× req/s, ${(b.cpu / a.cpu).toFixed(2)}× CPU`,
       );

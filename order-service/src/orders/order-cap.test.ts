@@ -134,6 +134,7 @@ describe("place with a cap", () => {
       const hung = new Orders(repository, slow, events, log);
       const timedOut = await rejectionOf(hung.place("alice", { items: TWO, maxTotalCents: CAP }, "r2"));
       expect(timedOut.message).toContain("is saved as pending");
+      expect(timedOut.message).toContain("or withdrawn if its total needs the user's confirmation");
     } finally {
       silent.stop(true);
     }

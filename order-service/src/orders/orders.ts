@@ -105,15 +105,16 @@ export class Orders {
       throw new DomainError(
         "unavailable",
         `The stock service could not be reached, so order ${order.id} is saved as pending and not yet confirmed. ` +
-          `It will be completed or rejected automatically within a few minutes. ${retry}`,
+          `It will be completed or rejected automatically within a few minutes${cap === null ? "" : ", or withdrawn if its total needs the user's confirmation"}. ${retry}`,
         order.idempotencyKey !== null,
       );
     }
   }
 
   /**
-   * Steps 2 and 3 of the saga for a pending order; used by `create` and by the reconciler. Returns the
-   * order as stored afterwards. Throws DomainError("unavailable") when product-service cannot answer.
+   * Steps 2 and 3 of the saga for a pending order, within its stored cap; used by the reconciler.
+   * Returns the order as stored afterwards, or undefined when it was above its cap and so withdrawn.
+   * Throws DomainError("unavailable") when product-service cannot answer.
    */
   async settle(order: Order, requestId: string): Promise<Order | undefined> {
     const result = await this.settleWithin(order, requestId, order.maxTotalCents);

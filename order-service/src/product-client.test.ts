@@ -84,6 +84,7 @@ describe("ProductClient", () => {
     const result = await client(url).reserve("o-1", [{ productId: "p002", quantity: 2 }], "req-42");
     expect(result).toEqual({
       kind: "reserved",
+      replayed: false,
       lines: [
         {
           productId: "p002",

@@ -6,16 +6,18 @@
  * 4xx answers are final. The request id and the service token travel with every attempt.
  */
 import {
+  aboveLimitBody,
   insufficientStockBody,
-  type PriceQuote,
   problemBody,
-  quoteRequest,
-  quoteResponse,
   reservedResponse,
   reserveRequest,
 } from "reservation-contract";
 import { DomainError, type Logger } from "service-kit";
-import type { ReservationGateway, ReservationResult } from "./orders/reservation-gateway.ts";
+import {
+  CatalogueUnavailable,
+  type ReservationGateway,
+  type ReservationResult,
+} from "./orders/reservation-gateway.ts";
 import type { OrderItem } from "./orders/types.ts";
 
 export interface ProductClientOptions {
@@ -37,8 +39,17 @@ interface Answer {
 export class ProductClient implements ReservationGateway {
   constructor(private readonly options: ProductClientOptions) {}
 
-  async reserve(orderId: string, items: readonly OrderItem[], requestId: string): Promise<ReservationResult> {
-    const request = reserveRequest.safeEncode({ order_id: orderId, items: [...items] });
+  async reserve(
+    orderId: string,
+    items: readonly OrderItem[],
+    requestId: string,
+    maxTotalCents?: number,
+  ): Promise<ReservationResult> {
+    const request = reserveRequest.safeEncode({
+      order_id: orderId,
+      items: [...items],
+      ...(maxTotalCents === undefined ? {} : { max_total_cents: maxTotalCents }),
+    });
     // The order tools check the same bounds first, so only a stored order from older rules gets here.
     if (!request.success) {
       const message = request.error.issues[0]?.message ?? "the items are not valid";
@@ -48,7 +59,11 @@ export class ProductClient implements ReservationGateway {
     if (answer.status === 200 || answer.status === 201) {
       const reserved = reservedResponse.safeParse(answer.body);
       if (!reserved.success) throw this.unexpected(answer, "reserve");
-      return { kind: "reserved", lines: reserved.data.lines };
+      return { kind: "reserved", lines: reserved.data.lines, replayed: answer.status === 200 };
+    }
+    if (answer.status === 409 && maxTotalCents !== undefined) {
+      const above = aboveLimitBody.safeParse(answer.body);
+      if (above.success) return { kind: "above_limit", totalCents: above.data.total_cents };
     }
     const short = insufficientStockBody.safeParse(answer.body);
     if (answer.status === 409 && short.success) return { kind: "short", shortages: short.data.shortages };
@@ -60,19 +75,6 @@ export class ProductClient implements ReservationGateway {
       return { kind: "refused", message: `The catalogue refused the items: ${problem.data.message}` };
     }
     throw this.unexpected(answer, "reserve");
-  }
-
-  /** Prices `items` without reserving anything (create_order asks the user above a limit). */
-  async quote(items: readonly OrderItem[], requestId: string): Promise<PriceQuote> {
-    const request = quoteRequest.safeEncode({ items: [...items] });
-    if (!request.success) {
-      const message = request.error.issues[0]?.message ?? "the items are not valid";
-      throw new DomainError("invalid", `The items cannot be priced: ${message}.`);
-    }
-    const answer = await this.send("POST", "/internal/quotes", requestId, request.data);
-    const parsed = quoteResponse.safeParse(answer.body);
-    if (answer.status !== 200 || !parsed.success) throw this.unexpected(answer, "quote");
-    return parsed.data;
   }
 
   async release(orderId: string, requestId: string): Promise<void> {
@@ -112,6 +114,8 @@ export class ProductClient implements ReservationGateway {
     const token = this.options.token();
     if (token) headers.authorization = `Bearer ${token}`;
     let lastProblem = "no attempt fitted in the time budget";
+    // Whether any attempt may have reached product-service (and so may have reserved something).
+    let mayHaveArrived = false;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
@@ -128,8 +132,10 @@ export class ProductClient implements ReservationGateway {
           return { status: response.status, body: text ? safeJson(text) : undefined };
         }
         await response.body?.cancel();
+        mayHaveArrived = true;
         lastProblem = `HTTP ${response.status}`;
       } catch (error) {
+        if ((error as { code?: unknown }).code !== "ECONNREFUSED") mayHaveArrived = true;
         lastProblem =
           error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")
             ? `no answer within ${timeoutMs} ms`
@@ -142,7 +148,7 @@ export class ProductClient implements ReservationGateway {
       if (Date.now() + delay >= deadline) break;
       await Bun.sleep(delay);
     }
-    throw new DomainError("unavailable", `The stock service is unavailable (${lastProblem}).`);
+    throw new CatalogueUnavailable(`The stock service is unavailable (${lastProblem}).`, mayHaveArrived);
   }
 }
 

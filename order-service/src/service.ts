@@ -9,6 +9,7 @@ import {
   type ServiceDefinition,
 } from "service-kit";
 import ordersMigration from "../migrations/001_orders.sql" with { type: "text" };
+import orderCapMigration from "../migrations/002_order_cap.sql" with { type: "text" };
 import packageJson from "../package.json" with { type: "json" };
 import type { OrderConfig } from "./config.ts";
 import { createOrderMcpServer } from "./mcp.ts";
@@ -24,7 +25,10 @@ export const orderService: ServiceDefinition<OrderConfig> = {
     version: packageJson.version,
     description: "Orders MCP server",
   },
-  migrations: [{ id: "001_orders", sql: ordersMigration }],
+  migrations: [
+    { id: "001_orders", sql: ordersMigration },
+    { id: "002_order_cap", sql: orderCapMigration },
+  ],
   async setup({ config, db, changes, log, metrics, info }) {
     const internalToken = await resolveInternalToken(config);
     if (internalToken === undefined) {
@@ -65,7 +69,6 @@ export const orderService: ServiceDefinition<OrderConfig> = {
     }
     const confirmations = createConfirmationCodec(stateKey ?? randomBytes(32).toString("hex"));
     const toolOptions: OrderToolOptions = {
-      quote: (items, requestId) => products.quote(items, requestId),
       confirmAboveCents: Math.round(config.ORDER_CONFIRM_ABOVE * 100),
     };
     return {

@@ -4,7 +4,6 @@ import {
   MAX_LINES_PER_ORDER,
   MAX_QUANTITY_PER_PRODUCT,
   PRODUCT_ID_PATTERN,
-  type PriceQuote,
   toUnits,
 } from "reservation-contract";
 import { DomainError, READ_ONLY_TOOL, registerTool, type ToolCall, type ToolKit } from "service-kit";
@@ -28,8 +27,6 @@ const orderId = z
   .describe("Order id as returned by create_order or list_orders");
 
 export interface OrderToolOptions {
-  /** Prices an order without reserving stock (product-service's /internal/quotes). */
-  quote(items: readonly OrderItem[], requestId: string): Promise<PriceQuote>;
   /** Orders whose total is above this many cents need the user's confirmation. */
   confirmAboveCents: number;
 }
@@ -39,34 +36,21 @@ const units = (cents: number): string => toUnits(cents).toFixed(2);
 /**
  * Before an order above the limit is placed, the user confirms it: asked through the client when it
  * can ask (an input_required round, or elicitation on a 2025 session), or else by the model, which
- * then calls again with confirm: true. Returns the round to answer with, or undefined to go ahead.
+ * then calls again with confirm: true. Called once the catalogue has priced the order above the limit
+ * (and reserved nothing). Returns the round to answer with, or undefined once the user said yes.
  */
 async function confirmLargeOrder(
   items: readonly OrderItem[],
+  totalCents: number,
   call: ToolCall,
   options: OrderToolOptions,
 ): Promise<InputRequiredResult | undefined> {
-  let quote: PriceQuote;
-  try {
-    quote = await options.quote(items, call.requestId);
-  } catch (error) {
-    if (!(error instanceof DomainError) || error.kind !== "unavailable") throw error;
-    // Without a price there is no telling whether the user must confirm: nothing is stored yet.
-    throw new DomainError(
-      "unavailable",
-      "The stock service could not be reached to price this order, so nothing was ordered.",
-    );
-  }
-  // Unknown products and mixed currencies make the order rejected anyway, with a message naming them;
-  // a total across currencies means nothing to confirm.
-  if (quote.unknownIds.length > 0 || quote.currencies.length > 1) return undefined;
-  if (quote.totalCents <= options.confirmAboveCents) return undefined;
-  const total = units(quote.totalCents);
+  const total = units(totalCents);
   const limit = units(options.confirmAboveCents);
   const lines = items.map((item) => `${item.quantity} × ${item.productId}`).join(", ");
   const outcome = await call.confirm(
     `Place this order for ${total} (${lines})? Orders above ${limit} need your confirmation.`,
-    `${itemsFingerprint(items)}|${quote.totalCents}`,
+    `${itemsFingerprint(items)}|${totalCents}`,
   );
   switch (outcome.kind) {
     case "confirmed":
@@ -136,23 +120,23 @@ export function registerOrderTools(
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     scope: "orders:write",
     handler: async (input, call) => {
+      const request = {
+        items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
+        idempotencyKey: input.idempotency_key,
+        note: input.note,
+      };
       if (input.confirm !== true) {
-        const items = mergeItems(
-          input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
+        // One call to the catalogue prices the order and, within the limit, places it.
+        const placed = await orders.place(
+          call.principal,
+          { ...request, maxTotalCents: options.confirmAboveCents },
+          call.requestId,
         );
-        const round = await confirmLargeOrder(items, call, options);
+        if (placed.kind === "placed") return presentOrder(placed.order);
+        const round = await confirmLargeOrder(mergeItems(request.items), placed.totalCents, call, options);
         if (round) return round;
       }
-      const order = await orders.create(
-        call.principal,
-        {
-          items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
-          idempotencyKey: input.idempotency_key,
-          note: input.note,
-        },
-        call.requestId,
-      );
-      return presentOrder(order);
+      return presentOrder(await orders.create(call.principal, request, call.requestId));
     },
   });
 

@@ -1,6 +1,6 @@
 /**
  * The internal reservation API that order-service calls (not an MCP tool):
- *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}]}
+ *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}], max_total_cents?}
  *   DELETE /internal/reservations/{order_id}
  *   POST   /internal/quotes                  {items: [{product_id, quantity}]}: prices, reserves nothing
  * Thin adapter: the bodies are the shared contract's (reservation-contract, which order-service's client
@@ -9,6 +9,7 @@
  * `{error, message}` with a message that says what to do.
  */
 import {
+  aboveLimitBody,
   describeShortages,
   insufficientStockBody,
   orderIdSchema,
@@ -60,8 +61,8 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
     );
   const parsed = reserveRequest.safeParse(body);
   if (!parsed.success) return invalidBody(parsed.error);
-  const { order_id: id, items } = parsed.data;
-  const outcome = await options.reservations.reserve(id, items);
+  const { order_id: id, items, max_total_cents: maxTotalCents } = parsed.data;
+  const outcome = await options.reservations.reserve(id, items, maxTotalCents);
   switch (outcome.kind) {
     case "reserved": {
       const headers = { "idempotent-replayed": String(outcome.replayed) };
@@ -75,6 +76,15 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
         message: `Not enough stock, nothing was reserved: ${describeShortages(outcome.shortages)}.`,
         order_id: id,
         shortages: outcome.shortages,
+      });
+      return Response.json(body, { status: 409 });
+    }
+    case "above_limit": {
+      const body = aboveLimitBody.encode({
+        error: "above_limit",
+        message: `The order would cost ${outcome.totalCents} cents, above the ${maxTotalCents} cents it may cost without the user's confirmation; nothing was reserved.`,
+        order_id: id,
+        total_cents: outcome.totalCents,
       });
       return Response.json(body, { status: 409 });
     }

@@ -10,6 +10,7 @@ export {
 export { hasAtMostTwoDecimals, toCents, toUnits } from "./money.ts";
 export { describeShortage, describeShortages, type Shortage } from "./shortages.ts";
 export {
+  aboveLimitBody,
   insufficientStockBody,
   orderIdSchema,
   type PriceQuote,

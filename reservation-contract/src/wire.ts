@@ -1,7 +1,8 @@
 /**
  * The bodies of product-service's internal reservation API, as zod schemas both services use:
  *   POST   /internal/reservations             reserveRequest → 201/200 reservedResponse,
- *                                             409 insufficientStockBody, 400/409 problemBody
+ *                                             409 insufficientStockBody, 409 aboveLimitBody,
+ *                                             400/409 problemBody
  *   DELETE /internal/reservations/{order_id}  → 200 releaseResponse, 400 problemBody
  *   POST   /internal/quotes                   quoteRequest → 200 quoteResponse, 400 problemBody
  * The wire is snake_case, the domains camelCase: each list entry is a zod codec, so `parse` gives the
@@ -46,8 +47,21 @@ function itemCodec(wire: { product_id: z.ZodString; quantity: z.ZodNumber }) {
   });
 }
 
+/**
+ * An optional cap on a new reservation's total, in cents (create_order's confirmation limit): above it
+ * product-service reserves nothing and answers 409 aboveLimitBody with the total, so one call both
+ * prices the order and reserves it. A replayed reservation is answered as it was made, cap or not.
+ * A product-service from before the cap ignores it (zod drops unknown keys): the caller must still
+ * check the total of a new reservation itself and give it back when it is above the cap.
+ */
+const maxTotalCents = z
+  .number({ error: "max_total_cents must be a number" })
+  .int("max_total_cents must be a whole number of cents")
+  .min(0, "max_total_cents must be 0 or more");
+
 export const reserveRequest = z.object({
   order_id: orderIdSchema,
+  max_total_cents: maxTotalCents.optional(),
   items: z
     .array(itemCodec({ product_id: productId, quantity }), {
       error: "items must be an array of {product_id, quantity}",
@@ -148,6 +162,12 @@ export const insufficientStockBody = problemBody.extend({
   shortages: z.array(shortage).min(1),
 });
 
+/** 409 when a capped reservation would cost more than max_total_cents: nothing was reserved. */
+export const aboveLimitBody = problemBody.extend({
+  error: z.literal("above_limit"),
+  total_cents: z.number().int(),
+});
+
 export const releaseResponse = z.object({
   order_id: z.string(),
   /** "released" now, "already_released" earlier, "unknown": nothing was ever reserved (now blocked). */
@@ -160,7 +180,7 @@ export const releaseResponse = z.object({
 export type ReleaseResult = z.output<typeof releaseResponse>["result"];
 
 /** POST /internal/quotes: the items of an order about to be placed; nothing is reserved. */
-export const quoteRequest = reserveRequest.omit({ order_id: true });
+export const quoteRequest = reserveRequest.omit({ order_id: true, max_total_cents: true });
 
 /**
  * What the items would cost at today's prices. order-service reads only the total (to decide whether

@@ -13,6 +13,7 @@ import { Reservations } from "../../product-service/src/reservations/reservation
 import { demoCatalog, productService } from "../../product-service/src/service.ts";
 import { openTestDatabase } from "../../test/support/database.ts";
 import {
+  aboveLimitBody,
   describeShortages,
   insufficientStockBody,
   quoteRequest,
@@ -60,12 +61,13 @@ async function call(method: "POST" | "DELETE", path: string, body?: string): Pro
 }
 
 /** As order-service's ProductClient sends it: encoded from domain items by the shared schema. */
-function reserve(orderId: string, items: RequestedItem[]): Promise<Answer> {
-  return call(
-    "POST",
-    "/internal/reservations",
-    JSON.stringify(reserveRequest.encode({ order_id: orderId, items })),
-  );
+function reserve(orderId: string, items: RequestedItem[], maxTotalCents?: number): Promise<Answer> {
+  const body = {
+    order_id: orderId,
+    items,
+    ...(maxTotalCents === undefined ? {} : { max_total_cents: maxTotalCents }),
+  };
+  return call("POST", "/internal/reservations", JSON.stringify(reserveRequest.encode(body)));
 }
 
 /** Parses with the shared schema and checks that encoding the result gives back the exact body. */
@@ -98,6 +100,34 @@ describe("POST /internal/reservations", () => {
     expect(repeat.status).toBe(200);
     expect(repeat.headers.get("idempotent-replayed")).toBe("true");
     expect(read(reservedResponse, repeat.body)).toEqual(reserved);
+  });
+
+  test("a capped reservation above its cap answers 409 above_limit with the total and reserves nothing; within it, 201", async () => {
+    const items = [{ productId: "p002", quantity: 2 }];
+    const above = await reserve("contract-capped", items, 29_997);
+    expect(above.status).toBe(409);
+    const body = read(aboveLimitBody, above.body);
+    expect(body.total_cents).toBe(29_998);
+    expect(body.order_id).toBe("contract-capped");
+    expect(body.message).toContain("nothing was reserved");
+    // Nothing is held under the order id: the same order within a cap is reserved.
+    const within = await reserve("contract-capped", items, 29_998);
+    expect(within.status).toBe(201);
+    expect(read(reservedResponse, within.body).lines).toHaveLength(1);
+    // A replay is answered as it was made, whatever the cap now.
+    const replay = await reserve("contract-capped", items, 0);
+    expect(replay.status).toBe(200);
+    const bad = await call(
+      "POST",
+      "/internal/reservations",
+      JSON.stringify({
+        order_id: "contract-bad-cap",
+        items: [{ product_id: "p002", quantity: 1 }],
+        max_total_cents: -1,
+      }),
+    );
+    expect(bad.status).toBe(400);
+    expect(read(problemBody, bad.body).message).toContain("max_total_cents must be 0 or more");
   });
 
   test("a shortage answers 409 with every short item, unknown ids with a null name", async () => {

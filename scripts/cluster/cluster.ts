@@ -60,6 +60,8 @@ export interface Cluster {
    */
   restart(name: string): Promise<void>;
   stopPostgres(): Promise<void>;
+  /** PostgreSQL as after a crash: immediate shutdown, no checkpoint; startPostgres replays the WAL. */
+  crashPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
   /** Stops every instance with SIGTERM (drain), then nginx, then PostgreSQL; removes temp files. */
   stop(): Promise<void>;
@@ -232,6 +234,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         await proxy.update(routes());
       },
       stopPostgres: () => ownPostgres().stop(),
+      crashPostgres: () => ownPostgres().crash(),
       startPostgres: () => ownPostgres().start(),
       stop: async () => {
         process.off("exit", onExit);

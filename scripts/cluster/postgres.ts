@@ -18,6 +18,8 @@ export interface ClusterPostgres {
   isRunning(): boolean;
   /** Fast shutdown: open connections are closed, as in a database restart. */
   stop(): Promise<void>;
+  /** Immediate shutdown: every process exits at once, no checkpoint; the next start replays the WAL. */
+  crash(): Promise<void>;
   start(): Promise<void>;
   /** Stops the server and deletes its folder. */
   destroy(): Promise<void>;
@@ -84,6 +86,11 @@ export async function startClusterPostgres(): Promise<ClusterPostgres> {
     stop: async () => {
       if (!running) return;
       run(pgCtl("-m", "fast", "-w", "stop"), "pg_ctl stop");
+      running = false;
+    },
+    crash: async () => {
+      if (!running) return;
+      run(pgCtl("-m", "immediate", "-w", "stop"), "pg_ctl stop -m immediate");
       running = false;
     },
     destroy: async () => {

@@ -225,6 +225,38 @@ describe("cluster faults", () => {
     );
   }, 180_000);
 
+  test("a PostgreSQL crash under load (immediate stop, WAL replay) loses no acknowledged order", async () => {
+    // Each write of an order is its own single-statement transaction on PostgreSQL: acknowledged only
+    // once its commit is flushed (synchronous_commit on), so a crash must not lose it.
+    const load = await startOrderLoad({
+      orderMcpUrl: cluster.urls.orderMcp,
+      productId: PRODUCT,
+      keyPrefix: "crash",
+      callTimeoutMs: 20_000,
+      pauseMs: 20,
+    });
+    await waitFor(
+      "orders acknowledged before the crash",
+      30_000,
+      async () => acknowledgedSince(load.records, 0) > 20,
+    );
+    await cluster.crashPostgres();
+    await Bun.sleep(1000);
+    await cluster.startPostgres();
+    const restartedAt = Date.now();
+    await waitFor(
+      "orders acknowledged after the crash",
+      30_000,
+      async () => acknowledgedSince(load.records, restartedAt) > 5,
+    );
+    const records = await load.stop();
+    const acknowledged = records.filter((record) => record.outcome === "acknowledged");
+    expect(acknowledged.every((record) => record.status === "confirmed")).toBe(true);
+    const ledger = await settledLedger(cluster);
+    expectBooksBalance(ledger, acknowledged);
+    console.log("PostgreSQL crash under load:", JSON.stringify(report(ledger, records, "crash")));
+  }, 180_000);
+
   test("SIGTERM during an in-flight SSE tool call: the call completes, then the task exits within the drain bound", async () => {
     const order1 = cluster.instance("order-1");
     const session = await openRawSession(`${order1.baseUrl}/mcp`);

@@ -36,12 +36,19 @@ export class InProcessCatalogue implements ReservationGateway {
     return Number(rows[0]?.stock);
   }
 
-  async reserve(orderId: string, items: readonly OrderItem[]): Promise<ReservationResult> {
+  async reserve(
+    orderId: string,
+    items: readonly OrderItem[],
+    _requestId?: string,
+    maxTotalCents?: number,
+  ): Promise<ReservationResult> {
     this.calls++;
-    const outcome = await this.reservations.reserve(orderId, items);
+    const outcome = await this.reservations.reserve(orderId, items, maxTotalCents);
     switch (outcome.kind) {
       case "reserved":
-        return { kind: "reserved", lines: outcome.lines };
+        return { kind: "reserved", lines: outcome.lines, replayed: outcome.replayed };
+      case "above_limit":
+        return { kind: "above_limit", totalCents: outcome.totalCents };
       case "short":
         return { kind: "short", shortages: outcome.shortages };
       case "mixed_currencies":

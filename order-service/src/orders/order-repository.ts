@@ -2,11 +2,13 @@
  * SQL for orders and their lines, for SQLite and PostgreSQL through Bun's SQL client. Every read that
  * serves a caller is scoped by principal. Every write goes through `db.write`: on SQLite it shares a
  * group commit with the writes that arrive beside it, and resolves only once it is durable.
+ * On PostgreSQL the two writes of every order are one statement each (postgres-order-writes.ts).
  */
 import type { SQL } from "bun";
 import type { ReservedLine } from "reservation-contract";
 import type { Database } from "service-kit";
-import { type ChangePublisher, orderChanged, orderPlaced } from "./changes.ts";
+import { type ChangePublisher, orderChanged, orderPlaced, orderWithdrawn } from "./changes.ts";
+import { confirmOnPostgres, insertPendingOnPostgres, ORDER_COLUMNS } from "./postgres-order-writes.ts";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
 
@@ -20,6 +22,7 @@ interface OrderRow {
   total_cents: number | string | null;
   currency: string | null;
   rejection_reason: string | null;
+  max_total_cents: number | string | null;
   created_at: string;
   updated_at: string;
 }
@@ -38,6 +41,7 @@ export interface PendingOrder {
   idempotencyKey: string | null;
   itemsFingerprint: string;
   note: string | null;
+  maxTotalCents: number | null;
   items: OrderItem[];
   createdAt: string;
 }
@@ -47,9 +51,6 @@ export interface Confirmation {
   totalCents: number;
   currency: string;
 }
-
-const ORDER_COLUMNS =
-  "id, principal, idempotency_key, items_fingerprint, status, note, total_cents, currency, rejection_reason, created_at, updated_at";
 
 function toOrder(row: OrderRow, lines: LineRow[]): Order {
   return {
@@ -62,6 +63,7 @@ function toOrder(row: OrderRow, lines: LineRow[]): Order {
     totalCents: row.total_cents === null ? null : Number(row.total_cents),
     currency: row.currency,
     rejectionReason: row.rejection_reason,
+    maxTotalCents: row.max_total_cents === null ? null : Number(row.max_total_cents),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lines: lines.map(
@@ -87,6 +89,7 @@ function pendingAsStored(order: PendingOrder): Order {
     totalCents: null,
     currency: null,
     rejectionReason: null,
+    maxTotalCents: order.maxTotalCents,
     createdAt: order.createdAt,
     updatedAt: order.createdAt,
     lines: order.items.map((item) => ({
@@ -116,13 +119,15 @@ export function confirmedAsStored(order: Order, confirmation: Confirmation, at: 
 
 export class OrderRepository {
   private readonly sql: SQL;
+  private readonly postgres: boolean;
 
   /** `changes` hears of every committed change, for live updates; without it nothing is announced. */
   constructor(
-    private readonly db: Pick<Database, "sql" | "write">,
+    private readonly db: Pick<Database, "sql" | "write" | "dialect">,
     private readonly changes?: ChangePublisher,
   ) {
     this.sql = db.sql;
+    this.postgres = db.dialect === "postgres";
   }
 
   /**
@@ -130,27 +135,32 @@ export class OrderRepository {
    * order either way; `created` says which. The unique index decides races: the loser inserts nothing.
    */
   async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
-    const created = await this.db.write(async (tx) => {
-      const inserted = await tx.unsafe(
-        `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $6)
+    const created = this.postgres
+      ? await insertPendingOnPostgres(this.sql, order)
+      : await this.db.write(async (tx) => {
+          const inserted = await tx.unsafe(
+            `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7)
          ON CONFLICT DO NOTHING`,
-        [
-          order.id,
-          order.principal,
-          order.idempotencyKey,
-          order.itemsFingerprint,
-          order.note,
-          order.createdAt,
-        ],
-      );
-      if (inserted.count !== 1) return false;
-      for (const [index, item] of order.items.entries()) {
-        await tx`INSERT INTO order_lines (order_id, line_no, product_id, quantity)
+            [
+              order.id,
+              order.principal,
+              order.idempotencyKey,
+              order.itemsFingerprint,
+              order.note,
+              order.maxTotalCents,
+              order.createdAt,
+            ],
+          );
+          if (inserted.count !== 1) return false;
+          for (const [index, item] of order.items.entries()) {
+            await tx`INSERT INTO order_lines (order_id, line_no, product_id, quantity)
           VALUES (${order.id}, ${index + 1}, ${item.productId}, ${item.quantity})`;
-      }
-      await this.changes?.publish(tx, orderPlaced(order.id, order.principal));
-      return true;
-    });
+          }
+          await this.changes?.publish(tx, orderPlaced(order.id, order.principal));
+          return true;
+        });
+    // On PostgreSQL the insert was one autocommit statement: it has committed by now.
+    if (created && this.postgres) this.changes?.publishCommitted(orderPlaced(order.id, order.principal));
     if (created) return { order: pendingAsStored(order), created };
     const stored = await this.findByKey(order.principal, order.idempotencyKey ?? "");
     if (!stored) throw new Error(`order ${order.id} was neither inserted nor found by its idempotency key`);
@@ -210,6 +220,11 @@ export class OrderRepository {
    * pending. When true, the order is stored as confirmedAsStored(order, confirmation, now) describes.
    */
   async confirm(id: string, confirmation: Confirmation, now: string): Promise<boolean> {
+    if (this.postgres) {
+      const owner = await confirmOnPostgres(this.sql, id, confirmation, now);
+      if (owner !== undefined) this.changes?.publishCommitted(orderChanged(id, owner));
+      return owner !== undefined;
+    }
     return this.db.write(async (tx) => {
       const updated = (await tx`UPDATE orders
         SET status = 'confirmed', total_cents = ${confirmation.totalCents}, currency = ${confirmation.currency},
@@ -222,6 +237,24 @@ export class OrderRepository {
           WHERE order_id = ${id} AND product_id = ${line.productId}`;
       }
       await this.changes?.publish(tx, orderChanged(id, owner));
+      return true;
+    });
+  }
+
+  /**
+   * Deletes an order that is still pending, with its lines: one the user has not confirmed and that
+   * turned out to cost more than its cap, so nothing was reserved and nothing was ordered.
+   */
+  async dropPending(id: string): Promise<boolean> {
+    return this.db.write(async (tx) => {
+      const pending = (await tx`SELECT principal FROM orders WHERE id = ${id} AND status = 'pending'`) as {
+        principal: string;
+      }[];
+      const owner = pending[0]?.principal;
+      if (pending.length !== 1 || owner === undefined) return false;
+      await tx`DELETE FROM order_lines WHERE order_id = ${id}`;
+      await tx`DELETE FROM orders WHERE id = ${id} AND status = 'pending'`;
+      await this.changes?.publish(tx, orderWithdrawn(id, owner));
       return true;
     });
   }

@@ -91,6 +91,7 @@ describe("create", () => {
       idempotencyKey: null,
       itemsFingerprint: "p002:1",
       note: null,
+      maxTotalCents: null,
       items: [{ productId: "p002", quantity: 1 }],
       createdAt: new Date().toISOString(),
     });
@@ -150,6 +151,7 @@ describe("create", () => {
       idempotencyKey: null,
       itemsFingerprint: "p002:1,p003:1",
       note: null,
+      maxTotalCents: null,
       items: [
         { productId: "p002", quantity: 1 },
         { productId: "p003", quantity: 1 },
@@ -160,7 +162,7 @@ describe("create", () => {
     await catalogue.db.sql`UPDATE reservation_lines SET currency = 'EUR' WHERE product_id = 'p003'`;
     expect(await catalogue.stock("p002")).toBe(99);
 
-    const settled = await orders.settle(order, "r1");
+    const settled = (await orders.settle(order, "r1")) as Order;
     expect(settled.status).toBe("rejected");
     expect(settled.rejectionReason).toContain("2 currencies, EUR (p003) and USD (p002)");
     expect(settled.totalCents).toBeNull();
@@ -234,7 +236,13 @@ describe("reconciler", () => {
     await rejectionOf(down.create("carol", { items: [{ productId: "p005", quantity: 1 }] }, "r3"));
 
     const reconciler = new Reconciler(orders, repository, log, { afterSeconds: 1, intervalSeconds: 60 });
-    expect(await reconciler.runOnce()).toEqual({ confirmed: 1, rejected: 1, cancelled: 0, stillPending: 0 });
+    expect(await reconciler.runOnce()).toEqual({
+      confirmed: 1,
+      rejected: 1,
+      cancelled: 0,
+      dropped: 0,
+      stillPending: 0,
+    });
     expect((await orders.list("alice", { limit: 5 })).orders[0]?.status).toBe("confirmed");
     expect((await orders.list("bob", { limit: 5 })).orders[0]?.status).toBe("rejected");
     expect((await orders.list("carol", { limit: 5 })).orders[0]?.status).toBe("pending");
@@ -248,7 +256,13 @@ describe("reconciler", () => {
     await rejectionOf(down.create("alice", { items: [{ productId: "p002", quantity: 1 }] }, "r1"));
     await Bun.sleep(1100);
     const reconciler = new Reconciler(down, repository, log, { afterSeconds: 1, intervalSeconds: 60 });
-    expect(await reconciler.runOnce()).toEqual({ confirmed: 0, rejected: 0, cancelled: 0, stillPending: 1 });
+    expect(await reconciler.runOnce()).toEqual({
+      confirmed: 0,
+      rejected: 0,
+      cancelled: 0,
+      dropped: 0,
+      stillPending: 1,
+    });
     expect(logLines.some((line) => line.includes("order still pending"))).toBe(true);
   });
 });
@@ -325,7 +339,7 @@ describe("get, list and cancel", () => {
     const cancelled = await orders.cancel("alice", pending.id, "r2");
     expect(cancelled.status).toBe("cancelled");
     // The reconciler or a retry now tries the reservation: it must not take stock.
-    const settled = await orders.settle(pending, "r3");
+    const settled = (await orders.settle(pending, "r3")) as Order;
     expect(settled.status).toBe("cancelled");
     expect(await catalogue.stock("p002")).toBe(100);
   });

@@ -20,6 +20,8 @@ export interface ReconcileReport {
   confirmed: number;
   rejected: number;
   cancelled: number;
+  /** Unconfirmed orders above their cap: nothing was reserved, so they were deleted. */
+  dropped: number;
   stillPending: number;
 }
 
@@ -56,7 +58,7 @@ export class Reconciler {
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { confirmed: 0, rejected: 0, cancelled: 0, stillPending: 0 };
+    const report: ReconcileReport = { confirmed: 0, rejected: 0, cancelled: 0, dropped: 0, stillPending: 0 };
     const afterMs = this.options.afterSeconds * 1000;
     let pending: Awaited<ReturnType<OrderRepository["pendingBefore"]>>;
     try {
@@ -71,9 +73,13 @@ export class Reconciler {
     for (const order of pending) {
       try {
         const settled = await this.orders.settle(order, `reconcile-${order.id}`);
-        if (settled.status === "pending") report.stillPending++;
+        if (!settled) report.dropped++;
+        else if (settled.status === "pending") report.stillPending++;
         else report[settled.status]++;
-        this.log.info("reconciled pending order", { orderId: order.id, status: settled.status });
+        this.log.info("reconciled pending order", {
+          orderId: order.id,
+          status: settled?.status ?? "dropped",
+        });
       } catch (error) {
         report.stillPending++;
         const ageMs = Date.now() - Date.parse(order.createdAt);

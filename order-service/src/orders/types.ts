@@ -24,6 +24,11 @@ export interface Order {
   totalCents: number | null;
   currency: string | null;
   rejectionReason: string | null;
+  /**
+   * Set while the user has not confirmed the order: the total (cents) it may reach without that. Its
+   * stock is reserved only within it; above it the order is dropped and the user is asked first.
+   */
+  maxTotalCents: number | null;
   createdAt: string;
   updatedAt: string;
   lines: OrderLine[];
@@ -31,6 +36,8 @@ export interface Order {
 
 export interface NewOrder {
   items: OrderItem[];
+  /** The user has not confirmed: place the order only if its total is at most this (cents). */
+  maxTotalCents?: number;
   idempotencyKey?: string;
   note?: string;
 }

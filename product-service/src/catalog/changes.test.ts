@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { ChangeEvent, Database } from "service-kit";
-import { type ChangeBus, openChangeBus } from "service-kit/testing";
+import { type ChangeBus, changeChannel, notifyPublisher, openChangeBus } from "service-kit/testing";
 import { openTestDatabase } from "../../../test/support/database.ts";
 import { demoCatalog, productService } from "../service.ts";
 import { Catalog } from "./catalog.ts";
@@ -28,13 +28,15 @@ afterEach(async () => {
 });
 
 test("an import announces the categories and the products whose price or stock moved", async () => {
+  // What the seed command publishes with (cli.ts), heard by a serving instance's bus.
+  const seed = notifyPublisher(db.sql, changeChannel("product-service"));
   const [first, second, ...rest] = demoCatalog.products;
   if (!first || !second) throw new Error("the demo catalogue has fewer than two products");
   const changed = {
     ...demoCatalog,
     products: [{ ...first, price: first.price + 1 }, { ...second, stock: second.stock + 5 }, ...rest],
   };
-  await new Catalog(db.sql).import(changed, bus);
+  await new Catalog(db.sql).import(changed, seed);
   const deadline = Date.now() + 3000;
   while (heard.length < 3 && Date.now() < deadline) await Bun.sleep(10);
   expect(heard).toEqual([
@@ -45,7 +47,7 @@ test("an import announces the categories and the products whose price or stock m
 
   heard = [];
   const broken = { ...demoCatalog, products: [{ ...first, price: -1 }] };
-  await expect(new Catalog(db.sql).import(broken, bus)).rejects.toThrow("problem");
+  await expect(new Catalog(db.sql).import(broken, seed)).rejects.toThrow("problem");
   await Bun.sleep(100);
   expect(heard).toEqual([]);
 }, 30_000);

@@ -132,6 +132,63 @@ function describeReservations(dialect: TestDialect): void {
       expect(await stockOf("p002")).toBe(100);
     });
 
+    test("a cap: above it nothing is reserved and the total is answered; within it, reserved; a replay ignores it", async () => {
+      const items = [
+        { productId: "p002", quantity: 1 },
+        { productId: "p001", quantity: 1 },
+      ];
+      const before = [await stockOf("p001"), await stockOf("p002")];
+      const above = await reservations.reserve("o-capped", items, 100);
+      expect(above.kind).toBe("above_limit");
+      const total = above.kind === "above_limit" ? above.totalCents : 0;
+      expect(total).toBeGreaterThan(100);
+      expect([await stockOf("p001"), await stockOf("p002")]).toEqual(before);
+      expect(await reservations.active("o-capped")).toBeUndefined();
+      expect(await reservations.reserve("o-capped", items, total)).toMatchObject({
+        kind: "reserved",
+        replayed: false,
+      });
+      // Every line is held and every stock taken (one statement on PostgreSQL, row by row on SQLite).
+      const held = await reservations.active("o-capped");
+      expect(held?.map((line) => [line.productId, line.quantity])).toEqual([
+        ["p001", 1],
+        ["p002", 1],
+      ]);
+      expect([await stockOf("p001"), await stockOf("p002")]).toEqual([
+        (before[0] ?? 0) - 1,
+        (before[1] ?? 0) - 1,
+      ]);
+      expect(await reservations.reserve("o-capped", items, 100)).toMatchObject({
+        kind: "reserved",
+        replayed: true,
+      });
+      // An unknown product makes the order short, not above a cap: there is no total to confirm.
+      const unknown = await reservations.reserve("o-unknown", [{ productId: "p999", quantity: 1 }], 0);
+      expect(unknown.kind).toBe("short");
+    });
+
+    test("a repeat is replayed, not refused, when the stock or the cap would refuse it now", async () => {
+      const items = [{ productId: "p002", quantity: 2 }];
+      expect(await reservations.reserve("o-again", items)).toMatchObject({
+        kind: "reserved",
+        replayed: false,
+      });
+      await db.sql`UPDATE products SET stock = 0 WHERE id = 'p002'`;
+      expect(await reservations.reserve("o-again", items)).toMatchObject({
+        kind: "reserved",
+        replayed: true,
+      });
+      expect(await reservations.reserve("o-again", items, 1)).toMatchObject({
+        kind: "reserved",
+        replayed: true,
+      });
+      // Other items under the same order id are still told apart, short or not.
+      expect(await reservations.reserve("o-again", [{ productId: "p002", quantity: 3 }])).toEqual({
+        kind: "items_differ",
+        orderId: "o-again",
+      });
+    });
+
     test("releasing an order that reserved nothing blocks a late reservation for it", async () => {
       expect(await reservations.release("o-late")).toEqual({
         orderId: "o-late",

@@ -3,15 +3,17 @@
  * through conditional updates (`stock >= q`), so it never goes below zero whatever runs in parallel.
  *
  * Every write goes through `db.write`: on SQLite, reservations that arrive together share one group
- * commit (each in its own savepoint) and are answered only once it is durable.
+ * commit (each in its own savepoint) and are answered only once it is durable. On PostgreSQL a new
+ * reservation is written by one statement, with no transaction around it (postgres-reserve.ts).
  *
  * Why the shortage check comes before any write: a business "no" then never needs a rollback; only a
  * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
  */
 import type { SQL } from "bun";
 import { itemsFingerprint, mixedCurrenciesProblem, normalizeItems } from "reservation-contract";
-import type { DatabaseHandle } from "service-kit";
+import type { Database } from "service-kit";
 import { type ChangePublisher, productsChanged } from "../catalog/changes.ts";
+import { takeStockOnPostgres } from "./postgres-reserve.ts";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -54,7 +56,7 @@ function toLine(row: LineRow): ReservedLine {
 export class Reservations {
   /** `changes` hears of every committed stock change, for live updates; without it nothing is announced. */
   constructor(
-    private readonly db: DatabaseHandle,
+    private readonly db: Pick<Database, "sql" | "write" | "dialect">,
     private readonly changes?: ChangePublisher,
   ) {}
 
@@ -62,11 +64,23 @@ export class Reservations {
     return this.db.sql;
   }
 
-  async reserve(orderId: string, requested: readonly RequestedItem[]): Promise<ReserveOutcome> {
+  /**
+   * With `maxTotalCents`, a new reservation whose total is above it reserves nothing and answers
+   * above_limit with the total (create_order asks the user first); a replay is answered as it was made.
+   */
+  async reserve(
+    orderId: string,
+    requested: readonly RequestedItem[],
+    maxTotalCents?: number,
+  ): Promise<ReserveOutcome> {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.write((tx) => this.tryReserve(tx, orderId, items));
+        // On PostgreSQL the reads and the one write statement need no transaction around them (see
+        // postgres-reserve.ts); on SQLite every write goes through the group commit.
+        if (this.db.dialect === "postgres")
+          return await this.tryReserve(this.sql, orderId, items, maxTotalCents);
+        return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -91,24 +105,39 @@ export class Reservations {
     return this.lines(this.sql, orderId);
   }
 
-  private async tryReserve(tx: SQL, orderId: string, items: RequestedItem[]): Promise<ReserveOutcome> {
+  private async tryReserve(
+    sql: SQL,
+    orderId: string,
+    items: RequestedItem[],
+    maxTotalCents: number | undefined,
+  ): Promise<ReserveOutcome> {
     const fingerprint = itemsFingerprint(items);
-    const existing = (await tx`
+    const existing = (await sql`
       SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
     const found = existing[0];
     if (found) {
       if (found.status === "released") return { kind: "released", orderId };
       if (found.items_fingerprint !== fingerprint) return { kind: "items_differ", orderId };
-      return { kind: "reserved", orderId, lines: await this.lines(tx, orderId), replayed: true };
+      return { kind: "reserved", orderId, lines: await this.lines(sql, orderId), replayed: true };
     }
 
     const ids = items.map((item) => item.productId);
-    const rows = (await tx`
-      SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${tx(ids)}`) as ProductStockRow[];
+    const rows = (await sql`
+      SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${sql(ids)}`) as ProductStockRow[];
     const products = new Map(rows.map((row) => [row.id, row]));
     // Before stock: an order in two currencies cannot be totalled, however much stock there is.
     const mixed = mixedCurrenciesProblem(rows.map((row) => ({ productId: row.id, currency: row.currency })));
     if (mixed) return { kind: "mixed_currencies", orderId, message: mixed };
+    // Before stock, as the separate quote did: the user confirms the price, then hears about stock. An
+    // unknown product makes the order short anyway, so there is no total to confirm.
+    if (maxTotalCents !== undefined && items.every((item) => products.has(item.productId))) {
+      const totalCents = items.reduce(
+        (sum, item) =>
+          sum + Number((products.get(item.productId) as ProductStockRow).price_cents) * item.quantity,
+        0,
+      );
+      if (totalCents > maxTotalCents) return { kind: "above_limit", orderId, totalCents };
+    }
     const shortages: Shortage[] = [];
     for (const item of items) {
       const product = products.get(item.productId);
@@ -125,32 +154,38 @@ export class Reservations {
     if (shortages.length > 0) return { kind: "short", orderId, shortages };
 
     const now = new Date().toISOString();
-    const inserted = await tx`
-      INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
-      VALUES (${orderId}, ${fingerprint}, 'active', ${now})
-      ON CONFLICT DO NOTHING`;
-    // Another transaction reserved this order between our read and our insert: start again to replay it.
-    if (inserted.count !== 1) throw new LostRace();
-    const lines: ReservedLine[] = [];
-    for (const item of items) {
-      const updated = await tx`
-        UPDATE products SET stock = stock - ${item.quantity}
-        WHERE id = ${item.productId} AND stock >= ${item.quantity}`;
-      if (updated.count !== 1) throw new LostRace();
+    const lines = items.map((item): ReservedLine => {
       const product = products.get(item.productId) as ProductStockRow;
-      const line: ReservedLine = {
+      return {
         productId: item.productId,
         name: product.name,
         quantity: item.quantity,
         unitPriceCents: Number(product.price_cents),
         currency: product.currency,
       };
-      await tx`
+    });
+    if (this.db.dialect === "postgres") {
+      if (!(await takeStockOnPostgres(sql, orderId, fingerprint, now, lines))) throw new LostRace();
+      // One autocommit statement: it has committed by now.
+      this.changes?.publishCommitted(productsChanged(lines.map((line) => line.productId)));
+      return { kind: "reserved", orderId, lines, replayed: false };
+    }
+    const inserted = await sql`
+      INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
+      VALUES (${orderId}, ${fingerprint}, 'active', ${now})
+      ON CONFLICT DO NOTHING`;
+    // Another transaction reserved this order between our read and our insert: start again to replay it.
+    if (inserted.count !== 1) throw new LostRace();
+    for (const line of lines) {
+      const updated = await sql`
+        UPDATE products SET stock = stock - ${line.quantity}
+        WHERE id = ${line.productId} AND stock >= ${line.quantity}`;
+      if (updated.count !== 1) throw new LostRace();
+      await sql`
         INSERT INTO reservation_lines (order_id, product_id, product_name, quantity, unit_price_cents, currency)
         VALUES (${orderId}, ${line.productId}, ${line.name}, ${line.quantity}, ${line.unitPriceCents}, ${line.currency})`;
-      lines.push(line);
     }
-    await this.changes?.publish(tx, productsChanged(ids));
+    await this.changes?.publish(sql, productsChanged(lines.map((line) => line.productId)));
     return { kind: "reserved", orderId, lines, replayed: false };
   }
 

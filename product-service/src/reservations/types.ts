@@ -8,6 +8,8 @@ export type ReserveOutcome =
   | { kind: "short"; orderId: string; shortages: Shortage[] }
   /** The products are priced in more than one currency; `message` names them and says what to do. */
   | { kind: "mixed_currencies"; orderId: string; message: string }
+  /** A capped reservation would cost more than its cap (in one currency): nothing was reserved. */
+  | { kind: "above_limit"; orderId: string; totalCents: number }
   | { kind: "items_differ"; orderId: string }
   | { kind: "released"; orderId: string };
 

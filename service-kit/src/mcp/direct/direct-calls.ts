@@ -19,7 +19,7 @@ import type { Principal } from "../../auth/principal.ts";
 import { StatelessServerPool } from "../legacy/server-pool.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
-import { restoreClient } from "../sdk/internals.ts";
+import { dispatchRequest, restoreClient } from "../sdk/internals.ts";
 import { applyToolScopes, kitToolAsksClient, kitToolServedAsIs } from "../tools.ts";
 import { DIRECT_REVISION, type PlainToolCall } from "./plain-call.ts";
 
@@ -59,7 +59,10 @@ export class DirectCalls {
       }
       // What createMcpHandler seeds each per-request server with from the envelope.
       restoreClient(server, call.clientCapabilities, call.clientInfo, DIRECT_REVISION);
-      answer = await pooled.transport.request(call.message, { authInfo, request });
+      // The message is a plain request (plain-call.ts): the transport's type guards are skipped.
+      answer = await pooled.transport.request(call.message, { authInfo, request }, (message, extra) =>
+        dispatchRequest(server, message, extra),
+      );
     } finally {
       this.pool.release(info.principal, pooled);
     }

@@ -18,7 +18,7 @@ import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary } from "../json-r
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import { type McpPost, toAuthInfo } from "../read-post.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
-import { markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
+import { dispatchRequest, markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
 import { needsStream } from "../stream-need.ts";
 import { applyToolScopes } from "../tools.ts";
 import type { DatabaseEventStore } from "./event-store.ts";
@@ -182,7 +182,10 @@ export class LegacyLeg {
       applyPromptScopes(pooled.server, info.principal);
       const denied = this.options.denied(pooled.server, info, message);
       if (denied) return denied;
-      answer = await pooled.transport.request(message, { authInfo, request });
+      // A plain request (asPlainRequest): the transport's type guards are skipped (sdk/internals.ts).
+      answer = await pooled.transport.request(message, { authInfo, request }, (plain, extra) =>
+        dispatchRequest(pooled.server, plain, extra),
+      );
     } finally {
       this.pool.release(info.principal, pooled);
     }

@@ -102,6 +102,7 @@ export class McpEndpoint {
       ...options,
       createServer,
       denied: (server, info, body) => this.denied(server, info, body),
+      ...(this.direct ? { direct: this.direct } : {}),
     });
   }
 

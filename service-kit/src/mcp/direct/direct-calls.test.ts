@@ -1,118 +1,19 @@
 /**
- * The direct path answers exactly what the SDK's entry answers. Two copies of one app (real SQLite,
- * real API-key auth, the real SDK and the kit's registerTool), one with the direct path and one
- * without (assembleService's directCalls: false), get the same requests; status, content type, the
- * headers a client reads and the body must be equal. Each case also says which path it must take on
- * the first copy, so a shape that silently stops being served directly shows up.
+ * The direct path answers a plain 2026-07-28 tools/call exactly as the SDK's entry does. Both copies
+ * of the app (differential-support.ts) get the same requests; status, content type, the headers a
+ * client reads and the body must be equal. Each case also says which path it must take on the direct
+ * copy, so a shape that silently stops being served directly shows up.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { McpServer } from "@modelcontextprotocol/server";
-import { z } from "zod";
-import { buildApp, type KitApp } from "../../app/build.ts";
-import { type AssembledService, assembleService } from "../../app/start.ts";
-import { type KitConfig, kitConfigShape, parseConfig } from "../../config.ts";
-import { DomainError } from "../../errors.ts";
-import { createLogger } from "../../log.ts";
-import { noMetrics } from "../../metrics.ts";
-import type { ServiceDefinition } from "../../service.ts";
-import { READ_ONLY_TOOL, registerTool } from "../tools.ts";
+import { type Copies, KEY, send, startCopies } from "./differential-support.ts";
 
-const KEY = "rmcp_alice_dev_key_0123456789";
-const dir = mkdtempSync(join(tmpdir(), "kit-direct-calls-"));
-
-const definition: ServiceDefinition<KitConfig> = {
-  info: { name: "direct-test", version: "1.0.0", description: "direct path against the SDK's" },
-  migrations: [],
-  setup: async ({ log, metrics }) => ({
-    createMcpServer: () => {
-      const server = new McpServer({ name: "direct-test", version: "1.0.0" });
-      const kit = { log, metrics };
-      registerTool(server, kit, {
-        name: "get_product",
-        title: "Get product",
-        description: "Reads one product; a missing one is a domain error",
-        input: { product_id: z.string().max(100_000) },
-        output: { id: z.string(), name: z.string() },
-        annotations: READ_ONLY_TOOL,
-        scope: "products:read",
-        handler: async ({ product_id }, call) => {
-          await call.progress(1, 1);
-          if (product_id === "missing") throw new DomainError("not_found", `No product ${product_id}.`);
-          if (product_id === "crash") throw new Error("secret internals");
-          return { id: product_id, name: `Product ${product_id} ✓ 製品` };
-        },
-      });
-      registerTool(server, kit, {
-        name: "bad_output",
-        title: "Bad output",
-        description: "Returns what its output schema refuses",
-        input: {},
-        output: { count: z.number() },
-        annotations: READ_ONLY_TOOL,
-        scope: "products:read",
-        handler: async () => ({ count: "many" }) as unknown as { count: number },
-      });
-      registerTool(server, kit, {
-        name: "unscoped",
-        title: "Unscoped",
-        description: "Has no scope: refused to every caller with a key",
-        input: {},
-        output: { ok: z.boolean() },
-        annotations: READ_ONLY_TOOL,
-        handler: async () => ({ ok: true }),
-      });
-      registerTool(server, kit, {
-        name: "create_order",
-        title: "Create order",
-        description: "Writes (and so may ask the client): served by the SDK",
-        input: { sku: z.string() },
-        output: { done: z.boolean() },
-        annotations: { ...READ_ONLY_TOOL, readOnlyHint: false },
-        scope: "orders:write",
-        handler: async () => ({ done: true }),
-      });
-      return server;
-    },
-  }),
-};
-
-interface Copy {
-  service: AssembledService;
-  app: KitApp;
-}
-let direct: Copy;
-let sdk: Copy;
-
-async function start(name: string, directCalls: boolean): Promise<Copy> {
-  const parsed = parseConfig(z.object(kitConfigShape), {
-    DATABASE_URL: `sqlite://${join(dir, `${name}.sqlite`)}`,
-    AUTH_MODE: "api-key",
-    API_KEYS: `alice=${KEY}`,
-    PORT: "0",
-  });
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  const log = createLogger("error", {}, () => undefined);
-  const service = await assembleService(definition, parsed.config, log, noMetrics, () => undefined, {
-    directCalls,
-  });
-  return { service, app: buildApp(service.parts) };
-}
-
+let copies: Copies;
 beforeAll(async () => {
-  direct = await start("direct", true);
-  sdk = await start("sdk", false);
+  copies = await startCopies();
 });
-
-afterAll(async () => {
-  for (const copy of [direct, sdk]) {
-    await copy.service.parts.endpoint.closeAll();
-    await copy.service.close();
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => copies.close());
 
 // The headers and body the SDK v2 client sends for get_product, as bench/capture recorded them.
 const captured = JSON.parse(
@@ -156,30 +57,6 @@ function headersFor(body: unknown, extra: Record<string, string | undefined> = {
     else headers.set(key, value);
   }
   return headers;
-}
-
-interface Seen {
-  status: number;
-  contentType: string | null;
-  wwwAuthenticate: string | null;
-  sessionId: string | null;
-  body: unknown;
-}
-
-async function send(copy: Copy, body: string, headers: Headers): Promise<Seen> {
-  const request = new Request("http://127.0.0.1/mcp", { method: "POST", headers, body });
-  const answer = await copy.app.handle(request);
-  // Each request gets its own request id, which an unexpected error's message names: the one
-  // difference allowed between the copies, and only in that place.
-  const text = (await answer.text()).replace(/\(request id [0-9a-f-]{36}\)/g, "(request id …)");
-  const contentType = answer.headers.get("content-type");
-  return {
-    status: answer.status,
-    contentType,
-    wwwAuthenticate: answer.headers.get("www-authenticate"),
-    sessionId: answer.headers.get("mcp-session-id"),
-    body: contentType?.startsWith("application/json") ? JSON.parse(text) : text,
-  };
 }
 
 const getA = (options: { id?: unknown; meta?: unknown } = {}): unknown =>
@@ -247,12 +124,14 @@ const cases: Case[] = [
   viaSdk("extra top-level key", { ...(getA() as object), extra: true }),
   viaSdk("wrong jsonrpc version", { ...(getA() as object), jsonrpc: "1.0" }),
   { ...direct1("Accept: application/json only", getA()), headers: { accept: "application/json" } },
+  viaSdk("content type the SDK does not take for JSON", getA(), { "content-type": "application/json-seq" }),
 ];
 
 describe("direct path and SDK path answer alike", () => {
   for (const c of cases) {
     test(c.name, async () => {
       const text = typeof c.body === "string" ? c.body : JSON.stringify(c.body);
+      const { direct, sdk } = copies;
       const before = direct.service.parts.endpoint.directCallCount;
       const viaDirect = await send(direct, text, headersFor(JSON.parse(text), c.headers));
       const served = direct.service.parts.endpoint.directCallCount - before;
@@ -268,6 +147,7 @@ describe("direct path and SDK path answer alike", () => {
 test("the real SDK v2 client gets the same results on both copies, the direct one without the SDK's entry", async () => {
   const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
   const results: unknown[] = [];
+  const { direct, sdk } = copies;
   for (const copy of [direct, sdk]) {
     const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);

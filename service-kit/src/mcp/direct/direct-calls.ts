@@ -14,16 +14,27 @@
  * the SDK gives a call that sends nothing before its result (the kit's tools that never ask the client
  * and calls without a progress token). direct-calls.test.ts compares both paths, byte for byte.
  */
-import type { AuthInfo, JSONRPCMessage, McpServer } from "@modelcontextprotocol/server";
+import type { AuthInfo, JSONRPCMessage, JSONRPCRequest, McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
 import { StatelessServerPool } from "../legacy/server-pool.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
 import { dispatchRequest, restoreClient } from "../sdk/internals.ts";
 import { applyToolScopes, kitToolAsksClient, kitToolServedAsIs } from "../tools.ts";
-import { DIRECT_REVISION, type PlainToolCall } from "./plain-call.ts";
+
+/** One plain tools/call, and what the server that answers it must know of its client. */
+export interface DirectCall {
+  message: JSONRPCRequest;
+  name: string;
+  /** The revision, client info and capabilities: the envelope's, or the 2025 session's. */
+  client: { protocolVersion: string; clientInfo: unknown; capabilities: unknown };
+  /** Headers the SDK's answer carries besides the content type (a 2025 session's id). */
+  headers?: Record<string, string>;
+}
 
 export class DirectCalls {
+  // Every request seeds the server it borrows completely (restoreClient), so one pool serves both
+  // eras; it is not the 2025 stateless pool, whose servers must stay unseeded.
   private readonly pool: StatelessServerPool;
   private served = 0;
 
@@ -40,7 +51,7 @@ export class DirectCalls {
    */
   async serve(
     request: Request,
-    call: PlainToolCall,
+    call: DirectCall,
     info: McpRequestInfo,
     authInfo: AuthInfo,
   ): Promise<Response | undefined> {
@@ -57,8 +68,9 @@ export class DirectCalls {
         this.served++;
         return denied;
       }
-      // What createMcpHandler seeds each per-request server with from the envelope.
-      restoreClient(server, call.clientCapabilities, call.clientInfo, DIRECT_REVISION);
+      // What the SDK seeds a server with from the envelope, or what a 2025 session negotiated.
+      const { client } = call;
+      restoreClient(server, client.capabilities, client.clientInfo, client.protocolVersion);
       // The message is a plain request (plain-call.ts): the transport's type guards are skipped.
       answer = await pooled.transport.request(call.message, { authInfo, request }, (message, extra) =>
         dispatchRequest(server, message, extra),
@@ -69,7 +81,7 @@ export class DirectCalls {
     this.served++;
     return new Response(JSON.stringify(answer), {
       status: 200,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...call.headers },
     });
   }
 

@@ -9,22 +9,18 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  isJsonContentType,
   type JSONRPCRequest,
   PROTOCOL_VERSION_META_KEY,
 } from "@modelcontextprotocol/server";
+import type { DirectCall } from "./direct-calls.ts";
 
 /** The only revision the direct path serves (the one the SDK v2 client sends). */
 export const DIRECT_REVISION = "2026-07-28";
 
-export interface PlainToolCall {
-  message: JSONRPCRequest;
-  name: string;
-  clientInfo: { name: string; version: string };
-  clientCapabilities: Record<string, never>;
-}
-
 const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 const PARAM_KEYS = new Set(["name", "arguments", "_meta"]);
+const LEGACY_PARAM_KEYS = new Set(["name", "arguments"]);
 const META_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY];
 // A tool name a header carries as is: printable ASCII without the separators a header would mangle.
 const HEADER_SAFE_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
@@ -39,7 +35,9 @@ function hasOnlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string
 }
 
 /** The plain call `body` is, with headers that agree with it exactly; undefined for anything else. */
-export function plainToolCall(headers: Headers, body: unknown): PlainToolCall | undefined {
+export function plainToolCall(headers: Headers, body: unknown): DirectCall | undefined {
+  // The kit's own check is looser ("includes application/json"); the SDK's decides.
+  if (!isJsonContentType(headers.get("content-type"))) return undefined;
   if (!isObject(body) || !hasOnlyKeys(body, REQUEST_KEYS)) return undefined;
   const { jsonrpc, id, method, params } = body;
   if (jsonrpc !== "2.0" || method !== "tools/call") return undefined;
@@ -56,9 +54,23 @@ export function plainToolCall(headers: Headers, body: unknown): PlainToolCall | 
   return {
     message: body as unknown as JSONRPCRequest,
     name,
-    clientInfo: info,
-    clientCapabilities: capabilities as Record<string, never>,
+    client: { protocolVersion: DIRECT_REVISION, clientInfo: info, capabilities },
   };
+}
+
+/**
+ * A 2025 plain tools/call (asPlainRequest already checked the message): the tool name and arguments
+ * the direct path needs, or undefined (no arguments object, a name no header could carry).
+ */
+export function plainLegacyToolCall(
+  headers: Headers,
+  message: JSONRPCRequest,
+): Pick<DirectCall, "message" | "name"> | undefined {
+  if (message.method !== "tools/call" || !isJsonContentType(headers.get("content-type"))) return undefined;
+  const params = message.params as Record<string, unknown> | undefined;
+  if (!params || !hasOnlyKeys(params, LEGACY_PARAM_KEYS) || !isObject(params.arguments)) return undefined;
+  const { name } = params;
+  return typeof name === "string" && HEADER_SAFE_NAME.test(name) ? { message, name } : undefined;
 }
 
 function isPlainClientInfo(value: unknown): value is { name: string; version: string } {

@@ -76,6 +76,12 @@ export function restoreClient(
   fields._negotiatedProtocolVersion = protocolVersion;
 }
 
+/** What the client declared at initialize (or restoreClient gave the server): its capabilities and info. */
+export function clientOf(server: McpServer): { capabilities: unknown; clientInfo: unknown } {
+  const fields = server.server as unknown as ServerInternals;
+  return { capabilities: fields._clientCapabilities, clientInfo: fields._clientVersion };
+}
+
 /** Streams (SSE or pending JSON answers) the transport still holds open. */
 export function openStreamCount(transport: Transport): number {
   return internals(transport)._streamMapping.size;

@@ -42,6 +42,8 @@ export async function assembleService<C extends KitConfig>(
   log: Logger,
   metrics: Metrics,
   peerAddress: (request: Request) => string | undefined,
+  /** directCalls: false sends every modern request through the SDK's entry (mcp/endpoint.ts). */
+  options: { directCalls?: boolean } = {},
 ): Promise<AssembledService> {
   // Auth first: a server that cannot authenticate callers must not open its database or listen.
   const loopback = isLoopbackHost(config.HOST);
@@ -71,6 +73,7 @@ export async function assembleService<C extends KitConfig>(
     keepAliveMs: config.SSE_KEEPALIVE_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxSessionsPerPrincipal: maxSessionsPerPrincipal(config, authCheck.auth.mode),
+    ...(options.directCalls === undefined ? {} : { directCalls: options.directCalls }),
     live: {
       bus: changes,
       db,

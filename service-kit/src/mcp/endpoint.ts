@@ -10,6 +10,8 @@ import type { Principal } from "../auth/principal.ts";
 import type { DatabaseHandle } from "../db.ts";
 import type { ChangeBus } from "../events/change-bus.ts";
 import type { Logger } from "../log.ts";
+import { DirectCalls } from "./direct/direct-calls.ts";
+import { plainToolCall } from "./direct/plain-call.ts";
 import { jsonRpcErrorResponse, summarizeRpc } from "./json-rpc.ts";
 import type { DatabaseEventStore } from "./legacy/event-store.ts";
 import { LegacyLeg } from "./legacy/handler.ts";
@@ -40,6 +42,11 @@ export interface McpEndpointOptions {
   maxSessionsPerPrincipal?: number;
   /** Live updates: change events of every instance, for listen streams and 2025 subscriptions. */
   live?: LiveUpdateOptions;
+  /**
+   * Serve plain 2026-07-28 tool calls on the direct path (direct/direct-calls.ts); default true. Off,
+   * every modern request goes through the SDK's entry: the differential test compares the two.
+   */
+  directCalls?: boolean;
 }
 
 export interface LiveUpdateOptions {
@@ -56,6 +63,7 @@ export class McpEndpoint {
   private readonly legacy: LegacyLeg;
   private readonly modern: ModernLeg;
   private readonly listen: ListenLeg | undefined;
+  private readonly direct: DirectCalls | undefined;
   private readonly subscriptions: ResourceSubscriptions | undefined;
 
   constructor(private readonly options: McpEndpointOptions) {
@@ -86,16 +94,26 @@ export class McpEndpoint {
       return server;
     };
     this.modern = new ModernLeg({ ...options, build: createServer });
+    this.direct =
+      options.directCalls === false
+        ? undefined
+        : new DirectCalls(createServer, (server, info, body) => this.denied(server, info, body));
     this.legacy = new LegacyLeg({
       ...options,
       createServer,
       denied: (server, info, body) => this.denied(server, info, body),
+      ...(this.direct ? { direct: this.direct } : {}),
     });
   }
 
   /** Open live-update streams here: 2026-07-28 listen streams and 2025 GET streams that can be told. */
   get liveStreams(): { listen: number; sessions: number } {
     return { listen: this.listen?.openCount ?? 0, sessions: this.subscriptions?.openStreamCount ?? 0 };
+  }
+
+  /** Plain 2026-07-28 tool calls answered on the direct path since start. */
+  get directCallCount(): number {
+    return this.direct?.servedCount ?? 0;
   }
 
   get liveSessionCount(): number {
@@ -116,6 +134,7 @@ export class McpEndpoint {
   async closeAll(): Promise<void> {
     await this.listen?.close();
     this.subscriptions?.close();
+    this.direct?.clear();
     await this.modern.close();
     await this.legacy.close();
   }
@@ -150,6 +169,11 @@ export class McpEndpoint {
       return this.legacy.handlePost(request, post, { ...info, rpc }, authInfo);
     // 2026-07-28: one request, no session (see modern/handler.ts).
     rpc.protocol = claimedRevision(body);
+    const plain = this.direct && plainToolCall(request.headers, body);
+    if (plain) {
+      const answered = await this.direct?.serve(request, plain, info, authInfo);
+      if (answered) return answered;
+    }
     const server = this.modern.acquire(info.principal);
     applyToolScopes(server, info.principal);
     applyPromptScopes(server, info.principal);

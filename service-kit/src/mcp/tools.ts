@@ -140,6 +140,8 @@ interface KitTool {
   tool: RegisteredTool;
   scope: Scope | undefined;
   asksClient: boolean;
+  /** Whether the input schema declares no x-mcp-header (worked out on first use). */
+  plainInput?: boolean;
 }
 
 const toolScopes = new WeakMap<McpServer, Map<string, KitTool>>();
@@ -150,6 +152,18 @@ const toolScopes = new WeakMap<McpServer, Map<string, KitTool>>();
  */
 export function kitToolAsksClient(server: McpServer, name: string): boolean | undefined {
   return toolScopes.get(server)?.get(name)?.asksClient;
+}
+
+/**
+ * Whether a call of the kit tool `name` needs nothing of the HTTP request beyond its body: no
+ * x-mcp-header parameter headers to check against the arguments, no scope challenge. The direct path
+ * (direct/direct-calls.ts) serves only such tools; the SDK's entry checks the others.
+ */
+export function kitToolServedAsIs(server: McpServer, name: string): boolean {
+  const entry = toolScopes.get(server)?.get(name);
+  if (!entry || entry.tool.scopeChallenge !== undefined) return false;
+  entry.plainInput ??= !JSON.stringify(server.toolInputSchemaJson(name) ?? {}).includes("x-mcp-header");
+  return entry.plainInput;
 }
 
 /** May `principal` call `name` on `server`? Tools not registered through the kit are not judged here. */

@@ -14,11 +14,13 @@ import {
 import type { Principal } from "../../auth/principal.ts";
 import { type ResponseMode, settleResponseMode } from "../../http/accept.ts";
 import type { Logger } from "../../log.ts";
+import type { DirectCalls } from "../direct/direct-calls.ts";
+import { sessionToolCall } from "../direct/session-call.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary } from "../json-rpc.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import { type McpPost, toAuthInfo } from "../read-post.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
-import { markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
+import { dispatchRequest, markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
 import { needsStream } from "../stream-need.ts";
 import { applyToolScopes } from "../tools.ts";
 import type { DatabaseEventStore } from "./event-store.ts";
@@ -47,6 +49,8 @@ export interface LegacyLegOptions {
   events?: DatabaseEventStore;
   /** Live sessions one principal may hold across all instances; 0 or unset: no cap. */
   maxSessionsPerPrincipal?: number;
+  /** Serves plain tools/calls of a session without its transport (direct/session-call.ts). */
+  direct?: DirectCalls;
 }
 
 /** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
@@ -136,6 +140,11 @@ export class LegacyLeg {
     const session = await this.sessions.resolve(sessionId, info.principal);
     if (!session) return jsonRpcErrorResponse(404, -32001, SESSION_NOT_FOUND);
     rpc.protocol = session.protocolVersion;
+    const direct = this.options.direct && sessionToolCall(request, body, session, sessionId);
+    if (direct && modeOn(session.server) === "json") {
+      const answered = await this.options.direct?.serve(request, direct, info, authInfo);
+      if (answered) return answered;
+    }
     const denied = this.options.denied(session.server, info, body);
     if (denied) return denied;
     setResponseMode(session.transport, modeOn(session.server));
@@ -182,7 +191,10 @@ export class LegacyLeg {
       applyPromptScopes(pooled.server, info.principal);
       const denied = this.options.denied(pooled.server, info, message);
       if (denied) return denied;
-      answer = await pooled.transport.request(message, { authInfo, request });
+      // A plain request (asPlainRequest): the transport's type guards are skipped (sdk/internals.ts).
+      answer = await pooled.transport.request(message, { authInfo, request }, (plain, extra) =>
+        dispatchRequest(pooled.server, plain, extra),
+      );
     } finally {
       this.pool.release(info.principal, pooled);
     }

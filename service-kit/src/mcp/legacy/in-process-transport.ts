@@ -55,12 +55,19 @@ export class InProcessTransport implements Transport {
     pending?.resolve(message);
   }
 
-  /** Serves one request; the server behind this transport handles one request at a time. */
-  request(message: JSONRPCRequest, extra: MessageExtraInfo): Promise<JSONRPCMessage> {
+  /**
+   * Serves one request; the server behind this transport handles one request at a time. `deliver`
+   * hands it to the server some other way than the connected onmessage (sdk/internals.ts
+   * dispatchRequest); the answer still comes back through send().
+   */
+  request(
+    message: JSONRPCRequest,
+    extra: MessageExtraInfo,
+    deliver: ((message: JSONRPCRequest, extra: MessageExtraInfo) => void) | undefined = this.onmessage,
+  ): Promise<JSONRPCMessage> {
     if (this.closed) return Promise.reject(new Error(TRANSPORT_CLOSED));
     if (this.pending) throw new Error("InProcessTransport serves one request at a time");
-    if (!this.onmessage) throw new Error("InProcessTransport is not connected to a server");
-    const deliver = this.onmessage;
+    if (!this.onmessage || !deliver) throw new Error("InProcessTransport is not connected to a server");
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       deliver(message, extra);

@@ -9,7 +9,7 @@ import type { Logger } from "../../log.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import { openStreamCount } from "../sdk/internals.ts";
 import { applyToolScopes } from "../tools.ts";
-import type { SessionRecord, SessionStore } from "./session-store.ts";
+import type { SessionLiveness, SessionRecord, SessionStore } from "./session-store.ts";
 
 export interface LiveSession {
   transport: WebStandardStreamableHTTPServerTransport;
@@ -49,7 +49,11 @@ export class LiveSessions {
   /** Finds a session for this caller, rebuilding it from the database if another instance made it. */
   async resolve(id: string, principal: Principal): Promise<LiveSession | undefined> {
     const { store, ttlMs } = this.options;
-    const record = await store.get(id);
+    // The row is read on every request (a DELETE on any instance ends the session everywhere); its
+    // full record only when the session has to be rebuilt here.
+    const record: SessionLiveness | SessionRecord | undefined = this.live.has(id)
+      ? await store.liveness(id)
+      : await store.get(id);
     const now = Date.now();
     if (!record || now - record.lastSeenAt > ttlMs) {
       if (record) await store.delete(id);
@@ -60,10 +64,13 @@ export class LiveSessions {
     if (record.principal !== principal.id) return undefined;
     let session = this.live.get(id);
     if (!session) {
+      // Dropped here while the row was read: the full record, read again, rebuilds it.
+      const full = isFullRecord(record) ? record : await store.get(id);
+      if (!full) return undefined;
       let pending = this.rebuilding.get(id);
       if (!pending) {
         pending = this.options
-          .rebuild(record, principal)
+          .rebuild(full, principal)
           .then((rebuilt) => {
             this.live.set(id, rebuilt);
             this.options.log.debug("session rebuilt from database", { session: id });
@@ -110,4 +117,8 @@ export class LiveSessions {
     this.live.clear();
     await Promise.all(sessions.map((session) => session.server.close().catch(() => undefined)));
   }
+}
+
+function isFullRecord(record: SessionLiveness | SessionRecord): record is SessionRecord {
+  return "clientInfo" in record;
 }

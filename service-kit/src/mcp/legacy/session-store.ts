@@ -37,6 +37,12 @@ CREATE INDEX IF NOT EXISTS mcp_sessions_last_seen ON mcp_sessions (last_seen_at)
   },
 ];
 
+/** What every request to a session held here reads of its row. */
+export interface SessionLiveness {
+  principal: string;
+  lastSeenAt: number;
+}
+
 interface SessionRow {
   id: string;
   principal: string;
@@ -73,6 +79,20 @@ export class SessionStore {
       createdAt: Number(row.created_at),
       lastSeenAt: Number(row.last_seen_at),
     };
+  }
+
+  /**
+   * Who owns session `id` and when it was last seen: what a request to a session this instance already
+   * holds needs to know it is still live, without reading (and parsing) what only a rebuild needs.
+   */
+  async liveness(id: string): Promise<SessionLiveness | undefined> {
+    const rows = (await this.db
+      .sql`SELECT principal, last_seen_at FROM mcp_sessions WHERE id = ${id}`) as Pick<
+      SessionRow,
+      "principal" | "last_seen_at"
+    >[];
+    const row = rows[0];
+    return row ? { principal: row.principal, lastSeenAt: Number(row.last_seen_at) } : undefined;
   }
 
   async touch(id: string, at: number): Promise<void> {

@@ -4,8 +4,10 @@
  */
 import { expect, test } from "bun:test";
 import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { InProcessTransport } from "../legacy/in-process-transport.ts";
 import {
   closeStream,
+  dispatchRequest,
   holdStream,
   isClosed,
   isPendingJsonAnswer,
@@ -161,5 +163,24 @@ test("_negotiatedProtocolVersion: restoreClient sets what getNegotiatedProtocolV
   expect(server.server.getNegotiatedProtocolVersion()).toBeUndefined();
   restoreClient(server, {}, {}, "2025-06-18");
   expect(server.server.getNegotiatedProtocolVersion()).toBe("2025-06-18");
+  await server.close();
+});
+
+test("_onrequest: dispatchRequest serves a request on the server's own dispatch; the answer comes back through its transport", async () => {
+  const server = new McpServer({ name: "t", version: "1" });
+  server.registerTool("noop", { description: "does nothing" }, async () => ({ content: [] }));
+  const transport = new InProcessTransport();
+  await server.connect(transport);
+  const delivered: unknown[] = [];
+  const answer = await transport.request(
+    { jsonrpc: "2.0", id: 7, method: "tools/list", params: {} },
+    {},
+    (message, extra) => {
+      delivered.push(message);
+      dispatchRequest(server, message, extra);
+    },
+  );
+  expect(delivered).toHaveLength(1);
+  expect(answer).toMatchObject({ jsonrpc: "2.0", id: 7, result: { tools: [{ name: "noop" }] } });
   await server.close();
 });

@@ -7,9 +7,15 @@
  * for any of these.
  *
  * Fields: transport `_initialized`, `_enableJsonResponse`, `_streamMapping`, `_requestToStreamMapping`,
- * `_closed`; server `_clientCapabilities`, `_clientVersion`, `_negotiatedProtocolVersion`.
+ * `_closed`; server `_clientCapabilities`, `_clientVersion`, `_negotiatedProtocolVersion`,
+ * `_onrequest`.
  */
-import type { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import type {
+  JSONRPCRequest,
+  McpServer,
+  MessageExtraInfo,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import type { ResponseMode } from "../../http/accept.ts";
 
 /** An entry of the transport's stream table: an SSE stream, or a JSON answer still pending. */
@@ -31,6 +37,7 @@ interface ServerInternals {
   _clientCapabilities?: unknown;
   _clientVersion?: unknown;
   _negotiatedProtocolVersion?: string;
+  _onrequest(message: JSONRPCRequest, extra?: MessageExtraInfo): void;
 }
 
 type Transport = WebStandardStreamableHTTPServerTransport;
@@ -67,6 +74,12 @@ export function restoreClient(
   fields._clientCapabilities = capabilities;
   fields._clientVersion = clientInfo;
   fields._negotiatedProtocolVersion = protocolVersion;
+}
+
+/** What the client declared at initialize (or restoreClient gave the server): its capabilities and info. */
+export function clientOf(server: McpServer): { capabilities: unknown; clientInfo: unknown } {
+  const fields = server.server as unknown as ServerInternals;
+  return { capabilities: fields._clientCapabilities, clientInfo: fields._clientVersion };
 }
 
 /** Streams (SSE or pending JSON answers) the transport still holds open. */
@@ -109,4 +122,15 @@ export function isPendingJsonAnswer(transport: Transport, streamId: string): boo
 /** Whether the transport was closed (session ended or server closed). */
 export function isClosed(transport: Transport): boolean {
   return internals(transport)._closed === true;
+}
+
+/**
+ * Hands `message` straight to the server's request dispatch (Protocol `_onrequest`: era gate, handler
+ * lookup, envelope check, the handler, the response through the server's transport). The transport's
+ * onmessage would first run three zod type guards on it (response? error? request?), the failing
+ * ones dearest; only a caller that has already checked `message` is a plain JSON-RPC request (id,
+ * method, object params; no result or error) may skip them (mcp/direct/plain-call.ts).
+ */
+export function dispatchRequest(server: McpServer, message: JSONRPCRequest, extra: MessageExtraInfo): void {
+  (server.server as unknown as ServerInternals)._onrequest(message, extra);
 }

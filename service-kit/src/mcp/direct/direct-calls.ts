@@ -1,0 +1,96 @@
+/**
+ * The direct path for a plain 2026-07-28 `tools/call` (plain-call.ts): the request is handed to a
+ * pooled server that stays connected to an in-process transport, as 2025 stateless calls already are
+ * (legacy/server-pool.ts), instead of going through the SDK's createMcpHandler. What that entry does
+ * per request and what is skipped here:
+ * - classifying the body and validating the envelope and headers with zod: plain-call.ts accepts only
+ *   what those checks accept unchanged, and hands everything else to the SDK;
+ * - checking the client capabilities the method requires: tools/call requires none;
+ * - x-mcp-header parameter headers and scope challenges: a tool that declares either goes to the SDK;
+ * - seeding the server from the envelope: done here (revision, client info, capabilities);
+ * - connecting and closing a per-request transport: the pooled server stays connected.
+ * The SDK's own Protocol and McpServer still serve the call: request schema, the tool lookup, input
+ * validation, the handler, output validation and the result's projection. The answer is the JSON one
+ * the SDK gives a call that sends nothing before its result (the kit's tools that never ask the client
+ * and calls without a progress token). direct-calls.test.ts compares both paths, byte for byte.
+ */
+import type { AuthInfo, JSONRPCMessage, JSONRPCRequest, McpServer } from "@modelcontextprotocol/server";
+import type { Principal } from "../../auth/principal.ts";
+import { StatelessServerPool } from "../legacy/server-pool.ts";
+import { applyPromptScopes } from "../prompt-scopes.ts";
+import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
+import { dispatchRequest, restoreClient } from "../sdk/internals.ts";
+import { applyToolScopes, kitToolAsksClient, kitToolServedAsIs } from "../tools.ts";
+
+/** One plain tools/call, and what the server that answers it must know of its client. */
+export interface DirectCall {
+  message: JSONRPCRequest;
+  name: string;
+  /** The revision, client info and capabilities: the envelope's, or the 2025 session's. */
+  client: { protocolVersion: string; clientInfo: unknown; capabilities: unknown };
+  /** Headers the SDK's answer carries besides the content type (a 2025 session's id). */
+  headers?: Record<string, string>;
+}
+
+export class DirectCalls {
+  // Every request seeds the server it borrows completely (restoreClient), so one pool serves both
+  // eras; it is not the 2025 stateless pool, whose servers must stay unseeded.
+  private readonly pool: StatelessServerPool;
+  private served = 0;
+
+  constructor(
+    build: (principal: Principal) => McpServer,
+    private readonly denied: ScopeCheck,
+  ) {
+    this.pool = new StatelessServerPool(build);
+  }
+
+  /**
+   * The answer to `call`, or undefined when the SDK must serve it after all (a tool not registered
+   * through the kit, one that may ask the client, or one with parameter headers or a scope challenge).
+   */
+  async serve(
+    request: Request,
+    call: DirectCall,
+    info: McpRequestInfo,
+    authInfo: AuthInfo,
+  ): Promise<Response | undefined> {
+    const pooled = await this.pool.acquire(info.principal);
+    let answer: JSONRPCMessage;
+    try {
+      const { server } = pooled;
+      if (kitToolAsksClient(server, call.name) !== false || !kitToolServedAsIs(server, call.name))
+        return undefined;
+      applyToolScopes(server, info.principal);
+      applyPromptScopes(server, info.principal);
+      const denied = this.denied(server, info, call.message);
+      if (denied) {
+        this.served++;
+        return denied;
+      }
+      // What the SDK seeds a server with from the envelope, or what a 2025 session negotiated.
+      const { client } = call;
+      restoreClient(server, client.capabilities, client.clientInfo, client.protocolVersion);
+      // The message is a plain request (plain-call.ts): the transport's type guards are skipped.
+      answer = await pooled.transport.request(call.message, { authInfo, request }, (message, extra) =>
+        dispatchRequest(server, message, extra),
+      );
+    } finally {
+      this.pool.release(info.principal, pooled);
+    }
+    this.served++;
+    return new Response(JSON.stringify(answer), {
+      status: 200,
+      headers: { "content-type": "application/json", ...call.headers },
+    });
+  }
+
+  /** Calls answered here (the rest went to the SDK): lets tests see which path served a request. */
+  get servedCount(): number {
+    return this.served;
+  }
+
+  clear(): void {
+    this.pool.clear();
+  }
+}

@@ -27,7 +27,8 @@ const USAGE = `Usage: bun bench/ab.ts --base <git-rev> [--seconds N] [--rounds N
   --rounds N        alternating rounds per request (default 3)
   --connections N   concurrent keep-alive connections (default 32)
   --only ids        comma-separated request ids (default: the product-service ones,
-                    modern-v2, session-2025, stateless-2025; order-2025 adds create_order,
+                    modern-v2, session-2025, stateless-2025; search-v2 adds search_products as SDK v2
+                    sends it; order-2025 adds create_order,
                     stateless with both Accept types, on SQLite)`;
 
 interface Options {
@@ -141,6 +142,24 @@ const CASES: RequestCase[] = [
     prepare: async () => ({
       body: STATELESS_BODY,
       headers: { accept: BOTH, "mcp-protocol-version": LEGACY_REVISION },
+    }),
+  },
+  {
+    id: "search-v2",
+    label: "search_products, 2026-07-28, as the SDK v2 client sends it",
+    service: "product-service",
+    expect: '"total":',
+    prepare: async () => ({
+      body: MODERN_BODY.replace(
+        `"name":"get_product","arguments":{"product_id":"${PRODUCT_ID}"}`,
+        '"name":"search_products","arguments":{"query":"wireless headphones","limit":10}',
+      ),
+      headers: {
+        accept: BOTH,
+        "mcp-method": "tools/call",
+        "mcp-name": "search_products",
+        "mcp-protocol-version": "2026-07-28",
+      },
     }),
   },
   {

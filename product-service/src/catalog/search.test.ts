@@ -69,6 +69,33 @@ for (const dialect of TEST_DIALECTS) {
       expect(seen.slice(0, 50)).toEqual(all.products.map((p) => p.id));
     });
 
+    test("a cursor past the end (matches removed since) answers no products and the true total", async () => {
+      const first = await catalog.search({ query: "speaker", limit: 1 });
+      expect(first.total).toBe(2);
+      const cursor = first.nextCursor;
+      if (!cursor) throw new Error("expected a second page of speakers");
+      const keep = first.products[0]?.id ?? "";
+      const [other] = (await db.sql`SELECT id, name, description, category_id FROM products
+        WHERE lower(name) LIKE ${"%speaker%"} AND id <> ${keep}`) as {
+        id: string;
+        name: string;
+        description: string;
+        category_id: string;
+      }[];
+      if (!other) throw new Error("expected a second speaker");
+      await db.sql`UPDATE products SET name = ${"Gone"}, description = ${"gone"}, category_id = ${"books"}
+        WHERE id = ${other.id}`;
+      try {
+        const past = await catalog.search({ query: "speaker", limit: 1, cursor });
+        expect(past.products).toEqual([]);
+        expect(past.total).toBe(1);
+        expect(past.nextCursor).toBeNull();
+      } finally {
+        await db.sql`UPDATE products SET name = ${other.name}, description = ${other.description},
+          category_id = ${other.category_id} WHERE id = ${other.id}`;
+      }
+    });
+
     test("a cursor is refused with other filters, and a forged one is refused", async () => {
       const page = await catalog.search({ limit: 2 });
       const cursor = page.nextCursor as string;

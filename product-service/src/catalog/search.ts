@@ -9,8 +9,6 @@ import { type ProductRow, toProduct } from "./product-repository.ts";
 import { likeEscape, parseQuery } from "./search-terms.ts";
 import type { SearchPage, SearchQuery } from "./types.ts";
 
-type Fragment = SQL.Query<unknown>;
-
 export async function searchProducts(sql: SQL, query: SearchQuery): Promise<SearchPage> {
   const parsed = query.query ? parseQuery(query.query) : { terms: [] as string[] };
   const minPrice = query.minPriceCents ?? parsed.minPriceCents;
@@ -29,34 +27,36 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
   ]);
   const offset = query.cursor ? decodeSearchCursor(query.cursor, fingerprint) : 0;
 
-  let where: Fragment = sql`1 = 1`;
-  let score: Fragment = sql`0`;
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  // Parameters are numbered in the order they appear in the text (SQLite binds them by position).
+  let score = "0";
   for (const term of parsed.terms) {
     const anywhere = `%${likeEscape(term)}%`;
     const prefix = `${likeEscape(term)}%`;
-    where = sql`${where} AND (lower(p.name) LIKE ${anywhere} ESCAPE '\\' OR lower(p.description) LIKE ${anywhere} ESCAPE '\\' OR lower(p.category_id) LIKE ${anywhere} ESCAPE '\\' OR lower(c.name) LIKE ${anywhere} ESCAPE '\\')`;
-    score = sql`${score}
-      + (CASE WHEN lower(p.name) LIKE ${prefix} ESCAPE '\\' THEN 8 WHEN lower(p.name) LIKE ${anywhere} ESCAPE '\\' THEN 5 ELSE 0 END)
-      + (CASE WHEN lower(p.category_id) LIKE ${anywhere} ESCAPE '\\' OR lower(c.name) LIKE ${anywhere} ESCAPE '\\' THEN 3 ELSE 0 END)
-      + (CASE WHEN lower(p.description) LIKE ${anywhere} ESCAPE '\\' THEN 1 ELSE 0 END)`;
+    score += `
+      + (CASE WHEN lower(p.name) LIKE ${param(prefix)} ESCAPE '\\' THEN 8 WHEN lower(p.name) LIKE ${param(anywhere)} ESCAPE '\\' THEN 5 ELSE 0 END)
+      + (CASE WHEN lower(p.category_id) LIKE ${param(anywhere)} ESCAPE '\\' OR lower(c.name) LIKE ${param(anywhere)} ESCAPE '\\' THEN 3 ELSE 0 END)
+      + (CASE WHEN lower(p.description) LIKE ${param(anywhere)} ESCAPE '\\' THEN 1 ELSE 0 END)`;
   }
-  if (query.category) where = sql`${where} AND p.category_id = ${query.category}`;
-  if (minPrice !== undefined) where = sql`${where} AND p.price_cents >= ${minPrice}`;
-  if (maxPrice !== undefined) where = sql`${where} AND p.price_cents <= ${maxPrice}`;
-  if (query.inStockOnly) where = sql`${where} AND p.stock > 0`;
-
-  const order = orderBy(sql, sort);
-  const rows = (await sql`
-    SELECT p.*, ${score} AS score
+  const select = `SELECT p.*, ${score} AS score, count(*) OVER () AS total_count`;
+  const where = whereClause(parsed.terms, query, minPrice, maxPrice, param);
+  const text = `${select}
     FROM products p JOIN categories c ON c.id = p.category_id
     WHERE ${where}
-    ORDER BY ${order}
-    LIMIT ${query.limit} OFFSET ${offset}`) as (ProductRow & { score: number })[];
-  const totals = (await sql`
-    SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id WHERE ${where}`) as {
-    n: number | string;
-  }[];
-  const total = Number(totals[0]?.n ?? 0);
+    ORDER BY ${orderBy(sort)}
+    LIMIT ${param(query.limit)} OFFSET ${param(offset)}`;
+  // One statement text per shape (number of terms, filters, sort), so its prepared statement is reused.
+  const rows = (await sql.unsafe(text, params)) as (ProductRow & {
+    score: number;
+    total_count: number | string;
+  })[];
+  const total = rows[0]
+    ? Number(rows[0].total_count)
+    : await countPastTheEnd(sql, offset, parsed.terms, query, minPrice, maxPrice);
   const nextOffset = offset + rows.length;
   return {
     products: rows.map(toProduct),
@@ -65,15 +65,58 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
   };
 }
 
-function orderBy(sql: SQL, sort: SearchQuery["sort"]): Fragment {
+/** Every term must match somewhere; then the filters. */
+function whereClause(
+  terms: readonly string[],
+  query: SearchQuery,
+  minPrice: number | undefined,
+  maxPrice: number | undefined,
+  param: (value: unknown) => string,
+): string {
+  let where = "1 = 1";
+  for (const term of terms) {
+    const anywhere = `%${likeEscape(term)}%`;
+    where += ` AND (lower(p.name) LIKE ${param(anywhere)} ESCAPE '\\' OR lower(p.description) LIKE ${param(anywhere)} ESCAPE '\\' OR lower(p.category_id) LIKE ${param(anywhere)} ESCAPE '\\' OR lower(c.name) LIKE ${param(anywhere)} ESCAPE '\\')`;
+  }
+  if (query.category) where += ` AND p.category_id = ${param(query.category)}`;
+  if (minPrice !== undefined) where += ` AND p.price_cents >= ${param(minPrice)}`;
+  if (maxPrice !== undefined) where += ` AND p.price_cents <= ${param(maxPrice)}`;
+  if (query.inStockOnly) where += " AND p.stock > 0";
+  return where;
+}
+
+/** The total when a page has no rows: none at all from the first page, else counted (a cursor past the end). */
+async function countPastTheEnd(
+  sql: SQL,
+  offset: number,
+  terms: readonly string[],
+  query: SearchQuery,
+  minPrice: number | undefined,
+  maxPrice: number | undefined,
+): Promise<number> {
+  if (offset === 0) return 0;
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = whereClause(terms, query, minPrice, maxPrice, param);
+  const totals = (await sql.unsafe(
+    `SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id WHERE ${where}`,
+    params,
+  )) as { n: number | string }[];
+  return Number(totals[0]?.n ?? 0);
+}
+
+function orderBy(sort: SearchQuery["sort"]): string {
   switch (sort) {
     case "price_asc":
-      return sql`p.price_cents ASC, p.id ASC`;
+      return "p.price_cents ASC, p.id ASC";
     case "price_desc":
-      return sql`p.price_cents DESC, p.id ASC`;
+      return "p.price_cents DESC, p.id ASC";
     case "relevance":
-      return sql`score DESC, p.stock > 0 DESC, p.name ASC, p.id ASC`;
+      return "score DESC, p.stock > 0 DESC, p.name ASC, p.id ASC";
     default:
-      return sql`p.name ASC, p.id ASC`;
+      return "p.name ASC, p.id ASC";
   }
 }

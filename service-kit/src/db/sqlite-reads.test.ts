@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { withCachedReads } from "./sqlite-reads.ts";
+import { UNSAFE_CACHE_SIZE, withCachedReads } from "./sqlite-reads.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -52,6 +52,26 @@ describe("withCachedReads", () => {
     expect([...(await sql`SELECT id FROM t WHERE ${where}`)]).toEqual([{ id: "b" }]);
     const deleted = await sql`DELETE FROM t WHERE id = ${"a"}`;
     expect(deleted.count).toBe(1);
+  });
+
+  test("an unsafe SELECT built at run time answers as Bun's client does, from a bounded statement cache", async () => {
+    const { raw, sql } = await open();
+    await sql`INSERT INTO t (id, n) VALUES (${"a"}, ${1}), (${"b"}, ${2}), (${"c"}, ${3})`;
+    const text = "SELECT id, n FROM t WHERE n >= $1 AND id <> $2 ORDER BY id";
+    const cached = await sql.unsafe(text, [2, "c"]);
+    expect([...cached]).toEqual([...(await raw.unsafe(text, [2, "c"]))]);
+    expect([...cached]).toEqual([{ id: "b", n: 2 }]);
+    // More distinct texts than the cache keeps: the oldest are dropped, every answer stays right.
+    for (let i = 0; i < UNSAFE_CACHE_SIZE + 10; i++) {
+      const rows = await sql.unsafe(`SELECT count(*) AS c FROM t WHERE n > $1 AND ${i} = ${i}`, [1]);
+      expect([...rows]).toEqual([{ c: 2 }]);
+    }
+    expect([...(await sql.unsafe(text, [1, "a"]))]).toEqual([
+      { id: "b", n: 2 },
+      { id: "c", n: 3 },
+    ]);
+    // Writes through unsafe still go to Bun's client.
+    expect((await sql.unsafe("DELETE FROM t WHERE id = $1", ["a"])).count).toBe(1);
   });
 
   test("a bad query rejects with SQLite's message", async () => {

@@ -5,7 +5,9 @@
  * strings (the same object on every call) make the cache key.
  *
  * Only a plain SELECT whose values are plain (strings, numbers, booleans, null) comes here; fragments,
- * helpers like `sql(ids)`, writes and transactions go to Bun's client as before. The second connection
+ * helpers like `sql(ids)`, writes and transactions go to Bun's client as before. A query whose text is
+ * built at run time (search: one shape per number of terms and filters) may use `sql.unsafe(text,
+ * values)`: its statements are kept per text, the most recent UNSAFE_CACHE_SIZE of them. The second connection
  * reads the last committed state (WAL gives each read a snapshot), so a read never sees a write batch
  * that has not committed yet (see group-commit.ts), and sees every write whose `db.write()` resolved.
  */
@@ -29,6 +31,9 @@ function isSingleSelect(text: string): boolean {
   return /^select\b/i.test(trimmed) && !trimmed.includes(";");
 }
 
+/** Distinct `unsafe` SELECT texts kept prepared; past it the oldest is finalized. */
+export const UNSAFE_CACHE_SIZE = 256;
+
 export interface CachedReads {
   /** Bun's client, with plain SELECTs served from cached statements. */
   sql: SQL;
@@ -49,7 +54,29 @@ export function withCachedReads(sql: SQL, filename: string): CachedReads {
     }
     return statement;
   };
-  const bound = new Map<PropertyKey, unknown>();
+  const byText = new Map<string, Statement>();
+  const statementForText = (text: string): Statement => {
+    let statement = byText.get(text);
+    if (statement === undefined) {
+      statement = reader.prepare(text);
+      byText.set(text, statement);
+      const oldest = byText.size > UNSAFE_CACHE_SIZE ? byText.keys().next().value : undefined;
+      if (oldest !== undefined) {
+        byText.get(oldest)?.finalize();
+        byText.delete(oldest);
+      }
+    }
+    return statement;
+  };
+  const unsafe = (text: string, values: unknown[] = []): unknown => {
+    if (!isSingleSelect(text) || !values.every(isPlain)) return sql.unsafe(text, values);
+    try {
+      return Promise.resolve(statementForText(text).all(...(values as Plain[])));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const bound = new Map<PropertyKey, unknown>([["unsafe", unsafe]]);
   const proxy = new Proxy(sql, {
     apply(target, thisArg, args: unknown[]) {
       const [strings, ...values] = args;

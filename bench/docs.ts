@@ -1,5 +1,6 @@
 /** Renders docs/performance.md from a report: method, results table, chart, targets. */
 import { renderRealClientSection } from "./docs-real.ts";
+import { renderSpeedHistory } from "./docs-speed.ts";
 import { type BenchReport, verdict } from "./report.ts";
 
 export const CASE_LABELS: Record<string, string> = {
@@ -27,15 +28,6 @@ export function caseLabel(id: string): string {
   if (known) return known;
   const order = /^real-create-(.+)-(sqlite|postgres)$/.exec(id);
   return order ? `create_order, ${order[1]}, ${order[2]}` : id;
-}
-
-/** How the ping case (every step of a call but the tool) compares with the ceiling, in this run. */
-function floorSentence(report: BenchReport): string {
-  const ping = report.cases.find((item) => item.id === "product-ping-stateless");
-  const ceiling = report.cases.find((item) => item.id === "ceiling");
-  if (!ping || !ceiling || ceiling.requestsPerSecond === 0) return "";
-  const percent = ((ping.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1);
-  return `The ping row, every step of a call except a tool and a query, reached ${percent}% of the ceiling in this run (${ping.cpuMsPerRequest} ms of CPU per request): that is the floor, and get_product adds its tool and query on top.`;
 }
 
 export function renderPerformanceDoc(report: BenchReport): string {
@@ -140,60 +132,7 @@ ${report.notes.map((note) => `\n_${note}_`).join("")}
   ceiling and the peers are measured in the same run, on the same machine, a few seconds apart, and the
   targets are stated as ratios against them.
 
-## What was changed for speed
-
-Each change was measured A/B on the same machine (server CPU per request, or interleaved runs), and kept
-only because it helped. Nothing is skipped: Origin/Host checks, auth and scopes, body checks, the SDK's
-request, input, output and result validation, and one log line per request all still run.
-
-1. **Pooled McpServers for stateless requests** (service-kit/src/mcp/legacy/server-pool.ts). Building a server
-   was the largest cost: the SDK builds a new Ajv instance per McpServer and every tool's zod schemas
-   were built again per request. A stateless request borrows an idle server of the same principal; a
-   server serves one request at a time, and only methods that leave no state in it (tools/call,
-   tools/list, resources/read …) are pooled. **2.2 → 0.37 ms CPU per get_product.**
-2. **One stdout write per event-loop turn for log lines** (service-kit/src/log.ts), flushed on exit.
-   **0.37 → about 0.28 ms.**
-3. **An in-process transport for stateless JSON calls** (service-kit/src/mcp/legacy/in-process-transport.ts).
-   The SDK's HTTP transport cost more than the call: a new transport per request, connect, a zod parse
-   of the envelope, stream bookkeeping, close. Pooled servers now stay connected to a transport that
-   takes one plain JSON-RPC request and returns its response; the endpoint has done the HTTP checks
-   already. Anything unusual (notifications, \`_meta\`, an unknown protocol version, SSE answers,
-   sessions) still goes through the SDK's transport, so its checks and messages apply unchanged.
-   About 15% less CPU per get_product (A/B, 2 × 2 runs).
-4. **Cached SQLite reads** (service-kit/src/db/sqlite-reads.ts). Bun's SQL client prepares and
-   finalizes every statement on every query. Plain SELECTs now run on a second bun:sqlite connection
-   that keeps one prepared statement per call site, and reads only committed data. get_product in
-   process: 54.6 → 44.9 µs per call (median of 6 alternating runs).
-5. **Group commit on SQLite** (service-kit/src/db/group-commit.ts). Each order made three commits
-   (two in order-service, one in product-service), each an fsync on the event loop with
-   \`synchronous = FULL\`. Writes that arrive together now share one COMMIT, each in its own savepoint,
-   and every caller is answered only after the COMMIT that holds its write: durability is unchanged.
-   order-service also no longer reads an order back after writing it. create_order, interleaved A/B:
-   **188 → 713 orders/s median (busy machine), CPU 4.2 → 1.1 ms per order.**
-6. **Cold start.** Compiled with \`--bytecode\` (about 70 ms), \`--splitting\` (the AWS SDK, loaded only
-   for SSM secrets, and the Node modules it needs stay out of the entry chunk) and
-   \`--compile-jit-policy=16\` (start-up code runs once, so it is not JIT-compiled; the normal policy is
-   restored once the server listens); a start with nothing to migrate reads \`schema_migrations\` once;
-   the demo seed writes multi-row INSERTs. Interleaved old/new builds: **178 → 133 ms** on an existing
-   database, **212 → 150 ms** on a fresh one, on a busy machine. None of the flags changes the CPU per
-   request measurably (scripts/build.ts says what each was measured to do).
-
-Measured and not worth a change: copying the request to add the full Accept header (~2 µs); Elysia's
-own routing (a bare Elysia route costs the same CPU per request as raw \`Bun.serve\`); not releasing
-savepoints, or waiting more than one event-loop turn before a write batch.
-
-## What is left, and why the ceiling target is not met
-
-- **get_product at 40% of the ceiling.** ${floorSentence(report)} The ceiling answers a canned string; a
-  call also runs the Origin/Host check, auth and rate limit, body and JSON-RPC checks, the SDK's
-  dispatch and one JSON log line. A tool call adds the SDK's validation
-  (it parses the tools/call request twice, the input, the output and the whole result with zod) and the
-  SQLite query (about 7 µs of it are SQLite's file locking, 3 system calls per read transaction in WAL
-  mode). Skipping any of these checks would be faster and is not allowed.
-- **Reads that still use Bun's client:** queries with helpers or fragments (\`IN \${sql(ids)}\`, the
-  search query) are prepared on each call, which is much of search_products' cost.
-- **Noise:** on this 2-core machine a run with other work going on can halve any of these figures;
-  compare runs by the CPU-per-request column.
+${renderSpeedHistory(report)}
 
 Run it: \`bun run bench\` (options: \`--seconds N\` per case, default 10; \`--connections N\`, default 32;
 \`--json\` prints the report as one JSON object on stdout and everything else on stderr).

@@ -1,11 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/server";
-import type { Principal } from "../auth/principal.ts";
+import { LOCAL_PRINCIPAL, type Principal } from "../auth/principal.ts";
 import { declareResourceScope, resourceAccess } from "./resource-scopes.ts";
 
 const reader: Principal = { id: "reader", scopes: ["orders:read"], via: "api-key" };
 const writer: Principal = { id: "writer", scopes: ["orders:write"], via: "api-key" };
-const local: Principal = { id: "local", scopes: ["orders:read", "orders:write"], via: "none" };
 
 function server(): McpServer {
   const built = new McpServer({ name: "t", version: "1" });
@@ -32,7 +31,7 @@ describe("resource subscription scopes", () => {
         expect(denied.message).toContain("your credentials grant: orders:write");
       }
       expect(resourceAccess(built, request, reader)).toEqual({ ok: true });
-      expect(resourceAccess(built, request, local)).toEqual({ ok: true });
+      expect(resourceAccess(built, request, LOCAL_PRINCIPAL)).toEqual({ ok: true });
     }
   });
 

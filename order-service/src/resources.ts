@@ -5,7 +5,7 @@ import {
   ResourceTemplate,
   type ServerContext,
 } from "@modelcontextprotocol/server";
-import { isDomainError, requireScope } from "service-kit";
+import { declareResourceScope, isDomainError, requireScope } from "service-kit";
 import type { Orders } from "./orders/orders.ts";
 import { presentOrder } from "./presenters.ts";
 
@@ -16,6 +16,8 @@ function principalOf(ctx: ServerContext): string {
 }
 
 export function registerOrderResources(server: McpServer, orders: Orders): void {
+  // Watching an order (resources/subscribe, subscriptions/listen) needs the scope reading it needs.
+  declareResourceScope(server, "order://", "orders:read");
   server.registerResource(
     "order",
     new ResourceTemplate("order://{order_id}", {

@@ -42,6 +42,7 @@ export {
   registerScopedPrompt,
   type ScopedPromptConfig,
 } from "./mcp/prompt-scopes.ts";
+export { declareResourceScope } from "./mcp/resource-scopes.ts";
 export {
   errorResult,
   READ_ONLY_TOOL,

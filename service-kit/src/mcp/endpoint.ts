@@ -22,6 +22,7 @@ import { ListenLeg } from "./modern/listen.ts";
 import { applyPromptScopes, promptAccess } from "./prompt-scopes.ts";
 import { readMcpPost, toAuthInfo } from "./read-post.ts";
 import type { McpRequestInfo } from "./request-info.ts";
+import { resourceAccess } from "./resource-scopes.ts";
 import { applyToolScopes, toolAccess } from "./tools.ts";
 
 export type { McpRequestInfo } from "./request-info.ts";
@@ -185,17 +186,18 @@ export class McpEndpoint {
   }
 
   /**
-   * A tools/call, prompts/get or completion/complete the caller's scopes do not allow is refused before
-   * the SDK sees it.
+   * A tools/call, prompts/get, completion/complete, resources/subscribe or subscriptions/listen the
+   * caller's scopes do not allow is refused before the SDK sees it.
    */
   private denied(server: McpServer, info: McpRequestInfo, body: unknown): Response | undefined {
     const access = info.rpc?.tool
       ? toolAccess(server, info.rpc.tool, info.principal)
       : promptAccess(server, body, info.principal);
-    if (access.ok) return undefined;
+    const decision = access.ok ? resourceAccess(server, body, info.principal) : access;
+    if (decision.ok) return undefined;
     return (
-      this.options.forbidden?.(access.scope, access.message) ??
-      jsonRpcErrorResponse(403, -32000, access.message)
+      this.options.forbidden?.(decision.scope, decision.message) ??
+      jsonRpcErrorResponse(403, -32000, decision.message)
     );
   }
 }

@@ -32,8 +32,12 @@ export function startMaintenance(options: MaintenanceOptions): () => void {
         // reuses their memory instead of growing the task's footprint first.
         if (endpoint.liveSessionCount === 0) Bun.gc(true);
         liveSessions = endpoint.liveSessionCount;
-        const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
-        log.info("live MCP sessions", { liveSessions, rssMb });
+        const memory = process.memoryUsage();
+        const rssMb = Math.round(memory.rss / 1048576);
+        // The JS heap after a full collection: what leaked sessions would keep. RSS also moves with
+        // the allocator's caching, so it alone cannot tell a leak from noise.
+        const heapMb = Math.round(memory.heapUsed / 1048576);
+        log.info("live MCP sessions", { liveSessions, rssMb, heapMb });
       }
     };
     sweep().catch((error) => log.warn("session sweep failed", { error: String(error) }));

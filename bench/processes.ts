@@ -4,11 +4,11 @@
  * /proc while load runs, and stop. Server output goes to a file, as it would go to a pipe that a
  * container runtime drains, so logging costs what it costs in production.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { waitForListeningPort } from "service-kit/testing";
+import { tempDir } from "../test/support/temp-dir.ts";
 import { pinning } from "./pinning.ts";
 
 export interface ServerHandle {
@@ -35,7 +35,7 @@ export interface StartSpec {
 }
 
 export function benchTempDir(prefix = "retail-mcp-bench-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 export function readRssMb(pid: number): number {

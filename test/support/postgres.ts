@@ -3,11 +3,11 @@
  * TEST_DATABASE_URL; without it, `startPostgres()` runs initdb into a temporary folder itself.
  * Each test gets its own database from `createTestDatabase()` so tests cannot see each other's rows.
  */
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { retryOnBindFailure } from "./service-process.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export interface PostgresServer {
   url: string;
@@ -36,7 +36,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const bin = debianBinDir();
   if (!bin)
     throw new Error("PostgreSQL is not installed: apt-get install postgresql (or set TEST_DATABASE_URL)");
-  const dir = mkdtempSync(join(tmpdir(), "retail-pg-"));
+  const dir = tempDir("retail-pg-", { keep: true });
   if (process.getuid?.() === 0) {
     const ids = Bun.spawnSync(["id", "-u", "postgres"]).stdout.toString().trim();
     const gid = Bun.spawnSync(["id", "-g", "postgres"]).stdout.toString().trim();
@@ -81,11 +81,12 @@ export async function startPostgres(): Promise<PostgresServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
       Bun.spawnSync(stopArgv);
+      rmSync(dir, { recursive: true, force: true });
     },
     stopWhenProcessEnds: (pid: number) => {
       // Exit hooks do not run when a test process is killed or ends abruptly; a watchdog outside it
       // stops the server once that process is gone, so no database outlives its tests.
-      const watchdog = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; ${stopArgv.map((arg) => `'${arg}'`).join(" ")} >/dev/null 2>&1`;
+      const watchdog = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; ${stopArgv.map((arg) => `'${arg}'`).join(" ")} >/dev/null 2>&1; rm -rf '${dir}'`;
       Bun.spawn(["setsid", "sh", "-c", watchdog], {
         stdin: "ignore",
         stdout: "ignore",

@@ -3,8 +3,6 @@
  * the service names it in its `listening` log line), a temporary SQLite file unless told otherwise,
  * and a wait for /ready. Logs are captured for assertions.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { waitForListeningPort } from "service-kit/testing";
@@ -60,9 +58,9 @@ export async function retryOnBindFailure<T>(start: (port: number) => Promise<T>,
   }
 }
 
-export function tempDir(prefix = "retail-mcp-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+import { tempDir } from "./temp-dir.ts";
+
+export { tempDir };
 
 export interface ServiceHandle {
   service: ServiceName;

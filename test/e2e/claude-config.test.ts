@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
+import { type ServiceHandle, startService, tempDir, waitForLogLine } from "../support/service-process.ts";
 import { spawnStdioPeer } from "../support/stdio-jsonrpc.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -80,8 +80,10 @@ test("the generated command line reaches the server with the key and lists its t
   } finally {
     await peer.close();
   }
-  const served = product
-    .logLines()
-    .filter((line) => line.msg === "request" && line.mcpMethod === "tools/list");
-  expect(served.map((line) => line.principal)).toContain("claude-desktop");
+  const served = await waitForLogLine(
+    product,
+    (line) =>
+      line.msg === "request" && line.mcpMethod === "tools/list" && line.principal === "claude-desktop",
+  );
+  expect(served?.principal).toBe("claude-desktop");
 }, 90_000);

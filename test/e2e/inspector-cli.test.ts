@@ -52,6 +52,7 @@ for (const era of ["modern", "legacy"] as InspectorEra[]) {
         "list_categories",
         "search_products",
       ]);
+      const getMark = product.logLines().length;
       const got = await inspectorResult<ToolResult>(product.mcpUrl, era, [
         "--method",
         "tools/call",
@@ -62,7 +63,7 @@ for (const era of ["modern", "legacy"] as InspectorEra[]) {
       ]);
       expect(got.isError).toBeUndefined();
       expect(got.structuredContent).toMatchObject({ id: "p001", name: "Smartphone X", price: 799.99 });
-      expect(loggedProtocol(product, "get_product")).toBe(REVISION[era]);
+      expect(await loggedProtocol(product, "get_product", getMark)).toBe(REVISION[era]);
       const read = await inspectorResult<{ contents: { uri: string; text: string }[] }>(product.mcpUrl, era, [
         "--method",
         "resources/read",
@@ -83,6 +84,7 @@ for (const era of ["modern", "legacy"] as InspectorEra[]) {
       expect(await toolNames(order.mcpUrl, era)).toEqual(
         expect.arrayContaining(["cancel_order", "create_order", "get_order", "list_orders"]),
       );
+      const createMark = order.logLines().length;
       const created = await inspectorResult<ToolResult>(order.mcpUrl, era, [
         "--method",
         "tools/call",
@@ -92,8 +94,9 @@ for (const era of ["modern", "legacy"] as InspectorEra[]) {
         JSON.stringify({ items: [{ product_id: "p002", quantity: 1 }], idempotency_key: `inspector-${era}` }),
       ]);
       expect(created.structuredContent).toMatchObject({ status: "confirmed", total: 149.99 });
-      expect(loggedProtocol(order, "create_order")).toBe(REVISION[era]);
+      expect(await loggedProtocol(order, "create_order", createMark)).toBe(REVISION[era]);
       const orderId = String(created.structuredContent?.order_id);
+      const cancelMark = order.logLines().length;
       const cancelled = await inspectorResult<ToolResult>(order.mcpUrl, era, [
         "--method",
         "tools/call",
@@ -103,7 +106,7 @@ for (const era of ["modern", "legacy"] as InspectorEra[]) {
         `order_id=${orderId}`,
       ]);
       expect(cancelled.structuredContent).toMatchObject({ order_id: orderId, status: "cancelled" });
-      expect(loggedProtocol(order, "cancel_order")).toBe(REVISION[era]);
+      expect(await loggedProtocol(order, "cancel_order", cancelMark)).toBe(REVISION[era]);
     }, 90_000);
   });
 }

@@ -1,7 +1,7 @@
 /** LOG_FORMAT from the outside: what the compiled binary prints to a person, and to a machine. */
 import { afterAll, expect, test } from "bun:test";
 import { connectClient } from "../support/mcp-client.ts";
-import { type ServiceHandle, startService } from "../support/service-process.ts";
+import { type ServiceHandle, startService, waitForLogLine } from "../support/service-process.ts";
 
 const started: ServiceHandle[] = [];
 afterAll(async () => {
@@ -27,7 +27,6 @@ test("JSON lines stay the default when stdout is not a terminal, metrics include
   const service = await startService("product-service");
   started.push(service);
   await fetch(`${service.baseUrl}/ready`);
-  await Bun.sleep(100);
-  const request = service.logLines().find((line) => line.msg === "request");
+  const request = await waitForLogLine(service, (line) => line.msg === "request");
   expect(request).toMatchObject({ path: "/ready", status: 200, _aws: { CloudWatchMetrics: [{}] } });
 }, 30_000);

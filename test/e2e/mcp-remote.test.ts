@@ -6,7 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { loggedProtocol, type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
+import {
+  loggedProtocol,
+  type ServiceHandle,
+  startService,
+  tempDir,
+  waitForLogLine,
+} from "../support/service-process.ts";
 import { spawnStdioPeer } from "../support/stdio-jsonrpc.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -60,13 +66,14 @@ describe("mcp-remote bridge", () => {
         "list_categories",
         "search_products",
       ]);
+      const logMark = product.logLines().length;
       const result = await peer.request<ToolResult>("tools/call", {
         name: "get_product",
         arguments: { product_id: "p001" },
       });
       expect(result.isError).toBeUndefined();
       expect(result.structuredContent).toMatchObject({ id: "p001", name: "Smartphone X", price: 799.99 });
-      expect(loggedProtocol(product, "get_product")).toBe("2025-11-25");
+      expect(await loggedProtocol(product, "get_product", logMark)).toBe("2025-11-25");
       const read = await peer.request<{ contents: { uri: string; text: string }[] }>("resources/read", {
         uri: "product://p002",
       });
@@ -76,6 +83,7 @@ describe("mcp-remote bridge", () => {
       await peer.close();
     }
     // The bridge reached the server through the kit's endpoint, one logged request per message.
+    await waitForLogLine(product, (line) => line.mcpMethod === "resources/read");
     const methods = product.logLines().map((line) => line.mcpMethod);
     expect(methods).toEqual(
       expect.arrayContaining(["initialize", "tools/list", "tools/call", "resources/read"]),
@@ -101,13 +109,14 @@ describe("mcp-remote bridge", () => {
       const listed = await peer.request<ToolResult>("tools/call", { name: "list_orders", arguments: {} });
       const orderId = String(created.structuredContent?.order_id);
       expect(JSON.stringify(listed.structuredContent)).toContain(orderId);
+      const logMark = order.logLines().length;
       const cancelled = await peer.request<ToolResult>("tools/call", {
         name: "cancel_order",
         arguments: { order_id: orderId },
       });
       expect(cancelled.isError).toBeUndefined();
       expect(cancelled.structuredContent).toMatchObject({ order_id: orderId, status: "cancelled" });
-      expect(loggedProtocol(order, "cancel_order")).toBe("2025-11-25");
+      expect(await loggedProtocol(order, "cancel_order", logMark)).toBe("2025-11-25");
     } finally {
       await peer.close();
     }

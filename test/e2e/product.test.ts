@@ -10,7 +10,7 @@ import {
   connectClient,
 } from "../support/mcp-client.ts";
 import { createTestDatabase } from "../support/postgres.ts";
-import { type ServiceHandle, startService } from "../support/service-process.ts";
+import { type ServiceHandle, startService, waitForLogLine } from "../support/service-process.ts";
 
 interface ProductView {
   id: string;
@@ -404,12 +404,13 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         expect((await fetch(`${product.baseUrl}/health`)).status).toBe(200);
         const ready = await fetch(`${product.baseUrl}/ready`);
         expect(((await ready.json()) as { status: string }).status).toBe("ready");
+        const logMark = product.logLines().length;
         await callTool(connection.client, "get_product", { product_id: "p003" });
-        await Bun.sleep(50);
-        const line = product
-          .logLines()
-          .reverse()
-          .find((l) => l.msg === "request" && l.tool === "get_product");
+        const line = await waitForLogLine(
+          product,
+          (each) => each.msg === "request" && each.tool === "get_product",
+          logMark,
+        );
         expect(line).toBeDefined();
         expect(line).toMatchObject({ httpMethod: "POST", mcpMethod: "tools/call", status: 200 });
         expect(typeof line?.requestId).toBe("string");

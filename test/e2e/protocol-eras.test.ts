@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/client";
 import { callTool, connectClient } from "../support/mcp-client.ts";
 import { connectModernClient, type Negotiation } from "../support/mcp-v2-client.ts";
-import { type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
+import { loggedProtocol, type ServiceHandle, startService, tempDir } from "../support/service-process.ts";
 
 const TOKEN = "eras-e2e-internal-token-0123456789";
 
@@ -67,6 +67,7 @@ for (const negotiation of ["pin-2026-07-28", "auto"] as Negotiation[]) {
         expect(client.getServerVersion()?.name).toBe("product-service");
         const tools = (await client.listTools()).tools.map((tool) => tool.name);
         expect(tools).toContain("get_product");
+        const logMark = product.logLines().length;
         expect(await call<ProductView>(client, "get_product", { product_id: "p001" })).toMatchObject({
           id: "p001",
           name: "Smartphone X",
@@ -81,10 +82,7 @@ for (const negotiation of ["pin-2026-07-28", "auto"] as Negotiation[]) {
         const missing = await client.readResource({ uri: "product://nope" }).catch((error) => error);
         expect(missing).toMatchObject({ code: -32602, data: { uri: "product://nope" } });
         // The request log says which era served each call.
-        const logged = product
-          .logLines()
-          .filter((line) => line.msg === "request" && line.tool === "get_product");
-        expect(logged.at(-1)?.protocol).toBe("2026-07-28");
+        expect(await loggedProtocol(product, "get_product", logMark)).toBe("2026-07-28");
       } finally {
         await client.close();
       }
@@ -123,19 +121,14 @@ describe("SDK v1 client (2025-11-25, sessions)", () => {
       expect(catalogue.transport.protocolVersion).toBe("2025-11-25");
       expect(catalogue.transport.sessionId).toBeString();
       expect((await catalogue.client.listTools()).tools.map((tool) => tool.name)).toContain("get_product");
-      const getProductLines = (): Record<string, unknown>[] =>
-        product.logLines().filter((line) => line.msg === "request" && line.tool === "get_product");
-      const linesBefore = getProductLines().length;
+      const logMark = product.logLines().length;
       expect(
         await callTool<ProductView>(catalogue.client, "get_product", { product_id: "p001" }),
       ).toMatchObject({
         id: "p001",
         price: 799.99,
       });
-      // Log lines leave in batches (service-kit/src/log.ts), and a JSON answer can arrive first.
-      for (let tries = 0; tries < 100 && getProductLines().length === linesBefore; tries++)
-        await Bun.sleep(10);
-      expect(getProductLines().at(-1)?.protocol).toBe("2025-11-25");
+      expect(await loggedProtocol(product, "get_product", logMark)).toBe("2025-11-25");
       const read = await catalogue.client.readResource({ uri: "product://p002" });
       expect(JSON.parse((read.contents[0] as { text: string }).text).id).toBe("p002");
       // Cache hints are a 2026-07-28 feature: 2025 answers stay as they were.

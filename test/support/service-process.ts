@@ -210,9 +210,26 @@ export async function runToExit(
 }
 
 /** The protocol revision the service logged for its latest `tools/call` of `tool`. */
-export function loggedProtocol(service: ServiceHandle, tool: string): unknown {
-  return service
-    .logLines()
-    .filter((line) => line.msg === "request" && line.tool === tool)
-    .at(-1)?.protocol;
+/**
+ * The first log line after line `since` that `matches`, waited for up to 3 s: the service writes its
+ * log in batches (service-kit/src/log.ts) and through a pipe, so a line can trail the answer it
+ * describes. Take `since` as `service.logLines().length` before the request.
+ */
+export async function waitForLogLine(
+  service: ServiceHandle,
+  matches: (line: Record<string, unknown>) => boolean,
+  since = 0,
+): Promise<Record<string, unknown> | undefined> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const line = service.logLines().slice(since).find(matches);
+    if (line || Date.now() >= deadline) return line;
+    await Bun.sleep(20);
+  }
+}
+
+/** The protocol revision of the first call to `tool` logged after line `since` (see waitForLogLine). */
+export async function loggedProtocol(service: ServiceHandle, tool: string, since: number): Promise<unknown> {
+  const line = await waitForLogLine(service, (each) => each.msg === "request" && each.tool === tool, since);
+  return line?.protocol;
 }

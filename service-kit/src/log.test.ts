@@ -96,3 +96,54 @@ describe("LOG_FORMAT", () => {
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({ msg: "request", _aws: { CloudWatchMetrics: [{}] } });
   });
 });
+
+test("a JSON request line has its fields in a fixed order, undefined ones left out", () => {
+  const lines: string[] = [];
+  const log = createLogger("info", { service: "s" }, (line) => lines.push(line));
+  const request = new Request("http://127.0.0.1:3001/mcp?x=1", { method: "POST" });
+  const context: RequestContext = {
+    ...newRequestContext(request),
+    requestId: "r-1",
+    principal: { id: "alice", scopes: [] },
+    fields: { rateLimited: true, requestId: "r-2" },
+  };
+  context.rpc = summarizeRpc({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "get_product" },
+  });
+  const metrics = createMetrics("s", () => undefined);
+  writeRequestLog(log, metrics, request, 503, context);
+  context.rpc = undefined;
+  writeRequestLog(log, metrics, request, 200, context);
+  const [first = "", second = ""] = lines.map((line) =>
+    line
+      .replace(/"time":"[^"]+"/, '"time":"T"')
+      .replace(/"Timestamp":\d+/, '"Timestamp":0')
+      .replace(/"(RequestLatency|durationMs)":[\d.]+/g, '"$1":1'),
+  );
+  const directive = (names: string[]): string =>
+    `{"Timestamp":0,"CloudWatchMetrics":[{"Namespace":"RetailMcp","Dimensions":[["Service"]],"Metrics":[${names
+      .map((name) => `{"Name":"${name}","Unit":"${name === "RequestLatency" ? "Milliseconds" : "Count"}"}`)
+      .join(",")}]}]}`;
+  expect(first).toBe(
+    `{"time":"T","level":"info","msg":"request","service":"s","_aws":${directive(["Requests", "RequestLatency", "Http5xx", "ToolCalls"])},"Service":"s","Requests":1,"RequestLatency":1,"Http5xx":1,"ToolCalls":1,"requestId":"r-2","httpMethod":"POST","path":"/mcp","status":503,"durationMs":1,"mcpMethod":"tools/call","tool":"get_product","principal":"alice","rateLimited":true}`,
+  );
+  expect(second).toBe(
+    `{"time":"T","level":"info","msg":"request","service":"s","_aws":${directive(["Requests", "RequestLatency"])},"Service":"s","Requests":1,"RequestLatency":1,"requestId":"r-2","httpMethod":"POST","path":"/mcp","status":200,"durationMs":1,"principal":"alice","rateLimited":true}`,
+  );
+});
+
+test("lines written in one millisecond share its time text, and the time moves on after it", async () => {
+  const times: string[] = [];
+  const log = createLogger("info", {}, (line) => times.push(String(JSON.parse(line).time)));
+  const before = Date.now();
+  log.info("a");
+  await Bun.sleep(3);
+  log.info("b");
+  const [a = "", b = ""] = times;
+  expect(Date.parse(a)).toBeGreaterThanOrEqual(before);
+  expect(Date.parse(b)).toBeGreaterThan(Date.parse(a));
+  expect(b).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});

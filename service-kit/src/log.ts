@@ -83,6 +83,19 @@ function redactInto(into: LogFields, fields: LogFields): LogFields {
   return into;
 }
 
+// Lines come in bursts, several per millisecond under load: the time text is made once per millisecond.
+let isoMs = Number.NaN;
+let isoText = "";
+
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 function redact(fields: LogFields): LogFields {
   return redactInto({}, fields);
 }
@@ -98,7 +111,7 @@ export function createLogger(
   const write = (lineLevel: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVEL_RANK[lineLevel] < threshold) return;
     const record: LogFields = {
-      time: new Date().toISOString(),
+      time: isoNow(),
       level: lineLevel,
       msg: redactUrlCredentials(message),
       ...base,

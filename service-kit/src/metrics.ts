@@ -34,7 +34,10 @@ export type MetricValues = Partial<Record<MetricName, number>>;
 export interface Metrics {
   /** Writes a line of its own. */
   emit(values: MetricValues, properties?: Record<string, string | number>): void;
-  /** Fields that turn another JSON log line into a metric record, so a request costs one line. */
+  /**
+   * Fields that turn another JSON log line into a metric record, so a request costs one line. A new
+   * object each call: the caller may add its own fields to it.
+   */
   fields(values: MetricValues): Record<string, unknown>;
 }
 

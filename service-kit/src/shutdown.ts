@@ -18,7 +18,8 @@ export class InFlightTracker {
       if (ended) return;
       ended = true;
       this.active -= 1;
-      if (this.active === 0) for (const wake of this.waiters.splice(0)) wake();
+      // Checked before splicing: under load the count touches 0 often, and nobody waits until shutdown.
+      if (this.active === 0 && this.waiters.length > 0) for (const wake of this.waiters.splice(0)) wake();
     };
   }
 

@@ -15,9 +15,9 @@ export function corsPreflight(options: { policy: OriginPolicy; mcpPath: string }
 export function corsResponseHeaders(options: { policy: OriginPolicy }): AnyElysia {
   return new Elysia({ name: "kit:cors" }).mapResponse({ as: "global" }, ({ request, responseValue }) => {
     if (!(responseValue instanceof Response)) return undefined;
-    for (const [name, value] of Object.entries(corsHeaders(request, options.policy))) {
-      responseValue.headers.set(name, value);
-    }
+    // Most answers get none (no Origin): no entries array is made for them.
+    const headers = corsHeaders(request, options.policy);
+    for (const name in headers) responseValue.headers.set(name, headers[name] as string);
     return undefined;
   });
 }

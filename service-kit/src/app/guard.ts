@@ -27,9 +27,12 @@ export function mcpGuard(options: McpGuardOptions): McpGuard {
     const verdict = checkOriginAndHost(request, options.policy);
     if (!verdict.ok) return jsonRpcErrorResponse(verdict.status, -32000, verdict.message);
     // Callers without valid credentials are limited per address, and refused before their credentials
-    // are checked, so keys and tokens cannot be guessed at speed (AUTH_MODE=none never fails).
-    const address = auth.mode === "none" ? "" : options.addressOf(request);
-    const wait = address === "" ? undefined : failures.blockedFor(address);
+    // are checked, so keys and tokens cannot be guessed at speed (AUTH_MODE=none never fails). The
+    // address costs a system call, so it is looked up only when it decides something: while no
+    // address has failed, none can be blocked.
+    const checksFailures = auth.mode !== "none" && failures.enabled && failures.size > 0;
+    let address = checksFailures ? options.addressOf(request) : undefined;
+    const wait = address === undefined ? undefined : failures.blockedFor(address);
     if (wait !== undefined) {
       context.fields.rateLimited = true;
       context.fields.clientAddress = address;
@@ -37,6 +40,7 @@ export function mcpGuard(options: McpGuardOptions): McpGuard {
     }
     const outcome = await auth.authenticate(request);
     if (!outcome.ok) {
+      address ??= auth.mode === "none" ? "" : options.addressOf(request);
       if (address !== "") failures.take(address);
       context.fields.authFailure = outcome.reason;
       // Who is failing: lets an operator see a guessing address (never the credential itself).
@@ -44,6 +48,8 @@ export function mcpGuard(options: McpGuardOptions): McpGuard {
       return outcome.response;
     }
     context.principal = outcome.principal;
+    // An allowance that is off takes nothing from anyone: no key (nor address) is needed for it.
+    if (!limiter.enabled) return undefined;
     // Without auth every caller is the same principal: count them by address instead, so one client
     // cannot use up everybody's allowance.
     const allowance = limiter.take(

@@ -52,3 +52,17 @@ test("look-alike loopback names are refused as Origin and as Host, and get no CO
   for (const host of ["127.0.0.1.nip.io", "127.rebind.attacker.tld:3001"])
     expect(checkOriginAndHost(request({ host }), loopback).ok).toBe(false);
 });
+
+test("the Host verdict is the same when asked again, also after many distinct Host values", () => {
+  for (let round = 0; round < 2; round++) {
+    expect(checkOriginAndHost(request({ host: "127.0.0.1:3001" }), loopback).ok).toBe(true);
+    expect(checkOriginAndHost(request({ host: "127.0.0.1.nip.io" }), loopback).ok).toBe(false);
+  }
+  // More distinct values than are kept: the ones past the cap are still judged, each time.
+  for (let i = 0; i < 300; i++) {
+    expect(checkOriginAndHost(request({ host: `rebind-${i}.attacker.tld` }), loopback).ok).toBe(false);
+    expect(checkOriginAndHost(request({ host: `127.0.${i % 256}.1:${3000 + i}` }), loopback).ok).toBe(true);
+  }
+  expect(checkOriginAndHost(request({ host: "late.attacker.tld:3001" }), loopback).ok).toBe(false);
+  expect(checkOriginAndHost(request({ host: "localhost:3001" }), loopback).ok).toBe(true);
+});

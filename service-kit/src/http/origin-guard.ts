@@ -23,6 +23,20 @@ export function isOriginAllowed(origin: string, policy: OriginPolicy): boolean {
   }
 }
 
+// A client sends the same Host on every request, and the verdict depends on nothing else: it is kept
+// per value, for a bounded number of values, so a caller sending fresh ones only fills the cap.
+const hostVerdicts = new Map<string, boolean>();
+const HOST_VERDICTS_KEPT = 256;
+
+function isLoopbackHostHeaderKept(host: string): boolean {
+  let verdict = hostVerdicts.get(host);
+  if (verdict === undefined) {
+    verdict = isLoopbackHostHeader(host);
+    if (hostVerdicts.size < HOST_VERDICTS_KEPT) hostVerdicts.set(host, verdict);
+  }
+  return verdict;
+}
+
 export function checkOriginAndHost(request: Request, policy: OriginPolicy): GuardVerdict {
   const origin = request.headers.get("origin");
   if (origin !== null && !isOriginAllowed(origin, policy)) {
@@ -34,7 +48,7 @@ export function checkOriginAndHost(request: Request, policy: OriginPolicy): Guar
   }
   if (policy.loopbackBind) {
     const host = request.headers.get("host") ?? "";
-    if (!isLoopbackHostHeader(host)) {
+    if (!isLoopbackHostHeaderKept(host)) {
       return {
         ok: false,
         status: 403,

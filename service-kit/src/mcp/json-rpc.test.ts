@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { asPlainRequest } from "./json-rpc.ts";
+import { asPlainRequest, summarizeRpc } from "./json-rpc.ts";
 
 describe("asPlainRequest", () => {
   test("takes a request with a string or integer id, with or without params", () => {
@@ -33,5 +33,31 @@ describe("asPlainRequest", () => {
     ]) {
       expect(asPlainRequest(body)).toBeUndefined();
     }
+  });
+});
+
+describe("summarizeRpc", () => {
+  test("names the method and tool, and leaves out what the body does not have", () => {
+    const call = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_product" } };
+    expect(summarizeRpc(call)).toStrictEqual({
+      method: "tools/call",
+      tool: "get_product",
+      isInitialize: false,
+      hasProgressToken: false,
+    });
+    const progress = { ...call, params: { name: "x", _meta: { progressToken: 0 } } };
+    expect(summarizeRpc(progress).hasProgressToken).toBe(true);
+    expect(summarizeRpc({ jsonrpc: "2.0", id: 1, method: "initialize" })).toStrictEqual({
+      method: "initialize",
+      isInitialize: true,
+      hasProgressToken: false,
+    });
+    for (const body of [null, [], { id: 1 }, { method: "" }, { method: 7, params: { name: "x" } }]) {
+      const summary = summarizeRpc(body);
+      expect(summary).toStrictEqual({ isInitialize: false, hasProgressToken: false });
+      expect("method" in summary || "tool" in summary).toBe(false);
+    }
+    // A name outside tools/call is no tool.
+    expect("tool" in summarizeRpc({ method: "prompts/get", params: { name: "p" } })).toBe(false);
   });
 });

@@ -34,12 +34,14 @@ export function summarizeRpc(body: unknown): RpcSummary {
   const params = isObject(body.params) ? body.params : undefined;
   const tool = method === "tools/call" && typeof params?.name === "string" ? params.name : undefined;
   const meta = params && isObject(params._meta) ? params._meta : undefined;
-  return {
-    ...(method ? { method } : {}),
-    ...(tool ? { tool } : {}),
+  // Built without spreads: this runs for every POST.
+  const summary: RpcSummary = {
     isInitialize: method === "initialize",
     hasProgressToken: meta?.progressToken !== undefined,
   };
+  if (method) summary.method = method;
+  if (tool) summary.tool = tool;
+  return summary;
 }
 
 const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);

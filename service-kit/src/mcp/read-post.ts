@@ -40,7 +40,8 @@ export async function readMcpPost(request: Request, maxBodyBytes: number): Promi
       `Request body too large (or the upload was cut off): the limit is ${maxBodyBytes} bytes.`,
     );
   }
-  if (Buffer.byteLength(text) > maxBodyBytes) {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a body short enough in units is not counted in bytes.
+  if (text.length * 3 > maxBodyBytes && Buffer.byteLength(text) > maxBodyBytes) {
     return refuse(413, -32000, `Request body too large: the limit is ${maxBodyBytes} bytes.`);
   }
   let body: unknown;

@@ -55,7 +55,7 @@ export class DirectCalls {
     info: McpRequestInfo,
     authInfo: AuthInfo,
   ): Promise<Response | undefined> {
-    const pooled = await this.pool.acquire(info.principal);
+    const pooled = this.pool.takeIdle(info.principal) ?? (await this.pool.acquire(info.principal));
     let answer: JSONRPCMessage;
     try {
       const { server } = pooled;

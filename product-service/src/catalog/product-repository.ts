@@ -69,7 +69,8 @@ export class ProductRepository {
   }
 
   async listIds(limit: number): Promise<{ id: string; name: string }[]> {
-    return (await this.sql`SELECT id, name FROM products ORDER BY id LIMIT ${limit}`) as {
+    // CAST: a bare LIMIT parameter makes SQLite prepare the statement again on every call (see search.ts).
+    return (await this.sql`SELECT id, name FROM products ORDER BY id LIMIT CAST(${limit} AS INTEGER)`) as {
       id: string;
       name: string;
     }[];

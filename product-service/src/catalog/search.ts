@@ -17,15 +17,20 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
     throw new DomainError("invalid", "min_price is greater than max_price; swap them or drop one.");
   }
   const sort = query.sort ?? (parsed.terms.length > 0 ? "relevance" : "name");
-  const fingerprint = queryFingerprint([
-    parsed.terms,
-    query.category,
-    minPrice,
-    maxPrice,
-    query.inStockOnly,
-    sort,
-  ]);
-  const offset = query.cursor ? decodeSearchCursor(query.cursor, fingerprint) : 0;
+  // A hash, needed only to read or hand out a cursor; most searches fit in one page and do neither.
+  let fingerprint: string | undefined;
+  const fingerprintOf = (): string => {
+    fingerprint ??= queryFingerprint([
+      parsed.terms,
+      query.category,
+      minPrice,
+      maxPrice,
+      query.inStockOnly,
+      sort,
+    ]);
+    return fingerprint;
+  };
+  const offset = query.cursor ? decodeSearchCursor(query.cursor, fingerprintOf()) : 0;
 
   const params: unknown[] = [];
   const param = (value: unknown): string => {
@@ -62,7 +67,8 @@ export async function searchProducts(sql: SQL, query: SearchQuery): Promise<Sear
   const nextOffset = offset + rows.length;
   return {
     products: rows.map(toProduct),
-    nextCursor: rows.length > 0 && nextOffset < total ? encodeSearchCursor(nextOffset, fingerprint) : null,
+    nextCursor:
+      rows.length > 0 && nextOffset < total ? encodeSearchCursor(nextOffset, fingerprintOf()) : null,
     total,
   };
 }

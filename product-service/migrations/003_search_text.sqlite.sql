@@ -1,7 +1,8 @@
 -- search_products matched every term against lower(name), lower(description), lower(category_id)
 -- and the category's lower(name): four lower() + LIKE per product and term. search_text keeps
--- those four lowered fields joined by char(31), so a term (which the search never lets contain
--- char(31)) matches search_text exactly when it matches one of the fields: one LIKE per term.
+-- those four lowered fields joined by char(31), so a term without char(31) matches search_text
+-- exactly when it matches one of the fields: one LIKE per term (search.ts matches a term that
+-- holds char(31) field by field).
 -- It is lowered here by the database's own lower(), so matching stays what it was (ASCII-only
 -- on SQLite). Triggers keep it current for every write (imports, seeds, plain UPDATEs, a renamed
 -- category); SQLite cannot add a STORED generated column to an existing table, nor read another

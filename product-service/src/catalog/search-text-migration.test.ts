@@ -86,3 +86,23 @@ for (const dialect of TEST_DIALECTS) {
     });
   });
 }
+
+describe("migration 003_search_text on postgres, in a service schema", () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDatabase(productService.migrations, "postgres", { schema: "catalogue" });
+    await new Catalog(db.sql).import(demoCatalog);
+  }, 60_000);
+  afterAll(() => db.close());
+
+  test("a write from a session with another search_path (an operator's psql) still keeps search_text", async () => {
+    await db.sql.begin(async (tx) => {
+      await tx`SET LOCAL search_path TO public`;
+      await tx`UPDATE catalogue.products SET name = 'Platypus Earbuds' WHERE id = 'p002'`;
+      await tx`UPDATE catalogue.categories SET name = 'Echidna Gear' WHERE id = 'electronics'`;
+    });
+    const catalog = new Catalog(db.sql);
+    expect(await ids(catalog, "platypus")).toEqual(["p002"]);
+    expect((await ids(catalog, "echidna")).length).toBeGreaterThan(1);
+  });
+});

@@ -4,6 +4,8 @@ import { resolveInternalToken, type ServiceDefinition } from "service-kit";
 import demoCatalog from "../data/demo-catalog.json" with { type: "json" };
 import catalogMigration from "../migrations/001_catalog.sql" with { type: "text" };
 import reservationsMigration from "../migrations/002_reservations.sql" with { type: "text" };
+import searchTextPostgres from "../migrations/003_search_text.postgres.sql" with { type: "text" };
+import searchTextSqlite from "../migrations/003_search_text.sqlite.sql" with { type: "text" };
 import packageJson from "../package.json" with { type: "json" };
 import { Catalog } from "./catalog/catalog.ts";
 import type { ProductConfig } from "./config.ts";
@@ -20,6 +22,7 @@ export const productService: ServiceDefinition<ProductConfig> = {
   migrations: [
     { id: "001_catalog", sql: catalogMigration },
     { id: "002_reservations", sql: reservationsMigration },
+    { id: "003_search_text", sql: { sqlite: searchTextSqlite, postgres: searchTextPostgres } },
   ],
   async setup({ config, db, changes, log, metrics, info }) {
     const internalToken = await resolveInternalToken(config);

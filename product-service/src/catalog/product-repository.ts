@@ -16,6 +16,24 @@ export interface ProductRow {
   updated_at: string;
 }
 
+/**
+ * The columns a product is read from, in table order: the table also has search_text (migration
+ * 003), which only search matches against, so reads name their columns instead of `*`.
+ */
+export const PRODUCT_COLUMNS = [
+  "id",
+  "name",
+  "description",
+  "category_id",
+  "price_cents",
+  "currency",
+  "stock",
+  "image_url",
+  "attributes",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof ProductRow)[];
+
 export function toProduct(row: ProductRow): Product {
   return {
     id: row.id,
@@ -36,19 +54,23 @@ export class ProductRepository {
   constructor(private readonly sql: SQL) {}
 
   async get(id: string): Promise<Product | undefined> {
-    const rows = (await this.sql`SELECT * FROM products WHERE id = ${id}`) as ProductRow[];
+    // The column list is spelled out (a tagged template's text must be fixed): PRODUCT_COLUMNS.
+    const rows = (await this.sql`SELECT id, name, description, category_id, price_cents, currency, stock,
+      image_url, attributes, created_at, updated_at FROM products WHERE id = ${id}`) as ProductRow[];
     return rows[0] ? toProduct(rows[0]) : undefined;
   }
 
   async getMany(ids: readonly string[]): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const rows = (await this
-      .sql`SELECT * FROM products WHERE id IN ${this.sql(ids as string[])}`) as ProductRow[];
+    const rows = (await this.sql`SELECT id, name, description, category_id, price_cents, currency, stock,
+      image_url, attributes, created_at, updated_at
+      FROM products WHERE id IN ${this.sql(ids as string[])}`) as ProductRow[];
     return rows.map(toProduct);
   }
 
   async listIds(limit: number): Promise<{ id: string; name: string }[]> {
-    return (await this.sql`SELECT id, name FROM products ORDER BY id LIMIT ${limit}`) as {
+    // CAST: a bare LIMIT parameter makes SQLite prepare the statement again on every call (see search.ts).
+    return (await this.sql`SELECT id, name FROM products ORDER BY id LIMIT CAST(${limit} AS INTEGER)`) as {
       id: string;
       name: string;
     }[];

@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { SQL } from "bun";
 import { GroupCommit } from "./db/group-commit.ts";
 import { withCachedReads } from "./db/sqlite-reads.ts";
+import { withCachedWrites } from "./db/sqlite-writes.ts";
 import { redactUrlCredentials } from "./redact.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -116,10 +117,13 @@ async function openSqlite(url: string, options: OpenOptions): Promise<Database> 
   await sql.unsafe("PRAGMA busy_timeout = 5000");
   await sql.unsafe("PRAGMA synchronous = FULL");
   await sql.unsafe("PRAGMA foreign_keys = ON");
-  const commits = new GroupCommit(sql, options.maxWriteBatch);
-  // Plain SELECTs go to a second connection with cached statements (see db/sqlite-reads.ts). An
-  // in-memory database belongs to one connection, so it keeps Bun's client for everything.
-  const reads = filename === "" || filename === ":memory:" ? undefined : withCachedReads(sql, filename);
+  // Plain SELECTs go to a second connection with cached statements (see db/sqlite-reads.ts), and writes
+  // to a third one (db/sqlite-writes.ts). An in-memory database belongs to one connection, so it keeps
+  // Bun's client for everything.
+  const inMemory = filename === "" || filename === ":memory:";
+  const reads = inMemory ? undefined : withCachedReads(sql, filename);
+  const writes = inMemory ? undefined : withCachedWrites(filename);
+  const commits = new GroupCommit(writes?.sql ?? sql, options.maxWriteBatch);
   return {
     sql: reads?.sql ?? sql,
     dialect: "sqlite",
@@ -129,6 +133,7 @@ async function openSqlite(url: string, options: OpenOptions): Promise<Database> 
     },
     close: async () => {
       await commits.settled();
+      writes?.close();
       reads?.close();
       await sql.close();
     },

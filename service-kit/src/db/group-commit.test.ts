@@ -9,7 +9,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Database, openDatabase } from "../db.ts";
-import { NestedWriteError } from "./group-commit.ts";
+import { GroupCommit, NestedWriteError } from "./group-commit.ts";
+import { withCachedWrites } from "./sqlite-writes.ts";
 
 let db: Database | undefined;
 let observer: SqliteFile | undefined;
@@ -173,9 +174,14 @@ describe("SQLite group commit", () => {
   });
 
   test("when the transaction cannot start, the queued writes are rejected instead of left waiting", async () => {
-    const { db } = await openFile();
-    await db.sql.close();
-    const writes = ["a", "b"].map((value) => insert(db, value));
+    const { path } = await openFile();
+    // The writing connection, closed: its BEGIN throws.
+    const writer = withCachedWrites(path);
+    writer.close();
+    const commits = new GroupCommit(writer.sql);
+    const writes = ["a", "b"].map((value) =>
+      commits.write((sql) => sql`INSERT INTO t (v) VALUES (${value})`),
+    );
     for (const outcome of await Promise.all(writes.map(outcomeOf))) expect(outcome).not.toBe("ok");
   });
 

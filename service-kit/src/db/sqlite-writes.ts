@@ -13,6 +13,7 @@
  * Durability is the file's: the connection runs with synchronous = FULL, so a COMMIT that returned is on
  * disk. Transactions start with BEGIN IMMEDIATE: with a second writing connection (migrations, imports run
  * on Bun's client) a deferred transaction could fail at its first write instead of waiting for the lock.
+ * Holding the write lock from BEGIN on, no statement inside the transaction waits for another connection.
  */
 import { Database, type Statement } from "bun:sqlite";
 import type { SQL } from "bun";
@@ -21,6 +22,9 @@ type Plain = string | number | bigint | boolean | null;
 
 /** Distinct statement texts (unsafe, or a template with a list) kept prepared; past it the oldest is finalized. */
 export const WRITE_CACHE_SIZE = 256;
+
+/** How long a write waits for another connection's write lock, as busy_timeout = 5000 did before. */
+export const LOCK_WAIT_MS = 5000;
 
 /** The rows a statement returned, with what Bun's client adds to them. */
 type Result = Record<string, unknown>[] & { count: number; command: string };
@@ -48,6 +52,11 @@ function isTemplate(value: unknown): value is TemplateStringsArray {
   return Array.isArray(value) && Object.hasOwn(value, "raw");
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
 function unsupported(what: string): UnsupportedWriteError {
   return new UnsupportedWriteError(
     `A db.write() callback on SQLite ran ${what}. Its sql handle runs tagged templates with plain values ` +
@@ -64,7 +73,9 @@ export interface CachedWrites {
 
 export function withCachedWrites(filename: string): CachedWrites {
   const writer = new Database(filename, { create: false, readwrite: true });
-  writer.run("PRAGMA busy_timeout = 5000");
+  // No busy handler: it would wait for the lock inside the call, blocking the event loop, and so the
+  // very transaction (on Bun's client, in this process) that holds the lock. BEGIN waits below instead.
+  writer.run("PRAGMA busy_timeout = 0");
   writer.run("PRAGMA synchronous = FULL");
   writer.run("PRAGMA foreign_keys = ON");
 
@@ -88,6 +99,20 @@ export function withCachedWrites(filename: string): CachedWrites {
       }
     }
     return kept;
+  };
+
+  /** BEGIN IMMEDIATE, retried between event-loop turns while another connection holds the write lock. */
+  const takeWriteLock = async (): Promise<void> => {
+    const deadline = performance.now() + LOCK_WAIT_MS;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+      try {
+        prepared("BEGIN IMMEDIATE").statement.run();
+        return;
+      } catch (error) {
+        if (!isBusy(error) || performance.now() >= deadline) throw error;
+      }
+      await Bun.sleep(pause);
+    }
   };
 
   const execute = ({ statement, command, returnsRows }: Kept, values: Plain[]): Result => {
@@ -151,7 +176,7 @@ export function withCachedWrites(filename: string): CachedWrites {
   };
 
   const begin = async <T>(work: (tx: SQL) => Promise<T>): Promise<T> => {
-    prepared("BEGIN IMMEDIATE").statement.run();
+    await takeWriteLock();
     try {
       const value = await work(sql);
       prepared("COMMIT").statement.run();

@@ -71,6 +71,19 @@ describe("SQLite writes", () => {
     });
   });
 
+  test("an undefined value is written as NULL, as Bun's client writes it", async () => {
+    const database = await openFile();
+    await database.sql`CREATE TABLE optional (id TEXT PRIMARY KEY, note TEXT)`;
+    await database.write(async (sql) => {
+      await sql`INSERT INTO optional (id, note) VALUES (${"template"}, ${undefined})`;
+      await sql.unsafe("INSERT INTO optional (id, note) VALUES ($1, $2)", ["unsafe", undefined]);
+    });
+    expect(await database.sql`SELECT id, note FROM optional ORDER BY id`).toEqual([
+      { id: "template", note: null },
+      { id: "unsafe", note: null },
+    ]);
+  });
+
   test("a statement form it cannot keep is refused with what to do, and nothing of that write is kept", async () => {
     const database = await openFile();
     const write = database.write(async (sql) => {

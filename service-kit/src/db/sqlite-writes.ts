@@ -132,7 +132,9 @@ export function withCachedWrites(filename: string): CachedWrites {
         hasList = true;
         flat.push(...value.items);
       } else if (isPlain(value)) flat.push(value);
-      else throw unsupported(`a template with a ${value === undefined ? "undefined" : typeof value} value`);
+      // Bun's client binds undefined as NULL; so does this, so an optional field writes as it did.
+      else if (value === undefined) flat.push(null);
+      else throw unsupported(`a template with a ${typeof value} value`);
     }
     if (hasList) {
       const text = strings.reduce((joined, part, index) => {
@@ -167,9 +169,10 @@ export function withCachedWrites(filename: string): CachedWrites {
 
   const unsafe = (text: string, values: unknown[] = []): Promise<Result> => {
     try {
-      if (!values.every(isPlain)) throw unsupported("sql.unsafe() with a value that is not plain");
+      const bound = values.map((value) => (value === undefined ? null : value));
+      if (!bound.every(isPlain)) throw unsupported("sql.unsafe() with a value that is not plain");
       // `$n` is a named parameter to SQLite, numbered by first use; `?n` binds the n-th value.
-      return Promise.resolve(execute(prepared(text.replace(/\$(\d+)/g, "?$1")), values));
+      return Promise.resolve(execute(prepared(text.replace(/\$(\d+)/g, "?$1")), bound));
     } catch (error) {
       return Promise.reject(error);
     }

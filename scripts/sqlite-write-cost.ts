@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SQL } from "bun";
-import { withCachedWrites } from "../service-kit/src/db/sqlite-writes.ts";
+import { withCachedWrites } from "service-kit/testing";
 
 const ROOT = join(import.meta.dir, "..");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3000" } } });

@@ -122,7 +122,7 @@ async function openSqlite(url: string, options: OpenOptions): Promise<Database> 
   // Bun's client for everything.
   const inMemory = filename === "" || filename === ":memory:";
   const reads = inMemory ? undefined : withCachedReads(sql, filename);
-  const writes = inMemory ? undefined : withCachedWrites(filename);
+  const writes = inMemory ? undefined : withCachedWrites(filename, { beforeCommit: reads?.refresh });
   const commits = new GroupCommit(writes?.sql ?? sql, options.maxWriteBatch);
   return {
     sql: reads?.sql ?? sql,

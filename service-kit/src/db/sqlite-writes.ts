@@ -71,7 +71,13 @@ export interface CachedWrites {
   close(): void;
 }
 
-export function withCachedWrites(filename: string): CachedWrites {
+export interface CachedWritesOptions {
+  /** Runs right before each COMMIT (the reads end their snapshot there: sqlite-reads.ts). */
+  beforeCommit?: () => void;
+}
+
+export function withCachedWrites(filename: string, options: CachedWritesOptions = {}): CachedWrites {
+  const beforeCommit = options.beforeCommit ?? ((): void => {});
   const writer = new Database(filename, { create: false, readwrite: true });
   // No busy handler: it would wait for the lock inside the call, blocking the event loop, and so the
   // very transaction (on Bun's client, in this process) that holds the lock. BEGIN waits below instead.
@@ -182,6 +188,7 @@ export function withCachedWrites(filename: string): CachedWrites {
     await takeWriteLock();
     try {
       const value = await work(sql);
+      beforeCommit();
       prepared("COMMIT").statement.run();
       return value;
     } catch (error) {

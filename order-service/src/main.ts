@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 /** order-service binary: `order-service [serve|migrate|healthcheck|version|--help]`. */
+import "zod/compile";
 import { runCli } from "service-kit";
 import { configSchema } from "./config.ts";
 import { orderService } from "./service.ts";

@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 /** product-service binary: `product-service [serve|migrate|seed FILE|healthcheck|version|--help]`. */
+import "zod/compile";
 import { runCli } from "service-kit";
 import { Catalog } from "./catalog/catalog.ts";
 import { configSchema } from "./config.ts";

@@ -3,8 +3,9 @@
  * yet every write of this process is seen by the reads that start after it resolved, whichever
  * connection committed it. Each test runs on a real SQLite file opened the way services open theirs.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+
 import { Database as SqliteFile } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { type Database, openDatabase } from "../db.ts";

@@ -1,25 +1,27 @@
 /**
- * The direct path for a plain 2026-07-28 `tools/call` (plain-call.ts): the request is handed to a
- * pooled server that stays connected to an in-process transport, as 2025 stateless calls already are
- * (legacy/server-pool.ts), instead of going through the SDK's createMcpHandler. What that entry does
- * per request and what is skipped here:
+ * The direct path for a plain 2026-07-28 `tools/call` (plain-call.ts), and for one in a 2025 session
+ * (session-call.ts): the call is answered on a pooled server (legacy/server-pool.ts) by
+ * sdk/internals.ts `answerToolCall`, instead of going through the SDK's createMcpHandler or the
+ * session's transport. What those entries do per request and what is skipped here:
  * - classifying the body and validating the envelope and headers with zod: plain-call.ts accepts only
  *   what those checks accept unchanged, and hands everything else to the SDK;
  * - checking the client capabilities the method requires: tools/call requires none;
  * - x-mcp-header parameter headers and scope challenges: a tool that declares either goes to the SDK;
  * - seeding the server from the envelope: done here (revision, client info, capabilities);
- * - connecting and closing a per-request transport: the pooled server stays connected.
- * The SDK's own Protocol and McpServer still serve the call: request schema, the tool lookup, input
- * validation, the handler, output validation and the result's projection. The answer is the JSON one
- * the SDK gives a call that sends nothing before its result (the kit's tools that never ask the client
- * and calls without a progress token). direct-calls.test.ts compares both paths, byte for byte.
+ * - connecting and closing a per-request transport, and Protocol's dispatch around the handler (era
+ *   gate, abort bookkeeping, the transport round trip): nothing a plain call can need.
+ * The SDK still serves the call itself: its request schema, the tool lookup, input validation, the
+ * handler, output validation, the result's projection, its result schema and the era's encoding. The
+ * answer is the JSON one the SDK gives a call that sends nothing before its result (the kit's tools
+ * that never ask the client and calls without a progress token). direct-calls.test.ts and
+ * session-calls.test.ts compare both paths, byte for byte.
  */
 import type { AuthInfo, JSONRPCMessage, JSONRPCRequest, McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
 import { StatelessServerPool } from "../legacy/server-pool.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
-import { dispatchRequest, restoreClient } from "../sdk/internals.ts";
+import { answerToolCall, restoreClient } from "../sdk/internals.ts";
 import { applyToolScopes, kitToolAsksClient, kitToolServedAsIs } from "../tools.ts";
 
 /** One plain tools/call, and what the server that answers it must know of its client. */
@@ -71,10 +73,7 @@ export class DirectCalls {
       // What the SDK seeds a server with from the envelope, or what a 2025 session negotiated.
       const { client } = call;
       restoreClient(server, client.capabilities, client.clientInfo, client.protocolVersion);
-      // The message is a plain request (plain-call.ts): the transport's type guards are skipped.
-      answer = await pooled.transport.request(call.message, { authInfo, request }, (message, extra) =>
-        dispatchRequest(server, message, extra),
-      );
+      answer = await answerToolCall(server, call.message, { authInfo, request });
     } finally {
       this.pool.release(info.principal, pooled);
     }

@@ -4,8 +4,10 @@
  */
 import { expect, test } from "bun:test";
 import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import { InProcessTransport } from "../legacy/in-process-transport.ts";
 import {
+  answerToolCall,
   closeStream,
   dispatchRequest,
   holdStream,
@@ -182,5 +184,47 @@ test("_onrequest: dispatchRequest serves a request on the server's own dispatch;
   );
   expect(delivered).toHaveLength(1);
   expect(answer).toMatchObject({ jsonrpc: "2.0", id: 7, result: { tools: [{ name: "noop" }] } });
+  await server.close();
+});
+
+test("_requestHandlers, _negotiatedWireCodec, _outboundServerInfo, buildContext: answerToolCall answers as _onrequest does", async () => {
+  const server = new McpServer({ name: "t", version: "1" });
+  server.registerTool(
+    "echo",
+    {
+      description: "echoes",
+      inputSchema: z.object({ text: z.string() }),
+      outputSchema: z.object({ text: z.string() }),
+    },
+    async ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { text } }),
+  );
+  const transport = new InProcessTransport();
+  await server.connect(transport);
+  const envelope = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
+    "io.modelcontextprotocol/clientCapabilities": {},
+  };
+  const calls = [
+    { name: "echo", arguments: { text: "hi" } },
+    { name: "echo", arguments: { text: 5 } },
+    { name: "missing", arguments: {} },
+  ];
+  for (const [revision, meta] of [
+    ["2026-07-28", envelope],
+    ["2025-11-25", undefined],
+  ] as const) {
+    restoreClient(server, {}, { name: "c", version: "1" }, revision);
+    for (const [index, params] of calls.entries()) {
+      const message = {
+        jsonrpc: "2.0" as const,
+        id: index,
+        method: "tools/call",
+        params: { ...params, _meta: meta },
+      };
+      const viaSdk = await transport.request(message, {}, (m, extra) => dispatchRequest(server, m, extra));
+      expect(await answerToolCall(server, message, {})).toEqual(viaSdk);
+    }
+  }
   await server.close();
 });

@@ -8,13 +8,17 @@
  *
  * Fields: transport `_initialized`, `_enableJsonResponse`, `_streamMapping`, `_requestToStreamMapping`,
  * `_closed`; server `_clientCapabilities`, `_clientVersion`, `_negotiatedProtocolVersion`,
- * `_onrequest`.
+ * `_onrequest`, `_requestHandlers`, `_negotiatedWireCodec`, `_outboundServerInfo`, `buildContext`.
  */
-import type {
-  JSONRPCRequest,
-  McpServer,
-  MessageExtraInfo,
-  WebStandardStreamableHTTPServerTransport,
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type McpServer,
+  type MessageExtraInfo,
+  PROTOCOL_VERSION_META_KEY,
+  type WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { ResponseMode } from "../../http/accept.ts";
 
@@ -33,11 +37,21 @@ interface TransportInternals {
   _closed?: boolean;
 }
 
+interface WireCodec {
+  encodeResult(method: string, result: unknown, serverInfo: unknown): unknown;
+  encodeErrorCode(code: number): number;
+}
+
 interface ServerInternals {
   _clientCapabilities?: unknown;
   _clientVersion?: unknown;
   _negotiatedProtocolVersion?: string;
   _onrequest(message: JSONRPCRequest, extra?: MessageExtraInfo): void;
+  /** Each method's handler as registered, wrapped with its request and result schemas. */
+  _requestHandlers: Map<string, (request: JSONRPCRequest, ctx: unknown) => Promise<unknown>>;
+  _negotiatedWireCodec(): WireCodec;
+  _outboundServerInfo(): unknown;
+  buildContext(ctx: unknown, extra?: MessageExtraInfo): unknown;
 }
 
 type Transport = WebStandardStreamableHTTPServerTransport;
@@ -133,4 +147,85 @@ export function isClosed(transport: Transport): boolean {
  */
 export function dispatchRequest(server: McpServer, message: JSONRPCRequest, extra: MessageExtraInfo): void {
   (server.server as unknown as ServerInternals)._onrequest(message, extra);
+}
+
+// A direct call cannot be cancelled (see direct-calls.ts), so every one shares a signal that never fires.
+const NEVER_ABORTED = new AbortController().signal;
+const NO_REQUEST_STATE = (): undefined => undefined;
+const ENVELOPE_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY];
+
+/**
+ * The response Protocol `_onrequest` would send for a plain tools/call (mcp/direct/plain-call.ts), made
+ * without it: the registered handler runs with the SDK's own request schema, tool lookup, input and
+ * output validation and result schema (the wrapper `setRequestHandler` put around it), and its result is
+ * encoded by the era's codec, as `_onrequest` does. What is left out is what such a call cannot need: the
+ * era and method gates and the envelope schema (plain-call.ts accepts a narrower envelope than that
+ * schema, and only tools/call), the abort bookkeeping (nothing can cancel a direct call), and a
+ * transport round trip. The envelope is lifted out of `_meta` the way `_onrequest` lifts it.
+ * direct-calls.test.ts and session-calls.test.ts compare the answers with the SDK's, byte for byte.
+ */
+export async function answerToolCall(
+  server: McpServer,
+  message: JSONRPCRequest,
+  extra: MessageExtraInfo,
+): Promise<JSONRPCMessage> {
+  const inner = server.server as unknown as ServerInternals;
+  const codec = inner._negotiatedWireCodec();
+  const { request, envelope } = liftEnvelope(message);
+  const ctx = inner.buildContext(
+    {
+      sessionId: undefined,
+      mcpReq: {
+        id: message.id,
+        method: message.method,
+        _meta: request.params?._meta,
+        ...(envelope !== undefined && { envelope }),
+        requestState: NO_REQUEST_STATE,
+        signal: NEVER_ABORTED,
+        send: () => Promise.reject(new Error("a tool served on the direct path cannot ask the client")),
+        notify: () => Promise.resolve(),
+      },
+      http: extra.authInfo ? { authInfo: extra.authInfo } : undefined,
+    },
+    extra,
+  );
+  try {
+    const handler = inner._requestHandlers.get(message.method);
+    if (!handler) throw new Error(`no handler for ${message.method}`);
+    const result = await handler(request, ctx);
+    const encoded = codec.encodeResult(message.method, result, inner._outboundServerInfo());
+    return { result: encoded, jsonrpc: "2.0", id: message.id } as JSONRPCMessage;
+  } catch (caught) {
+    const error = caught as { code?: unknown; message?: string; data?: unknown };
+    const code = Number.isSafeInteger(error.code) ? (error.code as number) : -32603;
+    return {
+      jsonrpc: "2.0",
+      id: message.id,
+      error: {
+        code: codec.encodeErrorCode(code),
+        message: error.message ?? "Internal error",
+        ...(error.data !== undefined && { data: error.data }),
+      },
+    } as JSONRPCMessage;
+  }
+}
+
+/** The request with the reserved envelope keys taken out of `_meta`, and the envelope (if any). */
+function liftEnvelope(message: JSONRPCRequest): {
+  request: JSONRPCRequest;
+  envelope?: Record<string, unknown>;
+} {
+  const meta = message.params?._meta as Record<string, unknown> | undefined;
+  if (meta === undefined || !ENVELOPE_KEYS.some((key) => key in meta)) return { request: message };
+  const envelope: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = { ...meta };
+  for (const key of ENVELOPE_KEYS) {
+    if (!(key in meta)) continue;
+    envelope[key] = meta[key];
+    delete rest[key];
+  }
+  const params: Record<string, unknown> = { ...message.params };
+  if (Object.keys(rest).length > 0) params._meta = rest;
+  else delete params._meta;
+  return { request: { ...message, params } as JSONRPCRequest, envelope };
 }

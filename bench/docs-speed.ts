@@ -123,24 +123,58 @@ request, input, output and result validation, and one log line per request all s
    \`scripts/order-ab.ts --request all --seconds 4 --rounds 3\` against 845788b, medians:
    **CPU per order 1.85 → 1.44 ms (json), 1.65 → 1.08 ms (stateless), 1.96 → 1.52 ms (modern);
    338 → 414, 529 → 818, 453 → 582 orders/s** (a busy machine: compare the CPU).
+15. **SQLite reads share a snapshot for up to 2 ms** (service-kit/src/db/sqlite-reads.ts). Opening and
+   closing a read transaction takes WAL lock system calls: a one-row read by key costs about 8 µs on
+   its own and under 2 µs inside an open transaction. The reader keeps one snapshot for at most 2 ms
+   and ends it before every commit of the process, so a read after a write of this process always sees
+   it (read-snapshot.test.ts); another process's commit (an operator's \`seed\`) is seen at most 2 ms
+   late. A/B against e9b2749 (\`bench/ab.ts --only modern-v2,search-v2\`, 3 rounds): **get_product
+   0.170 → 0.160 ms CPU best round (medians 0.186 → 0.163), search 0.270 → 0.230 ms.**
+16. **zod's compiled validation** (\`import "zod/compile"\` first in each binary's main.ts; tests
+   preload it). zod 4.6 generates a validator per schema; a valid value takes it, an invalid one goes
+   to zod's usual parser, so the errors are the same. The MCP SDK builds its schemas with the same
+   zod, so its request, result and tool-output checks get faster too (the SDK's envelope schema is one
+   zod leaves uncompiled). A/B against ca2323b, 3 rounds, best: **get_product 2026-07-28 0.175 → 0.163
+   ms CPU (medians 0.199 → 0.165), 2025 session 0.198 → 0.189 ms, search 0.311 → 0.249 ms** (a first
+   run read 0.287 → 0.319 ms for search on a busier machine), stateless within noise.
+17. **The direct path answers without the SDK's dispatch** (service-kit/src/mcp/sdk/internals.ts
+   \`answerToolCall\`). For a plain tools/call of a tool that never asks the client, the SDK's own
+   registered handler (request schema, tool lookup, input and output validation, projection, result
+   schema) runs and the era's codec encodes the result; Protocol's per-request dispatch around it (era
+   gate, envelope schema, which plain-call.ts already narrows further, abort bookkeeping, an in-process
+   transport round trip) does not. Byte-identical answers (direct-calls.test.ts, session-calls.test.ts).
+   A/B against 6a8c731, 3 rounds, best: **2026-07-28 0.165 → 0.154 ms CPU, 2025 session 0.184 →
+   0.161 ms**, search within noise.
+
+Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
+3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
+ms, stateless 0.173 → 0.140 ms, search 0.358 → 0.260 ms.**
 
 Measured and not worth a change: copying the request to add the full Accept header (~2 µs); Elysia's
 own routing (a bare Elysia route costs the same CPU per request as raw \`Bun.serve\`); not releasing
-savepoints, or waiting more than one event-loop turn before a write batch.
+savepoints, or waiting more than one event-loop turn before a write batch; committing SQLite writes
+with \`synchronous = NORMAL\` and then fsyncing the WAL on Bun's I/O threads, so that the event loop
+does not wait for the disk (create_order 1.06× orders/s pinned, 0.89× unpinned: noise, and a read could
+then see a write before it is durable).
 
 ## What is left, and why the ceiling target is not met
 
 - **get_product at ${realGetShare(report)} of the ceiling** as real clients send it (target 25%). ${floorSentence(report)} The ceiling answers a canned string; a
   call also runs the Origin/Host check, auth and rate limit, body and JSON-RPC checks, the SDK's
   dispatch and one JSON log line. A tool call adds the SDK's validation
-  (it parses the tools/call request twice, the input, the output and the whole result with zod) and the
-  SQLite query (about 7 µs of it are SQLite's file locking, 3 system calls per read transaction in WAL
-  mode). Skipping any of these checks would be faster and is not allowed.
+  (the tools/call request, the input, the output and the whole result, now on zod's compiled
+  validators), the SDK's handler and codec, the SQLite query and the serialisation of the answer; a
+  profile puts the rest in Bun's HTTP layer, JSON parsing and stringifying, the log line and garbage
+  collection, each a few per cent. Skipping any of the checks would be faster and is not allowed.
 - **search_products:** its statement is now about 30 µs of SQLite; the rest of its CPU is the same
   request path as get_product's plus a larger result. An index made for search (FTS5 trigrams, or
   pg_trgm on PostgreSQL) was not tried: on the demo's 79 products the scan is no longer the cost.
 - **create_order:** two MCP/HTTP stacks, the internal call and the writes of both services share one
-  core in the bench; on SQLite each service's commit waits for an fsync.
+  core in the bench, at about 1.0–1.3 ms of CPU per order on SQLite (order-service 0.6–0.9 ms,
+  product-service 0.35–0.5 ms; \`scripts/order-ab.ts\`), where 1,500 orders/s needs under 0.67 ms. A
+  profile of order-service under load: Bun's \`fetch\` to product-service (about 45 µs of CPU a call,
+  timed alone), the SDK's validation of the order it returns, two group commits, and one log line per
+  request in each service. On PostgreSQL the database's own CPU is about half of the total.
 - **Noise:** on this 2-core machine a run with other work going on can halve any of these figures;
   compare runs by the CPU-per-request column.`;
 }

@@ -144,7 +144,8 @@ request, input, output and result validation, and one log line per request all s
    gate, envelope schema, which plain-call.ts already narrows further, abort bookkeeping, an in-process
    transport round trip) does not. Byte-identical answers (direct-calls.test.ts, session-calls.test.ts).
    A/B against 6a8c731, 3 rounds, best: **2026-07-28 0.165 → 0.154 ms CPU, 2025 session 0.184 →
-   0.161 ms**, search within noise.
+   0.161 ms**, search within noise. 2025 stateless calls of such tools too (legacy/handler.ts,
+   stateless-calls.test.ts), against fef339d: **0.157 → 0.153 ms best, medians 0.170 → 0.156 ms.**
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148

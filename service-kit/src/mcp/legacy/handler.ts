@@ -15,14 +15,21 @@ import type { Principal } from "../../auth/principal.ts";
 import { type ResponseMode, settleResponseMode } from "../../http/accept.ts";
 import type { Logger } from "../../log.ts";
 import type { DirectCalls } from "../direct/direct-calls.ts";
+import { plainLegacyToolCall } from "../direct/plain-call.ts";
 import { sessionToolCall } from "../direct/session-call.ts";
 import { asPlainRequest, jsonRpcErrorResponse, type RpcSummary } from "../json-rpc.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import { type McpPost, toAuthInfo } from "../read-post.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
-import { dispatchRequest, markInitialized, restoreClient, setResponseMode } from "../sdk/internals.ts";
+import {
+  answerToolCall,
+  dispatchRequest,
+  markInitialized,
+  restoreClient,
+  setResponseMode,
+} from "../sdk/internals.ts";
 import { needsStream } from "../stream-need.ts";
-import { applyToolScopes } from "../tools.ts";
+import { applyToolScopes, kitToolAsksClient } from "../tools.ts";
 import type { DatabaseEventStore } from "./event-store.ts";
 import { type LiveSession, LiveSessions } from "./live-sessions.ts";
 import {
@@ -191,10 +198,17 @@ export class LegacyLeg {
       applyPromptScopes(pooled.server, info.principal);
       const denied = this.options.denied(pooled.server, info, message);
       if (denied) return denied;
-      // A plain request (asPlainRequest): the transport's type guards are skipped (sdk/internals.ts).
-      answer = await pooled.transport.request(message, { authInfo, request }, (plain, extra) =>
-        dispatchRequest(pooled.server, plain, extra),
-      );
+      const call = this.options.direct && plainLegacyToolCall(request.headers, message);
+      if (call && kitToolAsksClient(pooled.server, call.name) === false) {
+        // A plain call of a tool that never asks the client: answered as the direct path answers
+        // (stateless-calls.test.ts compares it with the SDK's dispatch).
+        answer = await answerToolCall(pooled.server, message, { authInfo, request });
+      } else {
+        // A plain request (asPlainRequest): the transport's type guards are skipped (sdk/internals.ts).
+        answer = await pooled.transport.request(message, { authInfo, request }, (plain, extra) =>
+          dispatchRequest(pooled.server, plain, extra),
+        );
+      }
     } finally {
       this.pool.release(info.principal, pooled);
     }

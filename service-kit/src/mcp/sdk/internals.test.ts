@@ -210,11 +210,13 @@ test("_requestHandlers, _negotiatedWireCodec, _outboundServerInfo, buildContext:
     { name: "echo", arguments: { text: 5 } },
     { name: "missing", arguments: {} },
   ];
+  // A 2025 stateless request is served by a server that was never seeded with a revision.
   for (const [revision, meta] of [
+    [undefined, undefined],
     ["2026-07-28", envelope],
     ["2025-11-25", undefined],
   ] as const) {
-    restoreClient(server, {}, { name: "c", version: "1" }, revision);
+    if (revision) restoreClient(server, {}, { name: "c", version: "1" }, revision);
     for (const [index, params] of calls.entries()) {
       const message = {
         jsonrpc: "2.0" as const,

@@ -37,6 +37,7 @@ import {
   negotiatedVersion,
   withSessionProtocolVersion,
 } from "./protocol-version.ts";
+import { withRunningId } from "./running-ids.ts";
 import { leavesNoState, StatelessServerPool } from "./server-pool.ts";
 import { admitSession } from "./session-limits.ts";
 import type { SessionRecord, SessionStore } from "./session-store.ts";
@@ -154,9 +155,11 @@ export class LegacyLeg {
     }
     const denied = this.options.denied(session.server, info, body);
     if (denied) return denied;
-    setResponseMode(session.transport, modeOn(session.server));
-    const versioned = withSessionProtocolVersion(sdkRequest(), session.protocolVersion);
-    return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
+    return withRunningId(session.transport, body, () => {
+      setResponseMode(session.transport, modeOn(session.server));
+      const versioned = withSessionProtocolVersion(sdkRequest(), session.protocolVersion);
+      return session.transport.handleRequest(versioned, { parsedBody: body, authInfo });
+    });
   }
 
   /** GET (the session's stream) and DELETE (end the session). */

@@ -71,12 +71,17 @@ export function databaseUrlFromSecret(secretJson: string): string {
  * to a wrong query: Bun's client codes for a refused, closed or timed-out connection, and the server's
  * SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down / starting up) and 53300 (too
  * many connections). Bun's pool reconnects by itself once the server is back, so callers should answer
- * "retry shortly" rather than fail for good.
+ * "retry shortly" rather than fail for good. On SQLite, SQLITE_BUSY after the write's wait for the lock
+ * (another process held it, e.g. a long `seed`) is the same kind of error.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { code, errno } = error as { code?: unknown; errno?: unknown };
-  if (typeof code === "string" && /^ERR_POSTGRES_(CONNECTION_|IDLE_TIMEOUT|LIFETIME_TIMEOUT)/.test(code)) {
+  // SQLITE_BUSY: another process (a long import) held the write lock for longer than a write waits.
+  if (
+    typeof code === "string" &&
+    /^(ERR_POSTGRES_(CONNECTION_|IDLE_TIMEOUT|LIFETIME_TIMEOUT)|SQLITE_BUSY)/.test(code)
+  ) {
     return true;
   }
   return typeof errno === "string" && /^(08...|57P0[123]|53300)$/.test(errno);
@@ -84,7 +89,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** What a caller is told while the database is unreachable. */
 export const DATABASE_UNAVAILABLE_MESSAGE =
-  "The service's database is not reachable right now (restart or failover); retry in a few seconds.";
+  "The service's database is not reachable right now (a restart, a failover, or another process holding its write lock); retry in a few seconds.";
 
 export function dialectOf(url: string): Dialect {
   return url.startsWith("sqlite://") ? "sqlite" : "postgres";

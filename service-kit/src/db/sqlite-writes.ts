@@ -74,10 +74,13 @@ export interface CachedWrites {
 export interface CachedWritesOptions {
   /** Runs right before each COMMIT (the reads end their snapshot there: sqlite-reads.ts). */
   beforeCommit?: () => void;
+  /** How long BEGIN waits for another connection's write lock; LOCK_WAIT_MS unless a test says. */
+  lockWaitMs?: number;
 }
 
 export function withCachedWrites(filename: string, options: CachedWritesOptions = {}): CachedWrites {
   const beforeCommit = options.beforeCommit ?? ((): void => {});
+  const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_MS;
   const writer = new Database(filename, { create: false, readwrite: true });
   // No busy handler: it would wait for the lock inside the call, blocking the event loop, and so the
   // very transaction (on Bun's client, in this process) that holds the lock. BEGIN waits below instead.
@@ -109,7 +112,7 @@ export function withCachedWrites(filename: string, options: CachedWritesOptions 
 
   /** BEGIN IMMEDIATE, retried between event-loop turns while another connection holds the write lock. */
   const takeWriteLock = async (): Promise<void> => {
-    const deadline = performance.now() + LOCK_WAIT_MS;
+    const deadline = performance.now() + lockWaitMs;
     for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
       try {
         prepared("BEGIN IMMEDIATE").statement.run();

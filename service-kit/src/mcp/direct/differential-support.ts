@@ -119,6 +119,18 @@ export async function startCopies(): Promise<Copies> {
   };
 }
 
+/** The headers a 2025 client sends with a JSON-RPC POST to either copy, with `extra` on top. */
+export function legacyHeaders(extra: Record<string, string> = {}): Headers {
+  return new Headers({
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": "2025-11-25",
+    host: "127.0.0.1",
+    authorization: `Bearer ${KEY}`,
+    ...extra,
+  });
+}
+
 export interface Seen {
   status: number;
   contentType: string | null;

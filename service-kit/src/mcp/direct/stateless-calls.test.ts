@@ -5,7 +5,7 @@
  * headers the SDK v1 client sends minus the session; status, content type and body must be equal.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Copies, KEY, send, startCopies } from "./differential-support.ts";
+import { type Copies, legacyHeaders, send, startCopies } from "./differential-support.ts";
 
 let copies: Copies;
 beforeAll(async () => {
@@ -13,16 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => copies.close());
 
-function headers(extra: Record<string, string> = {}): Headers {
-  return new Headers({
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-    "mcp-protocol-version": "2025-11-25",
-    host: "127.0.0.1",
-    authorization: `Bearer ${KEY}`,
-    ...extra,
-  });
-}
+const headers = legacyHeaders;
 
 const call = (name: string, args?: unknown, extra: Record<string, unknown> = {}): unknown => ({
   method: "tools/call",

@@ -4,7 +4,7 @@
  * the app that serves every session call through the session's transport (differential-support.ts).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Copies, KEY, type Seen, send, startCopies } from "../direct/differential-support.ts";
+import { type Copies, legacyHeaders, type Seen, send, startCopies } from "../direct/differential-support.ts";
 
 let copies: Copies;
 beforeAll(async () => {
@@ -13,14 +13,7 @@ beforeAll(async () => {
 afterAll(() => copies.close());
 
 function headers(session?: string): Headers {
-  return new Headers({
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-    "mcp-protocol-version": "2025-11-25",
-    host: "127.0.0.1",
-    authorization: `Bearer ${KEY}`,
-    ...(session ? { "mcp-session-id": session } : {}),
-  });
+  return legacyHeaders(session ? { "mcp-session-id": session } : {});
 }
 
 async function openSession(): Promise<string> {

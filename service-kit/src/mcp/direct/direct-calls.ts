@@ -89,6 +89,11 @@ export class DirectCalls {
     return this.served;
   }
 
+  /** Counts a call answered by `answerToolCall` elsewhere: a 2025 stateless one (legacy/handler.ts). */
+  countServedElsewhere(): void {
+    this.served++;
+  }
+
   clear(): void {
     this.pool.clear();
   }

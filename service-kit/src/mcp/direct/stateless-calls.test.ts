@@ -22,35 +22,43 @@ const call = (name: string, args?: unknown, extra: Record<string, unknown> = {})
   id: 1,
 });
 
-const cases: [string, unknown, Record<string, string>?][] = [
-  ["a product", call("get_product", { product_id: "p001" })],
-  ["a domain error", call("get_product", { product_id: "missing" })],
-  ["an unexpected error", call("get_product", { product_id: "crash" })],
-  ["arguments of the wrong type", call("get_product", { product_id: 5 })],
-  ["no arguments", call("get_product")],
-  ["output its schema refuses", call("bad_output", {})],
-  ["a tool without a scope", call("unscoped", {})],
-  ["an unknown tool", call("no_such_tool", {})],
-  ["a string id", { ...(call("get_product", { product_id: "p001" }) as object), id: "abc" }],
-  [
-    "a progress token (the SDK serves both)",
-    call("get_product", { product_id: "p001" }, { _meta: { progressToken: 7 } }),
-  ],
+// Each case says whether the direct copy must answer it through answerToolCall (counted with the
+// direct path's calls), so a call that silently stops being served that way shows up.
+const cases: [string, unknown, boolean, Record<string, string>?][] = [
+  ["a product", call("get_product", { product_id: "p001" }), true],
+  ["a domain error", call("get_product", { product_id: "missing" }), true],
+  ["an unexpected error", call("get_product", { product_id: "crash" }), true],
+  ["arguments of the wrong type", call("get_product", { product_id: 5 }), true],
+  ["output its schema refuses", call("bad_output", {}), true],
+  ["a string id", { ...(call("get_product", { product_id: "p001" }) as object), id: "abc" }, true],
   [
     "an older protocol header",
     call("get_product", { product_id: "p001" }),
+    true,
     { "mcp-protocol-version": "2025-06-18" },
   ],
-  ["only JSON accepted", call("get_product", { product_id: "p001" }), { accept: "application/json" }],
+  ["only JSON accepted", call("get_product", { product_id: "p001" }), true, { accept: "application/json" }],
+  ["no arguments (the SDK serves both)", call("get_product"), false],
+  ["a tool without a scope (refused before)", call("unscoped", {}), false],
+  ["an unknown tool (the SDK serves both)", call("no_such_tool", {}), false],
+  [
+    "a progress token (the SDK serves both)",
+    call("get_product", { product_id: "p001" }, { _meta: { progressToken: 7 } }),
+    false,
+  ],
 ];
 
 describe("2025 stateless: the direct answer and the SDK's dispatch answer alike", () => {
-  for (const [name, body, extra] of cases) {
+  for (const [name, body, directly, extra] of cases) {
     test(name, async () => {
       const text = JSON.stringify(body);
+      const before = copies.direct.service.parts.endpoint.directCallCount;
       const direct = await send(copies.direct, text, headers(extra));
+      const served = copies.direct.service.parts.endpoint.directCallCount - before;
       const sdk = await send(copies.sdk, text, headers(extra));
       expect(direct).toEqual(sdk);
+      expect(served).toBe(directly ? 1 : 0);
+      expect(copies.sdk.service.parts.endpoint.directCallCount).toBe(0);
     });
   }
 

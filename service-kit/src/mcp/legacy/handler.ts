@@ -206,6 +206,7 @@ export class LegacyLeg {
         // A plain call of a tool that never asks the client: answered as the direct path answers
         // (stateless-calls.test.ts compares it with the SDK's dispatch).
         answer = await answerToolCall(pooled.server, message, { authInfo, request });
+        this.options.direct?.countServedElsewhere();
       } else {
         // A plain request (asPlainRequest): the transport's type guards are skipped (sdk/internals.ts).
         answer = await pooled.transport.request(message, { authInfo, request }, (plain, extra) =>

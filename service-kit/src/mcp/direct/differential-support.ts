@@ -16,17 +16,22 @@ import { DomainError } from "../../errors.ts";
 import { createLogger } from "../../log.ts";
 import { noMetrics } from "../../metrics.ts";
 import type { ServiceDefinition } from "../../service.ts";
+import { createConfirmationCodec } from "../confirmation.ts";
 import { READ_ONLY_TOOL, registerTool } from "../tools.ts";
 
 export const KEY = "rmcp_alice_dev_key_0123456789";
+const confirmations = createConfirmationCodec("direct-test-state-key-of-32-bytes-or-more");
 
 const definition: ServiceDefinition<KitConfig> = {
   info: { name: "direct-test", version: "1.0.0", description: "direct path against the SDK's" },
   migrations: [],
   setup: async ({ log, metrics }) => ({
     createMcpServer: () => {
-      const server = new McpServer({ name: "direct-test", version: "1.0.0" });
-      const kit = { log, metrics };
+      const server = new McpServer(
+        { name: "direct-test", version: "1.0.0" },
+        { requestState: { verify: confirmations.verify } },
+      );
+      const kit = { log, metrics, confirmations };
       registerTool(server, kit, {
         name: "get_product",
         title: "Get product",
@@ -64,12 +69,19 @@ const definition: ServiceDefinition<KitConfig> = {
       registerTool(server, kit, {
         name: "create_order",
         title: "Create order",
-        description: "Writes (and so may ask the client): served by the SDK",
+        description: "Writes, and asks the user to confirm the sku 'big'",
         input: { sku: z.string() },
         output: { done: z.boolean() },
         annotations: { ...READ_ONLY_TOOL, readOnlyHint: false },
         scope: "orders:write",
-        handler: async () => ({ done: true }),
+        handler: async ({ sku }, call) => {
+          if (sku !== "big") return { done: true };
+          const outcome = await call.confirm(`Order ${sku}?`, sku);
+          if (outcome.kind === "ask") return outcome.result;
+          if (outcome.kind !== "confirmed")
+            throw new DomainError("invalid", `Not confirmed (${outcome.kind}).`);
+          return { done: true };
+        },
       });
       return server;
     },

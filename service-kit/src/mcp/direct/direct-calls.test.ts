@@ -99,7 +99,12 @@ const cases: Case[] = [
   direct1("output its schema refuses", call("bad_output", {})),
   direct1("tool the caller lacks the scope for", call("unscoped", {}), 403),
   viaSdk("unknown tool", call("no_such_tool", {})),
-  viaSdk("tool that may ask the client", call("create_order", { sku: "s" })),
+  direct1("tool that may ask the client", call("create_order", { sku: "s" })),
+  direct1("tool that asks a client that declared nothing", call("create_order", { sku: "big" })),
+  viaSdk(
+    "tool that asks a client that can be asked",
+    call("create_order", { sku: "big" }, { meta: { ...META, [CAPABILITIES_KEY]: { elicitation: {} } } }),
+  ),
   viaSdk("progress token", withMeta({ progressToken: "t" })),
   viaSdk("Mcp-Name differs from the body", getA(), { "mcp-name": "bad_output" }),
   viaSdk("Mcp-Name missing", getA(), { "mcp-name": undefined }),
@@ -174,5 +179,20 @@ test("the real SDK v2 client gets the same results on both copies, the direct on
   expect((results[0] as [{ structuredContent: unknown }])[0].structuredContent).toEqual({
     id: "p001",
     name: "Product p001 ✓ 製品",
+  });
+});
+
+test("a tool that asks: a client that declared nothing is told so, one that can be asked gets the question", async () => {
+  const big = (capabilities: unknown): string =>
+    JSON.stringify(
+      call("create_order", { sku: "big" }, { meta: { ...META, [CAPABILITIES_KEY]: capabilities } }),
+    );
+  const told = await send(copies.direct, big({}), headersFor(JSON.parse(big({}))));
+  expect(told.body).toMatchObject({
+    result: { isError: true, content: [{ type: "text", text: "Not confirmed (cannot-ask)." }] },
+  });
+  const asked = await send(copies.direct, big({ elicitation: {} }), headersFor(JSON.parse(big({}))));
+  expect(asked.body).toMatchObject({
+    result: { resultType: "input_required", inputRequests: { confirm: { method: "elicitation/create" } } },
   });
 });

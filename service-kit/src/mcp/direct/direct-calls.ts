@@ -12,9 +12,13 @@
  *   gate, abort bookkeeping, the transport round trip): nothing a plain call can need.
  * The SDK still serves the call itself: its request schema, the tool lookup, input validation, the
  * handler, output validation, the result's projection, its result schema and the era's encoding. The
- * answer is the JSON one the SDK gives a call that sends nothing before its result (the kit's tools
- * that never ask the client and calls without a progress token). direct-calls.test.ts and
- * session-calls.test.ts compare both paths, byte for byte.
+ * answer is the JSON one the SDK gives a call that sends nothing before its result: a plain call has
+ * no progress token, and the callers bring only calls that cannot ask the client. A 2026-07-28 plain
+ * call declares no capabilities (and asks, if at all, with a result); a 2025 one comes here only when
+ * it is answered in JSON, which makes `call.confirm` say "cannot-ask" (mcp/confirmation.ts), as it
+ * does on the SDK's path. So a kit tool that may ask (create_order) is served here too.
+ * direct-calls.test.ts, session-calls.test.ts and stateless-calls.test.ts compare both paths, byte
+ * for byte.
  */
 import type { AuthInfo, JSONRPCMessage, JSONRPCRequest, McpServer } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
@@ -22,7 +26,7 @@ import { StatelessServerPool } from "../legacy/server-pool.ts";
 import { applyPromptScopes } from "../prompt-scopes.ts";
 import type { McpRequestInfo, ScopeCheck } from "../request-info.ts";
 import { answerToolCall, restoreClient } from "../sdk/internals.ts";
-import { applyToolScopes, kitToolAsksClient, kitToolServedAsIs } from "../tools.ts";
+import { applyToolScopes, kitToolServedAsIs } from "../tools.ts";
 
 /** One plain tools/call, and what the server that answers it must know of its client. */
 export interface DirectCall {
@@ -49,7 +53,8 @@ export class DirectCalls {
 
   /**
    * The answer to `call`, or undefined when the SDK must serve it after all (a tool not registered
-   * through the kit, one that may ask the client, or one with parameter headers or a scope challenge).
+   * through the kit, or one with parameter headers or a scope challenge). The caller answers 2025
+   * calls here only in JSON (see above).
    */
   async serve(
     request: Request,
@@ -61,8 +66,7 @@ export class DirectCalls {
     let answer: JSONRPCMessage;
     try {
       const { server } = pooled;
-      if (kitToolAsksClient(server, call.name) !== false || !kitToolServedAsIs(server, call.name))
-        return undefined;
+      if (!kitToolServedAsIs(server, call.name)) return undefined;
       applyToolScopes(server, info.principal);
       applyPromptScopes(server, info.principal);
       const denied = this.denied(server, info, call.message);

@@ -93,7 +93,8 @@ const cases: Case[] = [
   direct1("Accept: application/json only", getA(), { accept: "application/json" }),
   viaSdk("unsupported protocol header", getA(), { "mcp-protocol-version": "1999-01-01" }),
   viaSdk("unknown tool", call("no_such_tool", {})),
-  viaSdk("tool that may ask the client", call("create_order", { sku: "s" })),
+  direct1("tool that may ask the client", call("create_order", { sku: "s" })),
+  direct1("tool that asks a client that declared nothing", call("create_order", { sku: "big" })),
   viaSdk("no arguments", call("get_product", undefined)),
   viaSdk("_meta without a progress token", {
     ...(getA() as object),

@@ -1,5 +1,5 @@
 /**
- * A 2025 stateless tools/call of a tool that never asks the client is answered through
+ * A 2025 stateless tools/call of a kit tool (one that may ask the client included) is answered through
  * `answerToolCall` when the direct path is on, and through the SDK's dispatch when it is off
  * (legacy/handler.ts). Both copies of the app (differential-support.ts) get the same requests, with the
  * headers the SDK v1 client sends minus the session; status, content type and body must be equal.
@@ -30,6 +30,8 @@ const cases: [string, unknown, boolean, Record<string, string>?][] = [
   ["an unexpected error", call("get_product", { product_id: "crash" }), true],
   ["arguments of the wrong type", call("get_product", { product_id: 5 }), true],
   ["output its schema refuses", call("bad_output", {}), true],
+  ["a tool that may ask the client", call("create_order", { sku: "s" }), true],
+  ["a tool that asks (no client can be asked here)", call("create_order", { sku: "big" }), true],
   ["a string id", { ...(call("get_product", { product_id: "p001" }) as object), id: "abc" }, true],
   [
     "an older protocol header",

@@ -202,9 +202,9 @@ export class LegacyLeg {
       const denied = this.options.denied(pooled.server, info, message);
       if (denied) return denied;
       const call = this.options.direct && plainLegacyToolCall(request.headers, message);
-      if (call && kitToolAsksClient(pooled.server, call.name) === false) {
-        // A plain call of a tool that never asks the client: answered as the direct path answers
-        // (stateless-calls.test.ts compares it with the SDK's dispatch).
+      if (call && kitToolAsksClient(pooled.server, call.name) !== undefined) {
+        // A plain call of a kit tool, answered as the direct path answers (stateless-calls.test.ts
+        // compares it with the SDK's dispatch). Answered in JSON, it cannot ask the client (modeOn).
         answer = await answerToolCall(pooled.server, message, { authInfo, request });
         this.options.direct?.countServedElsewhere();
       } else {

@@ -7,7 +7,8 @@
  *   here and whose principal the event concerns, asks the database which subscribed to the URI, and
  *   sends them `notifications/resources/updated` (or `notifications/resources/list_changed`) on it.
  * With the session's event store the notification is also stored, so a client that reconnects its GET
- * stream with Last-Event-ID, on any instance, gets what it missed.
+ * stream with Last-Event-ID, on any instance, gets what it missed. list_changed is paced per session
+ * (list-changed-pacer.ts): a burst of changes is one notification.
  */
 import { type McpServer, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { DatabaseHandle } from "../../db.ts";
@@ -16,6 +17,7 @@ import { type ChangeEvent, concerns } from "../../events/change-event.ts";
 import type { Logger } from "../../log.ts";
 import type { Migration } from "../../migrate.ts";
 import { isStreamOpen } from "../sdk/internals.ts";
+import { ListChangedPacer } from "./list-changed-pacer.ts";
 import type { LiveSession } from "./live-sessions.ts";
 
 export const subscriptionMigrations: readonly Migration[] = [
@@ -58,6 +60,7 @@ export interface ResourceSubscriptionsOptions {
 
 export class ResourceSubscriptions {
   private readonly unsubscribe: () => void;
+  private readonly listChanged = new ListChangedPacer();
 
   constructor(private readonly options: ResourceSubscriptionsOptions) {
     this.unsubscribe = options.bus.subscribe((event) => {
@@ -99,6 +102,7 @@ export class ResourceSubscriptions {
 
   close(): void {
     this.unsubscribe();
+    this.listChanged.close();
   }
 
   private async subscribe(sessionId: string | undefined, uri: string): Promise<void> {
@@ -151,20 +155,32 @@ export class ResourceSubscriptions {
   private async deliver(event: ChangeEvent): Promise<void> {
     const targets = this.streams().filter(({ session }) => concerns(event, session.principal));
     if (targets.length === 0) return;
-    let sends: Promise<void>[];
     if (event.kind === "resources_list_changed") {
-      sends = targets.map(({ session }) => session.server.server.sendResourceListChanged());
-    } else {
-      const subscribed = await this.subscribedAmong(
-        event.uri,
-        targets.map(({ sessionId }) => sessionId),
-      );
-      sends = targets
-        .filter(({ sessionId }) => subscribed.has(sessionId))
-        .map(({ session }) => session.server.server.sendResourceUpdated({ uri: event.uri }));
+      for (const { session } of targets) {
+        this.listChanged.changed(session, () => void this.sendListChanged(session));
+      }
+      return;
     }
+    const subscribed = await this.subscribedAmong(
+      event.uri,
+      targets.map(({ sessionId }) => sessionId),
+    );
+    const sends = targets
+      .filter(({ sessionId }) => subscribed.has(sessionId))
+      .map(({ session }) => session.server.server.sendResourceUpdated({ uri: event.uri }));
     const sent = (await Promise.allSettled(sends)).filter((result) => result.status === "fulfilled").length;
     if (sent > 0) this.options.onSent?.(sent);
+  }
+
+  /** One list_changed, if the session's GET stream is still open (a paced one is sent later). */
+  private async sendListChanged(session: LiveSession): Promise<void> {
+    if (!isStreamOpen(session.transport, GET_STREAM)) return;
+    try {
+      await session.server.server.sendResourceListChanged();
+      this.options.onSent?.(1);
+    } catch (error) {
+      this.options.log.debug("list_changed not delivered to a 2025 session", { error: String(error) });
+    }
   }
 }
 

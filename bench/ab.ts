@@ -1,5 +1,5 @@
 /**
- * A/B in one run: product-service (and, with --only order-2025, order-service) built at a base
+ * A/B in one run: product-service (and, with --only order-2025 or order-session-2025, order-service) built at a base
  * revision against the working tree, under the requests real clients send, measured alternately so
  * that load from the rest of the machine falls on both sides alike. On a shared machine compare the
  * CPU ms per request first: it moves far less than req/s when other work competes for the cores.
@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CREATE_ORDER_BODY, CREATE_ORDER_EXPECT } from "./cases.ts";
 import { type ServerHandle, sampleRss, startServer } from "./processes.ts";
+import { openCapturedSession } from "./replay.ts";
 import { freshSqliteUrl, INTERNAL_TOKEN, ROOT, seedHugeStock, startCeiling } from "./servers.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
@@ -29,7 +30,8 @@ const USAGE = `Usage: bun bench/ab.ts --base <git-rev> [--seconds N] [--rounds N
   --only ids        comma-separated request ids (default: the product-service ones,
                     modern-v2, session-2025, stateless-2025; search-v2 adds search_products as SDK v2
                     sends it; order-2025 adds create_order,
-                    stateless with both Accept types, on SQLite)`;
+                    stateless with both Accept types, on SQLite; order-session-2025 the same in
+                    an SDK v1 session whose GET stream is open)`;
 
 interface Options {
   base: string;
@@ -171,6 +173,27 @@ const CASES: RequestCase[] = [
       body: CREATE_ORDER_BODY,
       headers: { accept: BOTH, "mcp-protocol-version": LEGACY_REVISION },
     }),
+  },
+  {
+    id: "order-session-2025",
+    label: "create_order in a 2025-11-25 session with its GET stream open, as SDK v1 does it (SQLite)",
+    service: "order-service",
+    expect: CREATE_ORDER_EXPECT,
+    prepare: async (server) => {
+      // The session's GET stream stays open (and is read) until the process ends, as the client's does.
+      const session = await openCapturedSession("sdk-v1", server.baseUrl);
+      // A session never has two calls with one id running at once: each request gets its own.
+      const body = CREATE_ORDER_BODY.replace('"id":1,', '"id":"{{n}}",');
+      if (body === CREATE_ORDER_BODY) throw new Error("CREATE_ORDER_BODY no longer starts with id 1");
+      return {
+        body,
+        headers: {
+          accept: BOTH,
+          "mcp-session-id": session.sessionId,
+          "mcp-protocol-version": LEGACY_REVISION,
+        },
+      };
+    },
   },
 ];
 const DEFAULT_CASES = ["modern-v2", "session-2025", "stateless-2025"];

@@ -147,6 +147,25 @@ request, input, output and result validation, and one log line per request all s
    0.161 ms**, search within noise. 2025 stateless calls of such tools too (legacy/handler.ts,
    stateless-calls.test.ts), against fef339d: **0.157 → 0.153 ms best, medians 0.170 → 0.156 ms.**
 
+18. **create_order takes the direct path too** (service-kit/src/mcp/direct/direct-calls.ts). A tool
+   that may ask the user to confirm went to the SDK's path, although the calls real clients send cannot
+   ask: the SDK v2 client declares no capabilities, and a 2025 call answered in JSON has no stream for
+   a question, so \`call.confirm\` says "cannot-ask" on both paths. Such calls are now served directly;
+   a client that can be asked still gets its question through the SDK (direct-calls.test.ts,
+   session-calls.test.ts, stateless-calls.test.ts compare the answers). \`scripts/order-ab.ts
+   --request all --seconds 4 --rounds 3\` against f0fdd0b, medians: **2026-07-28 on SQLite 681 → 917
+   orders/s, 1.31 → 0.94 ms CPU per order (1.35×, 0.72×)**; on PostgreSQL (\`--db postgres --request
+   modern\`) **197 → 248 orders/s, 4.85 → 3.84 ms per order with the database's CPU (1.26×, 0.79×)**;
+   json and stateless unchanged (1.02×, 1.03×).
+19. **list_changed paced per 2025 session** (service-kit/src/mcp/legacy/list-changed-pacer.ts). Each
+   order placed sent \`notifications/resources/list_changed\` to every listening session of its
+   principal, each an SSE write and a durable row in the event store. The first change is still sent at
+   once; the ones within the next 20 ms become one notification at its end. \`bench/ab.ts --base
+   6b17ae2 --seconds 4 --rounds 3 --only order-session-2025\` (create_order in an SDK v1 session with
+   its GET stream open, order-service's CPU): **0.937 → 0.800 ms CPU per order best (medians 0.989 →
+   0.859), 1.15× orders/s.** A listener at a person's pace hears list_changed up to 20 ms later
+   (\`scripts/event-latency.ts\`, 2025: median 9 → 17 ms, p99 24 → 25 ms).
+
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
 ms, stateless 0.173 → 0.140 ms, search 0.358 → 0.260 ms.**
@@ -171,11 +190,14 @@ then see a write before it is durable).
   request path as get_product's plus a larger result. An index made for search (FTS5 trigrams, or
   pg_trgm on PostgreSQL) was not tried: on the demo's 79 products the scan is no longer the cost.
 - **create_order:** two MCP/HTTP stacks, the internal call and the writes of both services share one
-  core in the bench, at about 1.0–1.3 ms of CPU per order on SQLite (order-service 0.6–0.9 ms,
-  product-service 0.35–0.5 ms; \`scripts/order-ab.ts\`), where 1,500 orders/s needs under 0.67 ms. A
+  core in the bench, at about 0.9–1.0 ms of CPU per order on SQLite (order-service about 0.6 ms,
+  product-service 0.3–0.4 ms; \`scripts/order-ab.ts\`), where 1,500 orders/s needs under 0.67 ms. A
   profile of order-service under load: Bun's \`fetch\` to product-service (about 45 µs of CPU a call,
-  timed alone), the SDK's validation of the order it returns, two group commits, and one log line per
-  request in each service. On PostgreSQL the database's own CPU is about half of the total.
+  timed alone; a hand-written keep-alive client over \`Bun.connect\` measured about 11 µs less per call
+  for client and server together on one core, too little to carry a second HTTP client), the SDK's
+  validation of the order it returns, two group commits, and one log line per request in each service.
+  On PostgreSQL each order is seven statements and three durable commits across the two services, and
+  the database's own CPU is about half of the total.
 - **Noise:** on this 2-core machine a run with other work going on can halve any of these figures;
   compare runs by the CPU-per-request column.`;
 }

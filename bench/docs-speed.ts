@@ -165,6 +165,14 @@ request, input, output and result validation, and one log line per request all s
    its GET stream open, order-service's CPU): **0.937 → 0.800 ms CPU per order best (medians 0.989 →
    0.859), 1.15× orders/s.** A listener at a person's pace hears list_changed up to 20 ms later
    (\`scripts/event-latency.ts\`, 2025: median 9 → 17 ms, p99 24 → 25 ms).
+20. **\`IN \${sql(ids)}\` reads on the cached connection** (service-kit/src/db/sql-values.ts). Such a read
+   (which sessions subscribed to a changed order, once per order placed while a 2025 GET stream is
+   open; the lines of a \`list_orders\` page) went to Bun's SQL client, and making the list ended the
+   shared read snapshot for the next 2 ms. The list now expands to \`(?, ?, …)\` on the read connection,
+   one statement per number of items. \`bench/ab.ts --base ca32c04 --only order-session-2025\`: with 5
+   rounds **0.791 → 0.725 ms CPU per order best (medians 0.857 → 0.768), 1.13× orders/s**; a first run
+   with 3 rounds read 0.700 → 0.759 (medians 0.911 → 0.960), so the gain is at the edge of this
+   machine's noise.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148

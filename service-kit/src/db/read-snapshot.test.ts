@@ -82,6 +82,31 @@ describe("reads share a snapshot for a moment, and still see this process's writ
     expect(sharedSeen).toBe(true);
   });
 
+  test("a read with IN sql(list) is served from the snapshot too, and making the list ends nothing", async () => {
+    const { db, file } = await openWithRow();
+    other = new SqliteFile(file);
+    const readIn = async (): Promise<number | undefined> => {
+      const rows = (await db.sql`SELECT n FROM t WHERE id IN ${db.sql(["a", "b"])}`) as { n: number }[];
+      return rows[0]?.n;
+    };
+    let sharedSeen = false;
+    for (let attempt = 1; attempt <= 20 && !sharedSeen; attempt++) {
+      await Bun.sleep(SNAPSHOT_MS + 5);
+      const before = (await readN(db)) as number;
+      const startedAt = performance.now();
+      other.run(`UPDATE t SET n = ${before + 1} WHERE id = 'a'`);
+      // Handed to Bun's client (as before), or had making the list ended the snapshot, it would see the update.
+      const inList = await readIn();
+      const plain = await readN(db);
+      if (performance.now() - startedAt >= SNAPSHOT_MS) continue;
+      expect([inList, plain]).toEqual([before, before]);
+      await Bun.sleep(SNAPSHOT_MS + 5);
+      expect(await readIn()).toBe(before + 1);
+      sharedSeen = true;
+    }
+    expect(sharedSeen).toBe(true);
+  });
+
   test("an idle snapshot is ended, so it does not hold back another connection's checkpoint", async () => {
     const { db, file } = await openWithRow();
     expect(await readN(db)).toBe(1);

@@ -43,11 +43,31 @@ describe("withCachedReads", () => {
     expect((await read())[0]).toEqual({ n: 2 });
   });
 
+  test("a SELECT with IN sql(list) answers as Bun's client does, for any number of items", async () => {
+    const { raw, sql } = await open();
+    await sql`INSERT INTO t (id, n) VALUES (${"a"}, ${1}), (${"b"}, ${2}), (${"c"}, ${3})`;
+    for (const ids of [["a"], ["a", "c"], ["c", "b", "a", "zz"], ["zz"]]) {
+      const cached = await sql`SELECT id, n FROM t WHERE n >= ${1} AND id IN ${sql(ids)} ORDER BY id`;
+      const direct = await raw`SELECT id, n FROM t WHERE n >= ${1} AND id IN ${raw(ids)} ORDER BY id`;
+      expect([...cached]).toEqual([...direct]);
+    }
+    expect([...(await sql`SELECT id FROM t WHERE id IN ${sql(["b", "c"])} ORDER BY id`)]).toEqual([
+      { id: "b" },
+      { id: "c" },
+    ]);
+  });
+
+  test("a list in a statement that is no SELECT still runs, on Bun's client", async () => {
+    const { sql } = await open();
+    await sql`INSERT INTO t (id, n) VALUES (${"a"}, ${1}), (${"b"}, ${2}), (${"c"}, ${3})`;
+    const deleted = await sql`DELETE FROM t WHERE id IN ${sql(["a", "b"])}`;
+    expect(deleted.count).toBe(2);
+    expect([...(await sql`SELECT id FROM t`)]).toEqual([{ id: "c" }]);
+  });
+
   test("helpers, fragments and writes still go to Bun's client", async () => {
     const { sql } = await open();
     await sql`INSERT INTO t (id, n) VALUES (${"a"}, ${1}), (${"b"}, ${2})`;
-    const inList = await sql`SELECT id FROM t WHERE id IN ${sql(["a", "b"])} ORDER BY id`;
-    expect([...inList]).toEqual([{ id: "a" }, { id: "b" }]);
     const where = sql`n > ${1}`;
     expect([...(await sql`SELECT id FROM t WHERE ${where}`)]).toEqual([{ id: "b" }]);
     const deleted = await sql`DELETE FROM t WHERE id = ${"a"}`;

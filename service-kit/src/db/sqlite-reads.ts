@@ -4,8 +4,9 @@
  * database time. bun:sqlite's `query()` keeps one statement per SQL text, and the call site's template
  * strings (the same object on every call) make the cache key.
  *
- * Only a plain SELECT whose values are plain (strings, numbers, booleans, null) comes here; fragments,
- * helpers like `sql(ids)`, writes and transactions go to Bun's client as before. A query whose text is
+ * Only a plain SELECT whose values are plain (strings, numbers, booleans, null) or lists of them
+ * (`IN ${sql(ids)}`, one statement per number of items) comes here; fragments, other helpers, writes
+ * and transactions go to Bun's client as before. A query whose text is
  * built at run time (search: one shape per number of terms and filters) may use `sql.unsafe(text,
  * values)`: its statements are kept per text, the most recent UNSAFE_CACHE_SIZE of them. The second connection
  * reads the last committed state (WAL gives each read a snapshot), so a read never sees a write batch
@@ -23,17 +24,10 @@
  */
 import { Database, type Statement } from "bun:sqlite";
 import type { SQL } from "bun";
+import { asSqlList, expandLists, isPlain, isTemplate, type Plain, SqlList } from "./sql-values.ts";
 
-type Plain = string | number | bigint | boolean | null;
-
-function isPlain(value: unknown): value is Plain {
-  const type = typeof value;
-  return value === null || type === "string" || type === "number" || type === "bigint" || type === "boolean";
-}
-
-function isTemplate(value: unknown): value is TemplateStringsArray {
-  return Array.isArray(value) && Object.hasOwn(value, "raw");
-}
+const isPlainOrList = (value: unknown): value is Plain | SqlList =>
+  isPlain(value) || value instanceof SqlList;
 
 /** One plain SELECT, with no second statement after it (Bun's client would run that one too). */
 function isSingleSelect(text: string): boolean {
@@ -147,7 +141,11 @@ export function withCachedReads(sql: SQL, filename: string): CachedReads {
   const proxy = new Proxy(sql, {
     apply(target, thisArg, args: unknown[]) {
       const [strings, ...values] = args;
-      if (isTemplate(strings) && values.every(isPlain)) {
+      if (!isTemplate(strings)) {
+        // `sql(ids)` only makes a list; it runs nothing, so the snapshot stays.
+        const list = asSqlList(strings, values);
+        if (list) return list;
+      } else if (values.every(isPlain)) {
         try {
           const statement = statementFor(strings);
           if (statement) {
@@ -157,9 +155,24 @@ export function withCachedReads(sql: SQL, filename: string): CachedReads {
         } catch (error) {
           return Promise.reject(error);
         }
+      } else if (values.every(isPlainOrList)) {
+        try {
+          const { text, flat } = expandLists(strings, values);
+          if (isSingleSelect(text)) {
+            const statement = statementForText(text);
+            inSnapshot();
+            return Promise.resolve(statement.all(...flat));
+          }
+        } catch (error) {
+          return Promise.reject(error);
+        }
       }
       toBunClient();
-      return Reflect.apply(target, thisArg, args);
+      // A list made here goes to Bun's client as the helper it would have made.
+      const bunArgs = args.map((arg) =>
+        arg instanceof SqlList ? Reflect.apply(target, thisArg, [arg.items]) : arg,
+      );
+      return Reflect.apply(target, thisArg, bunArgs);
     },
     // Bun's client methods expect the client itself as `this`, not the proxy.
     get(target, property) {

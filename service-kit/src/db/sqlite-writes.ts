@@ -17,8 +17,7 @@
  */
 import { Database, type Statement } from "bun:sqlite";
 import type { SQL } from "bun";
-
-type Plain = string | number | bigint | boolean | null;
+import { asSqlList, expandLists, isPlain, isTemplate, type Plain, SqlList } from "./sql-values.ts";
 
 /** Distinct statement texts (unsafe, or a template with a list) kept prepared; past it the oldest is finalized. */
 export const WRITE_CACHE_SIZE = 256;
@@ -29,7 +28,6 @@ export const LOCK_WAIT_MS = 5000;
 /** The rows a statement returned, with what Bun's client adds to them. */
 type Result = Record<string, unknown>[] & { count: number; command: string };
 
-/** What `sql(list)` stands for inside a write: one `?` per item, as in `IN ${sql(ids)}`. */
 interface Kept {
   statement: Statement;
   /** The statement's first word, as Bun's client reports it (INSERT, UPDATE, ...). */
@@ -37,20 +35,7 @@ interface Kept {
   returnsRows: boolean;
 }
 
-class ListValue {
-  constructor(readonly items: readonly Plain[]) {}
-}
-
 export class UnsupportedWriteError extends Error {}
-
-function isPlain(value: unknown): value is Plain {
-  const type = typeof value;
-  return value === null || type === "string" || type === "number" || type === "bigint" || type === "boolean";
-}
-
-function isTemplate(value: unknown): value is TemplateStringsArray {
-  return Array.isArray(value) && Object.hasOwn(value, "raw");
-}
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -134,23 +119,19 @@ export function withCachedWrites(filename: string, options: CachedWritesOptions 
   };
 
   const template = (strings: TemplateStringsArray, values: unknown[]): Result => {
-    const flat: Plain[] = [];
+    const bound: (Plain | SqlList)[] = [];
     let hasList = false;
     for (const value of values) {
-      if (value instanceof ListValue) {
+      if (value instanceof SqlList) {
         hasList = true;
-        flat.push(...value.items);
-      } else if (isPlain(value)) flat.push(value);
+        bound.push(value);
+      } else if (isPlain(value)) bound.push(value);
       // Bun's client binds undefined as NULL; so does this, so an optional field writes as it did.
-      else if (value === undefined) flat.push(null);
+      else if (value === undefined) bound.push(null);
       else throw unsupported(`a template with a ${typeof value} value`);
     }
     if (hasList) {
-      const text = strings.reduce((joined, part, index) => {
-        const value = values[index - 1];
-        const slot = value instanceof ListValue ? `(${value.items.map(() => "?").join(", ")})` : "?";
-        return `${joined}${slot}${part}`;
-      });
+      const { text, flat } = expandLists(strings, bound);
       return execute(prepared(text), flat);
     }
     let kept = bySite.get(strings);
@@ -159,7 +140,7 @@ export function withCachedWrites(filename: string, options: CachedWritesOptions 
       bySite.set(strings, kept);
       sites.push(kept);
     }
-    return execute(kept, flat);
+    return execute(kept, bound as Plain[]);
   };
 
   const handle = (first: unknown, ...values: unknown[]): unknown => {
@@ -170,9 +151,8 @@ export function withCachedWrites(filename: string, options: CachedWritesOptions 
         return Promise.reject(error);
       }
     }
-    if (Array.isArray(first) && values.length === 0 && first.length > 0 && first.every(isPlain)) {
-      return new ListValue(first);
-    }
+    const list = asSqlList(first, values);
+    if (list) return list;
     throw unsupported("sql(...) with something other than a non-empty list of plain values");
   };
 

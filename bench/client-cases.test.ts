@@ -24,7 +24,14 @@ afterAll(async () => {
   await product?.stop();
 });
 
-const settings = { seconds: 1, connections: 1, threads: 1, warmupSeconds: 0 };
+const settings = {
+  seconds: 1,
+  connections: 1,
+  threads: 1,
+  warmupSeconds: 0,
+  warmupRequests: 0,
+  maxWarmupSeconds: 0,
+};
 
 describe("the ceiling with canned answers", () => {
   test("holds product-service's results for server/discover and get_product", () => {

@@ -30,6 +30,16 @@ export function caseLabel(id: string): string {
   return order ? `create_order, ${order[1]}, ${order[2]}` : id;
 }
 
+/** How long each case was warmed up, as the run's settings say. */
+function warmupText(settings: BenchReport["settings"]): string {
+  if (!settings.warmupRequests) return `${settings.warmupSeconds} s long`;
+  return (
+    `${settings.warmupSeconds} s at a time until ${settings.warmupRequests.toLocaleString("en-US")} requests were ` +
+    `answered (at most ${settings.maxWarmupSeconds} s): Bun's JIT threads compile a hot path during about its ` +
+    "first 15,000 calls, and their CPU would otherwise count as the requests'"
+  );
+}
+
 export function renderPerformanceDoc(report: BenchReport): string {
   const { machine, loadGenerator, settings } = report;
   // Real-client cases lead (docs-real.ts); this table holds the reference cases.
@@ -87,8 +97,8 @@ ${report.notes.map((note) => `\n_${note}_`).join("")}
   server core; wrk and the Node process of the SDK v2 clients on the load core.
 - **Load generator:** wrk ${loadGenerator.version} (Debian package \`wrk\`) with
   [bench/wrk/mcp.lua](../bench/wrk/mcp.lua), ${loadGenerator.threads} thread, ${settings.connections}
-  keep-alive connections, ${settings.seconds} s per case after a ${settings.warmupSeconds} s warm-up whose
-  figures are discarded, ${loadGenerator.timeoutSeconds} s request timeout. Latency percentiles are
+  keep-alive connections, ${settings.seconds} s per case after a warm-up whose figures are discarded,
+  ${warmupText(settings)}, ${loadGenerator.timeoutSeconds} s request timeout. Latency percentiles are
   wrk's (closed loop: a new request leaves when an answer arrives). Real-client cases send the captured
   bytes as they are (wrk's own request line and headers are replaced by the client's).
 - **Every answer is checked** inside wrk: errors count answers outside 2xx, JSON-RPC error objects,

@@ -23,7 +23,14 @@ export interface BenchReport {
     pinning: string;
   };
   loadGenerator: { name: "wrk"; version: string; threads: number; timeoutSeconds: number };
-  settings: { seconds: number; connections: number; warmupSeconds: number };
+  settings: {
+    seconds: number;
+    connections: number;
+    warmupSeconds: number;
+    /** Absent in reports from before the warm-up went by requests. */
+    warmupRequests?: number;
+    maxWarmupSeconds?: number;
+  };
   cases: CaseResult[];
   /** 32 SDK v2 clients against product-service and against the ceiling (absent if they could not run: see notes). */
   clients?: ClientCase;

@@ -22,7 +22,12 @@ import {
 import { runClientCase } from "./client-cases.ts";
 import { measureColdStart } from "./cold-start.ts";
 import { caseLabel, renderPerformanceDoc } from "./docs.ts";
-import type { CaseResult, RunSettings } from "./measure.ts";
+import {
+  type CaseResult,
+  FULL_RUN_WARMUP_REQUESTS,
+  MAX_WARMUP_SECONDS,
+  type RunSettings,
+} from "./measure.ts";
 import { parseOptions } from "./options.ts";
 import { pinning } from "./pinning.ts";
 import { runRealOrderCases, runRealProductCases } from "./real-cases.ts";
@@ -97,6 +102,9 @@ async function main(): Promise<void> {
     // one thread, and two wrk threads would take CPU from it on a 2-core machine.
     threads: 1,
     warmupSeconds: options.seconds >= 5 ? 2 : 1,
+    // Short runs (CI's smoke of the bench) keep the short warm-up: their figures are not reported.
+    warmupRequests: options.seconds >= 5 ? FULL_RUN_WARMUP_REQUESTS : 0,
+    maxWarmupSeconds: MAX_WARMUP_SECONDS,
   };
 
   const withOrders = orderServiceExists();
@@ -166,6 +174,8 @@ async function main(): Promise<void> {
       seconds: settings.seconds,
       connections: settings.connections,
       warmupSeconds: settings.warmupSeconds,
+      warmupRequests: settings.warmupRequests,
+      maxWarmupSeconds: settings.maxWarmupSeconds,
     },
     cases,
     ...(clients ? { clients } : {}),

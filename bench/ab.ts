@@ -17,6 +17,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CREATE_ORDER_BODY, CREATE_ORDER_EXPECT } from "./cases.ts";
+import { FULL_RUN_WARMUP_REQUESTS, MAX_WARMUP_SECONDS, warmUntil } from "./measure.ts";
 import { type ServerHandle, sampleRss, startServer } from "./processes.ts";
 import { openCapturedSession } from "./replay.ts";
 import { freshSqliteUrl, INTERNAL_TOKEN, ROOT, seedHugeStock, startCeiling } from "./servers.ts";
@@ -398,9 +399,16 @@ async function main(): Promise<void> {
       const loads = { base: await prepared(base), head: await prepared(head) };
       // The ceiling answers the canned get_product answer, whatever was asked.
       const ceilingLoad = { ...loads.head, expect: EXPECT };
-      // Warm-up: JIT and pools, figures thrown away.
-      await burst(base, loads.base, 1, options.connections);
-      await burst(head, loads.head, 1, options.connections);
+      // Warm-up: JIT and pools, figures thrown away. As in a full bench run (measure.ts), each side is
+      // loaded until it answered FULL_RUN_WARMUP_REQUESTS, or else its JIT compiles in the first rounds.
+      for (const side of [base, head]) {
+        const load = side === base ? loads.base : loads.head;
+        await warmUntil(
+          FULL_RUN_WARMUP_REQUESTS,
+          MAX_WARMUP_SECONDS,
+          async () => (await burst(side, load, 2, options.connections)).requests,
+        );
+      }
       const samples: Record<"base" | "head" | "ceiling", Sample[]> = { base: [], head: [], ceiling: [] };
       for (let round = 0; round < options.rounds; round++) {
         const order: ("base" | "head")[] = round % 2 === 0 ? ["base", "head"] : ["head", "base"];

@@ -171,8 +171,9 @@ request, input, output and result validation, and one log line per request all s
    shared read snapshot for the next 2 ms. The list now expands to \`(?, ?, …)\` on the read connection,
    one statement per number of items. \`bench/ab.ts --base ca32c04 --only order-session-2025\`: with 5
    rounds **0.791 → 0.725 ms CPU per order best (medians 0.857 → 0.768), 1.13× orders/s**; a first run
-   with 3 rounds read 0.700 → 0.759 (medians 0.911 → 0.960), so the gain is at the edge of this
-   machine's noise.
+   with 3 rounds read 0.700 → 0.759 (medians 0.911 → 0.960). Once ab.ts warmed each side up to
+   15,000 requests as the bench does: **0.776 → 0.671 ms best, medians 0.866 → 0.671**, while
+   stateless create_order, which makes no such read, moved 0.631 → 0.610 (medians) in the same run.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148

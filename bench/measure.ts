@@ -23,6 +23,22 @@ export interface RunSettings {
 export const FULL_RUN_WARMUP_REQUESTS = 15_000;
 export const MAX_WARMUP_SECONDS = 30;
 
+/**
+ * Runs `round` (one burst of load; it returns the requests answered) until `requests` were answered
+ * in all, `answered` counting those before, or `maxSeconds` have passed.
+ */
+export async function warmUntil(
+  requests: number,
+  maxSeconds: number,
+  round: () => Promise<number>,
+  answered = 0,
+): Promise<number> {
+  const started = performance.now();
+  let total = answered;
+  while (total < requests && (performance.now() - started) / 1000 < maxSeconds) total += await round();
+  return total;
+}
+
 export interface CaseLoad {
   path: string;
   body: string;
@@ -83,10 +99,12 @@ async function measureLoad(
     warmed = (await runWrk({ ...spec, seconds: settings.warmupSeconds * 2 ** attempt })).requests;
   }
   if (warmed === 0) throw new Error(`${id}: no request completed during warm-up; see ${server.logFile}`);
-  const warmingFor = (): number => (performance.now() - warmupStarted) / 1000;
-  while (warmed < settings.warmupRequests && warmingFor() < settings.maxWarmupSeconds) {
-    warmed += (await runWrk({ ...spec, seconds: settings.warmupSeconds })).requests;
-  }
+  await warmUntil(
+    settings.warmupRequests,
+    settings.maxWarmupSeconds - (performance.now() - warmupStarted) / 1000,
+    async () => (await runWrk({ ...spec, seconds: settings.warmupSeconds })).requests,
+    warmed,
+  );
   const sampler = sampleRss(server);
   const cpuBefore = server.cpuMs();
   const result = await runWrk({ ...spec, seconds: settings.seconds });

@@ -4,36 +4,27 @@
  *
  * Every write goes through `db.write`: on SQLite, reservations that arrive together share one group
  * commit (each in its own savepoint) and are answered only once it is durable. On PostgreSQL a new
- * reservation is written by one statement, with no transaction around it (postgres-reserve.ts).
- *
- * Why the shortage check comes before any write: a business "no" then never needs a rollback; only a
- * lost race (possible on PostgreSQL) does, and then the whole attempt runs again and sees the new stock.
+ * reservation is read and written by one statement, with no transaction around it (postgres-reserve.ts).
+ * Both decide on what they read the same way (decide.ts).
  */
 import type { SQL } from "bun";
-import { itemsFingerprint, mixedCurrenciesProblem, normalizeItems } from "reservation-contract";
+import { itemsFingerprint, normalizeItems } from "reservation-contract";
 import type { Database } from "service-kit";
 import { type ChangePublisher, productsChanged } from "../catalog/changes.ts";
-import { takeStockOnPostgres } from "./postgres-reserve.ts";
-import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome, Shortage } from "./types.ts";
+import {
+  type Decision,
+  decideReservation,
+  type ProductStockRow,
+  type ReservationRequest,
+  type StoredReservation,
+} from "./decide.ts";
+import { reserveOnPostgres } from "./postgres-reserve.ts";
+import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
 
 /** Thrown inside a transaction to roll it back and run the attempt again. */
 class LostRace extends Error {}
-
-interface ProductStockRow {
-  id: string;
-  name: string;
-  price_cents: number | string;
-  currency: string;
-  stock: number | string;
-}
-
-interface ReservationRow {
-  order_id: string;
-  items_fingerprint: string;
-  status: "active" | "released";
-}
 
 interface LineRow {
   product_id: string;
@@ -76,7 +67,7 @@ export class Reservations {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
-        // On PostgreSQL the reads and the one write statement need no transaction around them (see
+        // On PostgreSQL one statement reads and writes, with no transaction around it (see
         // postgres-reserve.ts); on SQLite every write goes through the group commit.
         if (this.db.dialect === "postgres")
           return await this.tryReserve(this.sql, orderId, items, maxTotalCents);
@@ -100,7 +91,7 @@ export class Reservations {
   /** The lines held for an order, or undefined when it holds nothing. */
   async active(orderId: string): Promise<ReservedLine[] | undefined> {
     const rows = (await this.sql`
-      SELECT status FROM reservations WHERE order_id = ${orderId}`) as Pick<ReservationRow, "status">[];
+      SELECT status FROM reservations WHERE order_id = ${orderId}`) as Pick<StoredReservation, "status">[];
     if (rows[0]?.status !== "active") return undefined;
     return this.lines(this.sql, orderId);
   }
@@ -111,72 +102,30 @@ export class Reservations {
     items: RequestedItem[],
     maxTotalCents: number | undefined,
   ): Promise<ReserveOutcome> {
-    const fingerprint = itemsFingerprint(items);
-    const existing = (await sql`
-      SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
-    const found = existing[0];
-    if (found) {
-      if (found.status === "released") return { kind: "released", orderId };
-      if (found.items_fingerprint !== fingerprint) return { kind: "items_differ", orderId };
-      return { kind: "reserved", orderId, lines: await this.lines(sql, orderId), replayed: true };
-    }
-
-    const ids = items.map((item) => item.productId);
-    const rows = (await sql`
-      SELECT id, name, price_cents, currency, stock FROM products WHERE id IN ${sql(ids)}`) as ProductStockRow[];
-    const products = new Map(rows.map((row) => [row.id, row]));
-    // Before stock: an order in two currencies cannot be totalled, however much stock there is.
-    const mixed = mixedCurrenciesProblem(rows.map((row) => ({ productId: row.id, currency: row.currency })));
-    if (mixed) return { kind: "mixed_currencies", orderId, message: mixed };
-    // Before stock, as the separate quote did: the user confirms the price, then hears about stock. An
-    // unknown product makes the order short anyway, so there is no total to confirm.
-    if (maxTotalCents !== undefined && items.every((item) => products.has(item.productId))) {
-      const totalCents = items.reduce(
-        (sum, item) =>
-          sum + Number((products.get(item.productId) as ProductStockRow).price_cents) * item.quantity,
-        0,
-      );
-      if (totalCents > maxTotalCents) return { kind: "above_limit", orderId, totalCents };
-    }
-    const shortages: Shortage[] = [];
-    for (const item of items) {
-      const product = products.get(item.productId);
-      const available = product ? Number(product.stock) : 0;
-      if (available < item.quantity) {
-        shortages.push({
-          productId: item.productId,
-          name: product?.name ?? null,
-          requested: item.quantity,
-          available,
-        });
-      }
-    }
-    if (shortages.length > 0) return { kind: "short", orderId, shortages };
-
+    const request: ReservationRequest = {
+      orderId,
+      items,
+      fingerprint: itemsFingerprint(items),
+      maxTotalCents,
+    };
     const now = new Date().toISOString();
-    const lines = items.map((item): ReservedLine => {
-      const product = products.get(item.productId) as ProductStockRow;
-      return {
-        productId: item.productId,
-        name: product.name,
-        quantity: item.quantity,
-        unitPriceCents: Number(product.price_cents),
-        currency: product.currency,
-      };
-    });
-    if (this.db.dialect === "postgres") {
-      if (!(await takeStockOnPostgres(sql, orderId, fingerprint, now, lines))) throw new LostRace();
-      // One autocommit statement: it has committed by now.
-      this.changes?.publishCommitted(productsChanged(lines.map((line) => line.productId)));
-      return { kind: "reserved", orderId, lines, replayed: false };
-    }
+    if (this.db.dialect === "postgres") return this.tryReserveOnPostgres(sql, request, now);
+    const existing = (await sql`
+      SELECT items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as StoredReservation[];
+    const products = existing[0]
+      ? []
+      : ((await sql`
+      SELECT id, name, price_cents, currency, stock FROM products
+      WHERE id IN ${sql(items.map((item) => item.productId))}`) as ProductStockRow[]);
+    const decision = decideReservation(request, existing[0], products);
+    if (decision.kind !== "take") return this.answer(sql, orderId, decision);
     const inserted = await sql`
       INSERT INTO reservations (order_id, items_fingerprint, status, created_at)
-      VALUES (${orderId}, ${fingerprint}, 'active', ${now})
+      VALUES (${orderId}, ${request.fingerprint}, 'active', ${now})
       ON CONFLICT DO NOTHING`;
     // Another transaction reserved this order between our read and our insert: start again to replay it.
     if (inserted.count !== 1) throw new LostRace();
-    for (const line of lines) {
+    for (const line of decision.lines) {
       const updated = await sql`
         UPDATE products SET stock = stock - ${line.quantity}
         WHERE id = ${line.productId} AND stock >= ${line.quantity}`;
@@ -185,13 +134,45 @@ export class Reservations {
         INSERT INTO reservation_lines (order_id, product_id, product_name, quantity, unit_price_cents, currency)
         VALUES (${orderId}, ${line.productId}, ${line.name}, ${line.quantity}, ${line.unitPriceCents}, ${line.currency})`;
     }
-    await this.changes?.publish(sql, productsChanged(lines.map((line) => line.productId)));
-    return { kind: "reserved", orderId, lines, replayed: false };
+    await this.changes?.publish(sql, productsChanged(decision.lines.map((line) => line.productId)));
+    return { kind: "reserved", orderId, lines: decision.lines, replayed: false };
+  }
+
+  /** One statement reads and, when the decision on what it read is "take", has already written. */
+  private async tryReserveOnPostgres(
+    sql: SQL,
+    request: ReservationRequest,
+    now: string,
+  ): Promise<ReserveOutcome> {
+    const attempt = await reserveOnPostgres(sql, request, now);
+    if (attempt.kind === "stock_moved") throw new LostRace();
+    const decision = decideReservation(request, attempt.stored, attempt.products);
+    if (decision.kind !== "take") {
+      if (attempt.reserved) {
+        throw new Error(`reservation ${request.orderId} was written although the catalogue refuses it`);
+      }
+      return this.answer(sql, request.orderId, decision);
+    }
+    // The order got its reservation from another call after this statement's snapshot: replay it.
+    if (!attempt.reserved) throw new LostRace();
+    // One autocommit statement: it has committed by now.
+    this.changes?.publishCommitted(productsChanged(decision.lines.map((line) => line.productId)));
+    return { kind: "reserved", orderId: request.orderId, lines: decision.lines, replayed: false };
+  }
+
+  /** The answer when nothing new is written: a refusal, or the lines the order reserved before. */
+  private async answer(
+    sql: SQL,
+    orderId: string,
+    decision: Exclude<Decision, { kind: "take" }>,
+  ): Promise<ReserveOutcome> {
+    if (decision.kind === "refuse") return decision.outcome;
+    return { kind: "reserved", orderId, lines: await this.lines(sql, orderId), replayed: true };
   }
 
   private async tryRelease(tx: SQL, orderId: string): Promise<ReleaseOutcome> {
     const existing = (await tx`
-      SELECT order_id, items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as ReservationRow[];
+      SELECT items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as StoredReservation[];
     const found = existing[0];
     const now = new Date().toISOString();
     if (!found) {

@@ -1,14 +1,14 @@
 /**
  * The one-statement reservation attempt on PostgreSQL: it writes exactly when the decision on what it
- * read is "take" (decide.ts), and it is all or nothing by itself (it runs with no transaction around
+ * read is "take" (decide.ts), and it is all or nothing by itself (run here with no transaction around
  * it): stock taken after its snapshot fails the whole statement, and a second reservation of the same
  * order writes nothing.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import type { SQL } from "bun";
 import { itemsFingerprint, normalizeItems } from "reservation-contract";
 import type { Database } from "service-kit";
 import { openTestDatabase } from "../../../test/support/database.ts";
+import { waitForALockWait } from "../../../test/support/postgres.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";
 import { decideReservation, type ReservationRequest } from "./decide.ts";
@@ -145,15 +145,3 @@ test("stock taken after the statement's snapshot fails it whole: nothing written
   expect(await stocks()).toEqual([before[0] ?? -1, 0]);
   expect([await count("reservations"), await count("reservation_lines")]).toEqual([0, 0]);
 });
-
-/** Until some backend waits on a lock (at most 5 s). */
-async function waitForALockWait(sql: SQL): Promise<void> {
-  for (let tries = 0; tries < 100; tries++) {
-    const rows = (await sql`SELECT count(*)::integer AS n FROM pg_locks WHERE NOT granted`) as {
-      n: number;
-    }[];
-    if ((rows[0]?.n ?? 0) > 0) return;
-    await Bun.sleep(50);
-  }
-  throw new Error("the reservation statement never waited on the locked row");
-}

@@ -1,20 +1,20 @@
 /**
- * A reservation attempt on PostgreSQL in one statement, with no BEGIN/COMMIT around it: it reads the
- * order's reservation and the requested products and, when nothing stands in the way, writes the
- * reservation row, every line's stock decrement and every reserved line, through data-modifying CTEs
- * (before: two reads, then the writes; one round trip instead of three). The caller decides on the
- * rows this statement read (decide.ts), so the statement writes only in the case where that decision
- * is "take": no reservation yet, every product known and in stock, one currency, within the cap.
+ * A reservation attempt on PostgreSQL in one statement: it reads the order's reservation and the
+ * requested products and, when nothing stands in the way, writes the reservation row, every line's
+ * stock decrement and every reserved line, through data-modifying CTEs (before: two reads, then the
+ * writes; one round trip instead of three). The caller decides on the rows this statement read
+ * (decide.ts), so the statement writes only in the case where that decision is "take": no reservation
+ * yet, every product known and in stock, one currency, within the cap.
  *
- * One statement is its own transaction, all or nothing:
+ * The statement is all or nothing, and it runs in a transaction that reservations arriving together
+ * share, in a savepoint of its own (reservations.ts), so a failed attempt undoes only itself:
  * - the order got a reservation after the snapshot (another call got there first): the insert does
  *   nothing, so nothing else is written, and the caller tries again and replays it;
- * - a line's stock would go below zero (taken after the snapshot): the products table's
- *   CHECK (stock >= 0) fails the whole statement, nothing is written, and the caller tries again and
- *   answers the shortage. The decrement has no `stock >= quantity` condition on purpose: a line
- *   skipped that way would leave the others written.
- * SQLite has no data-modifying CTEs, and its group commit already shares the COMMIT, so reservations.ts
- * keeps per-row statements in a transaction there.
+ * - a line's stock would go below zero (taken after the snapshot by another transaction): the products
+ *   table's CHECK (stock >= 0) fails the whole statement, nothing is written, and the caller tries
+ *   again and answers the shortage. The decrement has no `stock >= quantity` condition on purpose: a
+ *   line skipped that way would leave the others written.
+ * SQLite has no data-modifying CTEs, so reservations.ts keeps per-row statements there.
  */
 import type { SQL } from "bun";
 import type { ProductStockRow, ReservationRequest, StoredReservation } from "./decide.ts";

@@ -2,14 +2,15 @@
  * Stock reservations for orders, all items or none, idempotent on the order id. Stock only moves
  * through conditional updates (`stock >= q`), so it never goes below zero whatever runs in parallel.
  *
- * Every write goes through `db.write`: on SQLite, reservations that arrive together share one group
- * commit (each in its own savepoint) and are answered only once it is durable. On PostgreSQL a new
- * reservation is read and written by one statement, with no transaction around it (postgres-reserve.ts).
- * Both decide on what they read the same way (decide.ts).
+ * Reservations that arrive together share one transaction, each in its own savepoint, and one durable
+ * COMMIT, and are answered only once it has committed: on SQLite through `db.write` (every write does),
+ * on PostgreSQL through a group commit of their own (see the constructor). There one statement reads and
+ * writes a reservation (postgres-reserve.ts). Both dialects decide on what they read the same way
+ * (decide.ts).
  */
 import type { SQL } from "bun";
 import { itemsFingerprint, normalizeItems } from "reservation-contract";
-import type { Database } from "service-kit";
+import { type Database, GroupCommit } from "service-kit";
 import { type ChangePublisher, productsChanged } from "../catalog/changes.ts";
 import {
   type Decision,
@@ -45,11 +46,21 @@ function toLine(row: LineRow): ReservedLine {
 }
 
 export class Reservations {
+  /** PostgreSQL only: the transactions reservations share (SQLite's `db.write` already shares them). */
+  private readonly postgresCommits: GroupCommit | undefined;
+
   /** `changes` hears of every committed stock change, for live updates; without it nothing is announced. */
   constructor(
     private readonly db: Pick<Database, "sql" | "write" | "dialect">,
     private readonly changes?: ChangePublisher,
-  ) {}
+  ) {
+    // Every order of one product updates its row, and PostgreSQL holds the row's lock until the
+    // transaction's COMMIT has reached the disk. With a transaction per reservation, a product could be
+    // ordered only as often as the WAL flushes, one order after another, whatever the CPU: under
+    // create_order load each reservation spent about 9.6 of its 10 ms waiting for that lock
+    // (pg_stat_statements). In a shared transaction the lock is taken once per COMMIT.
+    this.postgresCommits = db.dialect === "postgres" ? new GroupCommit(db.sql) : undefined;
+  }
 
   private get sql(): SQL {
     return this.db.sql;
@@ -67,11 +78,18 @@ export class Reservations {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
-        // On PostgreSQL one statement reads and writes, with no transaction around it (see
-        // postgres-reserve.ts); on SQLite every write goes through the group commit.
-        if (this.db.dialect === "postgres")
-          return await this.tryReserve(this.sql, orderId, items, maxTotalCents);
-        return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
+        if (!this.postgresCommits) {
+          return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
+        }
+        const outcome = await this.postgresCommits.write((tx) =>
+          this.tryReserve(tx, orderId, items, maxTotalCents),
+        );
+        // Announced once the shared transaction has committed: outside `db.write`, nothing holds
+        // events back until then.
+        if (outcome.kind === "reserved" && !outcome.replayed) {
+          this.changes?.publishCommitted(productsChanged(outcome.lines.map((line) => line.productId)));
+        }
+        return outcome;
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -138,7 +156,7 @@ export class Reservations {
     return { kind: "reserved", orderId, lines: decision.lines, replayed: false };
   }
 
-  /** One statement reads and, when the decision on what it read is "take", has already written. */
+  /** One statement reads and, when the decision on what it read is "take", writes (committed by the caller). */
   private async tryReserveOnPostgres(
     sql: SQL,
     request: ReservationRequest,
@@ -155,8 +173,6 @@ export class Reservations {
     }
     // The order got its reservation from another call after this statement's snapshot: replay it.
     if (!attempt.reserved) throw new LostRace();
-    // One autocommit statement: it has committed by now.
-    this.changes?.publishCommitted(productsChanged(decision.lines.map((line) => line.productId)));
     return { kind: "reserved", orderId: request.orderId, lines: decision.lines, replayed: false };
   }
 

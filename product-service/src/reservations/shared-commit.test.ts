@@ -1,0 +1,131 @@
+/**
+ * On PostgreSQL, reservations that arrive together share one transaction (reservations.ts): each is
+ * answered as it would be alone, one that fails undoes only itself and is tried again, and nobody is
+ * answered before the COMMIT.
+ */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import type { Database } from "service-kit";
+import { openTestDatabase } from "../../../test/support/database.ts";
+import { waitForALockWait } from "../../../test/support/postgres.ts";
+import { Catalog } from "../catalog/catalog.ts";
+import { demoCatalog, productService } from "../service.ts";
+import { Reservations } from "./reservations.ts";
+
+let db: Database;
+let reservations: Reservations;
+
+beforeEach(async () => {
+  db = await openTestDatabase(productService.migrations, "postgres");
+  await new Catalog(db.sql).import(demoCatalog);
+  reservations = new Reservations(db);
+}, 60_000);
+
+afterEach(async () => {
+  await db.close();
+});
+
+async function stockOf(id: string): Promise<number> {
+  const rows = (await db.sql`SELECT stock FROM products WHERE id = ${id}`) as { stock: number | string }[];
+  return Number(rows[0]?.stock);
+}
+
+/** `db` with its `sql.begin` calls counted: one per transaction reservations open. */
+function countingTransactions(database: Database): { db: Database; transactions: () => number } {
+  let begun = 0;
+  const sql = new Proxy(database.sql, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === "begin") {
+        return (...args: unknown[]) => {
+          begun++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: { ...database, sql }, transactions: () => begun };
+}
+
+test("reservations sent together are written by one transaction, each answered as if alone", async () => {
+  const counted = countingTransactions(db);
+  reservations = new Reservations(counted.db);
+  const [p001, p002] = [await stockOf("p001"), await stockOf("p002")];
+  const outcomes = await Promise.all([
+    reservations.reserve("o-a", [{ productId: "p002", quantity: 1 }]),
+    reservations.reserve("o-short", [{ productId: "p002", quantity: p002 + 1 }]),
+    reservations.reserve("o-b", [{ productId: "p001", quantity: 2 }]),
+    // The same order twice in one transaction: the second sees the first's rows and replays them.
+    reservations.reserve("o-a", [{ productId: "p002", quantity: 1 }]),
+    reservations.reserve("o-unknown", [{ productId: "p999", quantity: 1 }]),
+    ...Array.from({ length: 10 }, (_, index) =>
+      reservations.reserve(`o-many-${index}`, [{ productId: "p002", quantity: 1 }]),
+    ),
+  ]);
+  expect(outcomes.slice(0, 5).map((outcome) => outcome.kind)).toEqual([
+    "reserved",
+    "short",
+    "reserved",
+    "reserved",
+    "short",
+  ]);
+  expect(outcomes[0]).toMatchObject({ replayed: false, lines: [{ productId: "p002", quantity: 1 }] });
+  expect(outcomes[3]).toMatchObject({ replayed: true, lines: [{ productId: "p002", quantity: 1 }] });
+  // In arrival order: o-short sees the unit o-a took before it in the same transaction.
+  expect(outcomes[1]).toMatchObject({
+    shortages: [{ productId: "p002", requested: p002 + 1, available: p002 - 1 }],
+  });
+  expect(outcomes[4]).toMatchObject({ shortages: [{ productId: "p999", name: null, available: 0 }] });
+  expect(outcomes.slice(5).every((outcome) => outcome.kind === "reserved" && !outcome.replayed)).toBe(true);
+  expect([await stockOf("p001"), await stockOf("p002")]).toEqual([p001 - 2, p002 - 11]);
+  // 12 reservations written (o-a, o-b and ten more) and 15 answered: a transaction each would be 15.
+  const written = (await db.sql`SELECT count(*)::integer AS n FROM reservations`) as { n: number }[];
+  expect(written[0]?.n).toBe(12);
+  expect(counted.transactions()).toBe(1);
+});
+
+test("one whose stock another transaction took meanwhile undoes only itself and is answered again", async () => {
+  const p001 = await stockOf("p001");
+  // Another connection empties p002 and holds the row's lock: the reservations of p002 read the old
+  // stock, wait on the row, and fail on CHECK (stock >= 0) once that commits.
+  const session = await db.sql.reserve();
+  try {
+    await session`BEGIN`;
+    await session`UPDATE products SET stock = 0 WHERE id = 'p002'`;
+    const together = Promise.all([
+      reservations.reserve("o-first", [{ productId: "p001", quantity: 1 }]),
+      reservations.reserve("o-late", [{ productId: "p002", quantity: 1 }]),
+      reservations.reserve("o-after", [{ productId: "p001", quantity: 1 }]),
+    ]);
+    await waitForALockWait(db.sql);
+    await session`COMMIT`;
+    const outcomes = await together;
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(["reserved", "short", "reserved"]);
+    expect(outcomes[1]).toMatchObject({ shortages: [{ productId: "p002", requested: 1, available: 0 }] });
+  } finally {
+    session.release();
+  }
+  expect([await stockOf("p001"), await stockOf("p002")]).toEqual([p001 - 2, 0]);
+  expect(await reservations.active("o-late")).toBeUndefined();
+  expect((await reservations.active("o-first"))?.map((line) => line.productId)).toEqual(["p001"]);
+  expect((await reservations.active("o-after"))?.map((line) => line.productId)).toEqual(["p001"]);
+});
+
+test("a failing first reservation of a transaction is tried again; the ones queued behind it go on", async () => {
+  const session = await db.sql.reserve();
+  try {
+    await session`BEGIN`;
+    await session`UPDATE products SET stock = 0 WHERE id = 'p002'`;
+    const together = Promise.all([
+      reservations.reserve("o-late", [{ productId: "p002", quantity: 1 }]),
+      reservations.reserve("o-next", [{ productId: "p001", quantity: 1 }]),
+    ]);
+    await waitForALockWait(db.sql);
+    await session`COMMIT`;
+    expect((await together).map((outcome) => outcome.kind)).toEqual(["short", "reserved"]);
+  } finally {
+    session.release();
+  }
+  expect(await stockOf("p002")).toBe(0);
+  expect(await reservations.active("o-late")).toBeUndefined();
+});

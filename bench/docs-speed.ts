@@ -185,19 +185,22 @@ request, input, output and result validation, and one log line per request all s
    order**, all processes with the database 4.73 → 4.48 ms (0.95×). One connection, one reservation
    after another (temporary script): 1.17 → 0.93 ms of wall time per reservation, the backend's CPU
    0.55 → 0.53 ms.
-22. **Reservations on PostgreSQL share a transaction** (product-service/src/reservations/reservations.ts,
-   service-kit/src/db/group-commit.ts). Every order of one product updates its row, and PostgreSQL
-   holds a row's lock until the COMMIT is on disk: with one transaction per reservation, orders of one
-   product went one WAL flush after another. \`pg_stat_statements\` under create_order load put **9.6 ms
-   of execution time on each reservation statement**, nearly all of it waiting for that lock.
-   Reservations that arrive together now share one transaction, each in its own savepoint, through the
-   group commit SQLite's writes use: the lock is taken once per COMMIT (about 0.55 ms per statement
-   afterwards). Answers and durability are unchanged (shared-commit.test.ts: a batch with every kind of
-   answer, a replay within the batch, and a reservation whose stock another transaction took
-   meanwhile, which undoes only itself and is answered again). \`scripts/order-ab.ts --db postgres
-   --request modern --seconds 5 --rounds 4\` against daa17ce, services and PostgreSQL on one core,
-   medians: **291 → 363 orders/s (1.25×), 3.39 → 2.70 ms CPU per order with the database's (0.80×)**;
-   PostgreSQL 2.06 → 1.54 ms, order-service 0.78 → 0.72 ms, product-service 0.56 → 0.43 ms.
+22. **Reservations on PostgreSQL share a transaction** (product-service/src/reservations/postgres-batches.ts).
+   Every order of one product updates its row, and PostgreSQL holds a row's lock until the COMMIT is
+   on disk: with one transaction per reservation, orders of one product went one WAL flush after
+   another. \`pg_stat_statements\` under create_order load put **9.6 ms of execution time on each
+   reservation statement**, nearly all of it waiting for that lock; afterwards about 0.5 ms. The
+   statements that arrive together are now sent in one stream, in arrival order, in one transaction;
+   each caller hears its result after the COMMIT. If any fails (stock taken by another transaction
+   meanwhile, a deadlock with another instance), nothing of the batch is written and each runs again
+   alone; one that arrives alone is sent alone, as before (postgres-batches.test.ts). A first version
+   ran them through the SQLite group commit's class, each in a savepoint (two more round trips each,
+   and BEGIN/COMMIT around a lone one); \`scripts/order-ab.ts --db postgres --request modern --seconds 5
+   --rounds 4\`, services and PostgreSQL on one core, medians: that version against daa17ce **291 → 363
+   orders/s (1.25×), 3.39 → 2.70 ms CPU per order with the database's (0.80×)**; this one against
+   daa17ce, at a slower moment, **183 → 252 orders/s (1.38×), 5.16 → 4.22 ms (0.82×)**; this one against
+   the first, 0.98× orders/s and 0.99× CPU, so it was kept for its lone-statement path and fewer round
+   trips, not for speed under load.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
@@ -232,8 +235,9 @@ then see a write before it is durable).
   On PostgreSQL each order is three statements across the two services (item 21): the order's two
   commit on their own, the reservation shares its commit (item 22), and NOTIFY batches are shared by
   the orders that commit together. Per order, with the services and PostgreSQL on one core
-  (\`scripts/order-ab.ts --db postgres --request modern\`, medians of 4 rounds, after item 22): the
-  database's processes 1.54 ms of CPU, order-service 0.72 ms, product-service 0.43 ms; 2.7 ms in all,
+  (\`scripts/order-ab.ts --db postgres --request modern\`, medians of 4 rounds, after item 22, in two
+  runs): the database's processes 1.5–2.0 ms of CPU, order-service 0.7–1.1 ms, product-service
+  0.43–0.52 ms; 2.7–3.6 ms in all,
   where 1,000 orders/s on this machine's two cores needs under 2 ms (and the bench's pinning, both
   services on one core, under 1 ms for the two services). One reservation statement, one after
   another on one connection, costs its backend 0.41–0.59 ms of CPU, whether autocommitted or twenty to

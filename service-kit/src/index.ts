@@ -20,7 +20,6 @@ export {
   kitConfigShape,
 } from "./config.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
-export { GroupCommit } from "./db/group-commit.ts";
 // Storage.
 export type { Database, DatabaseHandle, Dialect } from "./db.ts";
 // Errors and logs.

@@ -6,8 +6,8 @@
  * (decide.ts), so the statement writes only in the case where that decision is "take": no reservation
  * yet, every product known and in stock, one currency, within the cap.
  *
- * The statement is all or nothing, and it runs in a transaction that reservations arriving together
- * share, in a savepoint of its own (reservations.ts), so a failed attempt undoes only itself:
+ * The statement is all or nothing, alone or in the transaction that the statements arriving together
+ * share (postgres-batches.ts, which runs a failed batch's statements again alone):
  * - the order got a reservation after the snapshot (another call got there first): the insert does
  *   nothing, so nothing else is written, and the caller tries again and replays it;
  * - a line's stock would go below zero (taken after the snapshot by another transaction): the products

@@ -2,15 +2,15 @@
  * Stock reservations for orders, all items or none, idempotent on the order id. Stock only moves
  * through conditional updates (`stock >= q`), so it never goes below zero whatever runs in parallel.
  *
- * Reservations that arrive together share one transaction, each in its own savepoint, and one durable
- * COMMIT, and are answered only once it has committed: on SQLite through `db.write` (every write does),
- * on PostgreSQL through a group commit of their own (see the constructor). There one statement reads and
- * writes a reservation (postgres-reserve.ts). Both dialects decide on what they read the same way
- * (decide.ts).
+ * Reservations that arrive together share one transaction and one durable COMMIT, and are answered
+ * only once it has committed. On SQLite every write goes through `db.write`, whose group commit gives
+ * each its own savepoint. On PostgreSQL one statement reads and writes a reservation
+ * (postgres-reserve.ts), and the statements that arrive together share a transaction
+ * (postgres-batches.ts). Both dialects decide on what they read the same way (decide.ts).
  */
 import type { SQL } from "bun";
 import { itemsFingerprint, normalizeItems } from "reservation-contract";
-import { type Database, GroupCommit } from "service-kit";
+import type { Database } from "service-kit";
 import { type ChangePublisher, productsChanged } from "../catalog/changes.ts";
 import {
   type Decision,
@@ -19,7 +19,7 @@ import {
   type ReservationRequest,
   type StoredReservation,
 } from "./decide.ts";
-import { reserveOnPostgres } from "./postgres-reserve.ts";
+import { PostgresReservationBatches } from "./postgres-batches.ts";
 import type { ReleaseOutcome, RequestedItem, ReservedLine, ReserveOutcome } from "./types.ts";
 
 const MAX_ATTEMPTS = 3;
@@ -46,20 +46,15 @@ function toLine(row: LineRow): ReservedLine {
 }
 
 export class Reservations {
-  /** PostgreSQL only: the transactions reservations share (SQLite's `db.write` already shares them). */
-  private readonly postgresCommits: GroupCommit | undefined;
+  /** PostgreSQL only: the transactions reservation statements share (SQLite's `db.write` shares its own). */
+  private readonly postgresBatches: PostgresReservationBatches | undefined;
 
   /** `changes` hears of every committed stock change, for live updates; without it nothing is announced. */
   constructor(
     private readonly db: Pick<Database, "sql" | "write" | "dialect">,
     private readonly changes?: ChangePublisher,
   ) {
-    // Every order of one product updates its row, and PostgreSQL holds the row's lock until the
-    // transaction's COMMIT has reached the disk. With a transaction per reservation, a product could be
-    // ordered only as often as the WAL flushes, one order after another, whatever the CPU: under
-    // create_order load each reservation spent about 9.6 of its 10 ms waiting for that lock
-    // (pg_stat_statements). In a shared transaction the lock is taken once per COMMIT.
-    this.postgresCommits = db.dialect === "postgres" ? new GroupCommit(db.sql) : undefined;
+    this.postgresBatches = db.dialect === "postgres" ? new PostgresReservationBatches(db.sql) : undefined;
   }
 
   private get sql(): SQL {
@@ -78,18 +73,9 @@ export class Reservations {
     const items = normalizeItems(requested);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (!this.postgresCommits) {
-          return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
-        }
-        const outcome = await this.postgresCommits.write((tx) =>
-          this.tryReserve(tx, orderId, items, maxTotalCents),
-        );
-        // Announced once the shared transaction has committed: outside `db.write`, nothing holds
-        // events back until then.
-        if (outcome.kind === "reserved" && !outcome.replayed) {
-          this.changes?.publishCommitted(productsChanged(outcome.lines.map((line) => line.productId)));
-        }
-        return outcome;
+        // On PostgreSQL the statement's transaction is postgres-batches.ts's; on SQLite, db.write's.
+        if (this.postgresBatches) return await this.tryReserve(this.sql, orderId, items, maxTotalCents);
+        return await this.db.write((tx) => this.tryReserve(tx, orderId, items, maxTotalCents));
       } catch (error) {
         if (!(error instanceof LostRace) || attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -127,7 +113,7 @@ export class Reservations {
       maxTotalCents,
     };
     const now = new Date().toISOString();
-    if (this.db.dialect === "postgres") return this.tryReserveOnPostgres(sql, request, now);
+    if (this.postgresBatches) return this.tryReserveOnPostgres(sql, this.postgresBatches, request, now);
     const existing = (await sql`
       SELECT items_fingerprint, status FROM reservations WHERE order_id = ${orderId}`) as StoredReservation[];
     const products = existing[0]
@@ -156,13 +142,14 @@ export class Reservations {
     return { kind: "reserved", orderId, lines: decision.lines, replayed: false };
   }
 
-  /** One statement reads and, when the decision on what it read is "take", writes (committed by the caller). */
+  /** One statement reads and, when the decision on what it read is "take", has written and committed. */
   private async tryReserveOnPostgres(
     sql: SQL,
+    batches: PostgresReservationBatches,
     request: ReservationRequest,
     now: string,
   ): Promise<ReserveOutcome> {
-    const attempt = await reserveOnPostgres(sql, request, now);
+    const attempt = await batches.reserve(request, now);
     if (attempt.kind === "stock_moved") throw new LostRace();
     const decision = decideReservation(request, attempt.stored, attempt.products);
     if (decision.kind !== "take") {
@@ -173,6 +160,8 @@ export class Reservations {
     }
     // The order got its reservation from another call after this statement's snapshot: replay it.
     if (!attempt.reserved) throw new LostRace();
+    // Its transaction has committed by now.
+    this.changes?.publishCommitted(productsChanged(decision.lines.map((line) => line.productId)));
     return { kind: "reserved", orderId: request.orderId, lines: decision.lines, replayed: false };
   }
 

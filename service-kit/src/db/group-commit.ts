@@ -1,16 +1,11 @@
 /**
- * Group commit. With `synchronous = FULL` every SQLite COMMIT costs an fsync (about 1.5 ms, and it
+ * Group commit for SQLite. With `synchronous = FULL` every COMMIT costs an fsync (about 1.5 ms, and it
  * blocks the event loop, since Bun's SQLite adapter is synchronous), so one commit per write caps a
- * service at a few hundred writes per second. On PostgreSQL the same holds for writes to one row (the
- * stock reservations of one product): each holds the row's lock until its COMMIT is on disk, so they
- * go one WAL flush after another. product-service shares those transactions through this class too:
- * any `SQL` handle whose `begin` reserves a connection works.
- *
- * Writes that queue up while a transaction runs share the next one: each runs inside its own
- * SAVEPOINT, so its failure undoes only its own work and rejects only its caller, and one COMMIT then
- * makes the whole batch durable. A caller's promise settles only after the COMMIT that holds its work
- * has succeeded; if that COMMIT fails, every write of the batch is rejected. So "an acknowledged write
- * survives kill -9" stays true.
+ * service at a few hundred writes per second. Here, writes that queue up while a transaction runs share
+ * the next one: each runs inside its own SAVEPOINT, so its failure undoes only its own work and rejects
+ * only its caller, and one COMMIT then makes the whole batch durable. A caller's promise settles only
+ * after the COMMIT that holds its work has succeeded; if that COMMIT fails, every write of the batch is
+ * rejected. So "an acknowledged write survives kill -9" stays true.
  *
  * Jobs of a batch run one after another, so a job must only run SQL: anything slow inside it (a network
  * call) holds up every write queued behind it. And a job must never start another `write()` and wait

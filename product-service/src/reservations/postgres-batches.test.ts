@@ -1,7 +1,7 @@
 /**
- * On PostgreSQL, reservations that arrive together share one transaction (reservations.ts): each is
- * answered as it would be alone, one that fails undoes only itself and is tried again, and nobody is
- * answered before the COMMIT.
+ * On PostgreSQL, reservations that arrive together share one transaction (postgres-batches.ts): each
+ * is answered as it would be alone, in arrival order; when one fails, nothing of the batch is written
+ * and each runs again alone; a reservation that arrives alone is sent alone.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { Database } from "service-kit";
@@ -84,7 +84,7 @@ test("reservations sent together are written by one transaction, each answered a
   expect(counted.transactions()).toBe(1);
 });
 
-test("one whose stock another transaction took meanwhile undoes only itself and is answered again", async () => {
+test("one whose stock another transaction took meanwhile fails its batch: each runs again alone", async () => {
   const p001 = await stockOf("p001");
   // Another connection empties p002 and holds the row's lock: the reservations of p002 read the old
   // stock, wait on the row, and fail on CHECK (stock >= 0) once that commits.
@@ -111,21 +111,16 @@ test("one whose stock another transaction took meanwhile undoes only itself and 
   expect((await reservations.active("o-after"))?.map((line) => line.productId)).toEqual(["p001"]);
 });
 
-test("a failing first reservation of a transaction is tried again; the ones queued behind it go on", async () => {
-  const session = await db.sql.reserve();
-  try {
-    await session`BEGIN`;
-    await session`UPDATE products SET stock = 0 WHERE id = 'p002'`;
-    const together = Promise.all([
-      reservations.reserve("o-late", [{ productId: "p002", quantity: 1 }]),
-      reservations.reserve("o-next", [{ productId: "p001", quantity: 1 }]),
-    ]);
-    await waitForALockWait(db.sql);
-    await session`COMMIT`;
-    expect((await together).map((outcome) => outcome.kind)).toEqual(["short", "reserved"]);
-  } finally {
-    session.release();
-  }
-  expect(await stockOf("p002")).toBe(0);
-  expect(await reservations.active("o-late")).toBeUndefined();
+test("a reservation that arrives alone is one statement with no transaction around it", async () => {
+  const counted = countingTransactions(db);
+  reservations = new Reservations(counted.db);
+  expect(await reservations.reserve("o-alone", [{ productId: "p002", quantity: 1 }])).toMatchObject({
+    kind: "reserved",
+    replayed: false,
+  });
+  expect(await reservations.reserve("o-alone", [{ productId: "p002", quantity: 1 }])).toMatchObject({
+    kind: "reserved",
+    replayed: true,
+  });
+  expect(counted.transactions()).toBe(0);
 });

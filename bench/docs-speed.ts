@@ -190,8 +190,9 @@ request, input, output and result validation, and one log line per request all s
    on disk: with one transaction per reservation, orders of one product went one WAL flush after
    another. \`pg_stat_statements\` under create_order load put **9.6 ms of execution time on each
    reservation statement**, nearly all of it waiting for that lock; afterwards about 0.5 ms. The
-   statements that arrive together are now sent in one stream, in arrival order, in one transaction;
-   each caller hears its result after the COMMIT. If any fails (stock taken by another transaction
+   statements that arrive together are now sent in one stream in one transaction, ordered by their
+   first product id so that two instances' batches lock rows in one order (postgres-batches.test.ts
+   shows the deadlock that arrival order made); each caller hears its result after the COMMIT. If any fails (stock taken by another transaction
    meanwhile, a deadlock with another instance), nothing of the batch is written and each runs again
    alone; one that arrives alone is sent alone, as before (postgres-batches.test.ts). A first version
    ran them through the SQLite group commit's class, each in a savepoint (two more round trips each,

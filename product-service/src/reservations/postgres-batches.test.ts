@@ -1,12 +1,15 @@
 /**
  * On PostgreSQL, reservations that arrive together share one transaction (postgres-batches.ts): each
- * is answered as it would be alone, in arrival order; when one fails, nothing of the batch is written
- * and each runs again alone; a reservation that arrives alone is sent alone.
+ * is answered as it would be alone; when one fails, nothing of the batch is written and each runs
+ * again alone; a reservation that arrives alone is sent alone; two instances' batches of the same
+ * products take their locks in one order.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
+import { SQL } from "bun";
 import type { Database } from "service-kit";
+import { migrate, openDatabase } from "service-kit/testing";
 import { openTestDatabase } from "../../../test/support/database.ts";
-import { waitForALockWait } from "../../../test/support/postgres.ts";
+import { createTestDatabase, waitForALockWait } from "../../../test/support/postgres.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";
 import { Reservations } from "./reservations.ts";
@@ -71,7 +74,8 @@ test("reservations sent together are written by one transaction, each answered a
   ]);
   expect(outcomes[0]).toMatchObject({ replayed: false, lines: [{ productId: "p002", quantity: 1 }] });
   expect(outcomes[3]).toMatchObject({ replayed: true, lines: [{ productId: "p002", quantity: 1 }] });
-  // In arrival order: o-short sees the unit o-a took before it in the same transaction.
+  // o-short arrived after o-a, and the batch keeps arrival order among orders of one product: it sees
+  // the unit o-a took before it in the same transaction.
   expect(outcomes[1]).toMatchObject({
     shortages: [{ productId: "p002", requested: p002 + 1, available: p002 - 1 }],
   });
@@ -124,3 +128,81 @@ test("a reservation that arrives alone is one statement with no transaction arou
   });
   expect(counted.transactions()).toBe(0);
 });
+
+test("two instances' batches of the same products lock them in one order: no deadlock", async () => {
+  const url = await createTestDatabase("test");
+  const instances = [await openDatabase(url), await openDatabase(url)] as const;
+  const [first, second] = instances;
+  let outcomes: unknown[];
+  try {
+    await migrate(first, productService.migrations);
+    await new Catalog(first.sql).import(demoCatalog);
+    const [instanceA, instanceB] = [new Reservations(first), new Reservations(second)];
+    // Another connection holds both rows, so each instance's first statement waits on its first row;
+    // once they are free, instance A (p005 arrived first) and instance B (p001 first) would each hold
+    // the row the other needs next, if the batches kept arrival order.
+    const blocker = await first.sql.reserve();
+    try {
+      await blocker`BEGIN`;
+      await blocker`SELECT id FROM products WHERE id IN ('p001', 'p005') FOR UPDATE`;
+      const together = Promise.all([
+        instanceA.reserve("o-a1", [{ productId: "p005", quantity: 1 }]),
+        instanceA.reserve("o-a2", [{ productId: "p001", quantity: 1 }]),
+        instanceB.reserve("o-b1", [{ productId: "p001", quantity: 1 }]),
+        instanceB.reserve("o-b2", [{ productId: "p005", quantity: 1 }]),
+      ]);
+      await waitForLockWaits(first.sql, 2);
+      await blocker`COMMIT`;
+      outcomes = await together;
+    } finally {
+      blocker.release();
+    }
+  } finally {
+    await Promise.all(instances.map((instance) => instance.close()));
+  }
+  expect(outcomes.map((outcome) => (outcome as { kind: string }).kind)).toEqual([
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+  ]);
+  // A backend writes its statistics before it leaves pg_stat_activity: once none is left on the
+  // database, its deadlock count is final.
+  const name = new URL(url).pathname.slice(1);
+  const admin = new SQL(url.replace(`/${name}`, "/postgres"));
+  try {
+    expect(await deadlocksOnceIdle(admin, name)).toBe(0);
+  } finally {
+    await admin.close();
+  }
+});
+
+/** Until at least `count` statements wait on locks (at most 5 s). */
+async function waitForLockWaits(sql: SQL, count: number): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const rows = (await sql`SELECT count(*)::integer AS n FROM pg_locks WHERE NOT granted`) as {
+      n: number;
+    }[];
+    if ((rows[0]?.n ?? 0) >= count) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`fewer than ${count} statements waited on a lock within 5 s`);
+}
+
+/** pg_stat_database.deadlocks of `name`, read once no backend is connected to it (at most 5 s). */
+async function deadlocksOnceIdle(admin: SQL, name: string): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const left =
+      (await admin`SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = ${name}`) as {
+        n: number;
+      }[];
+    if ((left[0]?.n ?? 0) === 0) break;
+    await Bun.sleep(50);
+  }
+  await admin`SELECT pg_stat_clear_snapshot()`;
+  const rows =
+    (await admin`SELECT deadlocks::integer AS n FROM pg_stat_database WHERE datname = ${name}`) as {
+      n: number;
+    }[];
+  return rows[0]?.n ?? -1;
+}

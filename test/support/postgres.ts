@@ -127,14 +127,14 @@ export async function createTestDatabase(prefix = "test"): Promise<string> {
   return url.toString();
 }
 
-/** Until some backend of the server waits on a lock (at most 5 s): a statement is blocked on a held row. */
-export async function waitForALockWait(sql: SQL): Promise<void> {
+/** Until at least `count` statements of the server wait on a lock (at most 5 s): they are blocked on held rows. */
+export async function waitForLockWaits(sql: SQL, count = 1): Promise<void> {
   for (let tries = 0; tries < 100; tries++) {
     const rows = (await sql`SELECT count(*)::integer AS n FROM pg_locks WHERE NOT granted`) as {
       n: number;
     }[];
-    if ((rows[0]?.n ?? 0) > 0) return;
+    if ((rows[0]?.n ?? 0) >= count) return;
     await Bun.sleep(50);
   }
-  throw new Error("no statement waited on a lock within 5 s");
+  throw new Error(`fewer than ${count} statements waited on a lock within 5 s`);
 }

@@ -9,7 +9,7 @@ import { SQL } from "bun";
 import type { Database } from "service-kit";
 import { migrate, openDatabase } from "service-kit/testing";
 import { openTestDatabase } from "../../../test/support/database.ts";
-import { createTestDatabase, waitForALockWait } from "../../../test/support/postgres.ts";
+import { createTestDatabase, waitForLockWaits } from "../../../test/support/postgres.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";
 import { Reservations } from "./reservations.ts";
@@ -101,7 +101,7 @@ test("one whose stock another transaction took meanwhile fails its batch: each r
       reservations.reserve("o-late", [{ productId: "p002", quantity: 1 }]),
       reservations.reserve("o-after", [{ productId: "p001", quantity: 1 }]),
     ]);
-    await waitForALockWait(db.sql);
+    await waitForLockWaits(db.sql);
     await session`COMMIT`;
     const outcomes = await together;
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(["reserved", "short", "reserved"]);
@@ -176,18 +176,6 @@ test("two instances' batches of the same products lock them in one order: no dea
     await admin.close();
   }
 });
-
-/** Until at least `count` statements wait on locks (at most 5 s). */
-async function waitForLockWaits(sql: SQL, count: number): Promise<void> {
-  for (let tries = 0; tries < 100; tries++) {
-    const rows = (await sql`SELECT count(*)::integer AS n FROM pg_locks WHERE NOT granted`) as {
-      n: number;
-    }[];
-    if ((rows[0]?.n ?? 0) >= count) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`fewer than ${count} statements waited on a lock within 5 s`);
-}
 
 /** pg_stat_database.deadlocks of `name`, read once no backend is connected to it (at most 5 s). */
 async function deadlocksOnceIdle(admin: SQL, name: string): Promise<number> {

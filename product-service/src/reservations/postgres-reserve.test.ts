@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { itemsFingerprint, normalizeItems } from "reservation-contract";
 import type { Database } from "service-kit";
 import { openTestDatabase } from "../../../test/support/database.ts";
-import { waitForALockWait } from "../../../test/support/postgres.ts";
+import { waitForLockWaits } from "../../../test/support/postgres.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";
 import { decideReservation, type ReservationRequest } from "./decide.ts";
@@ -136,7 +136,7 @@ test("stock taken after the statement's snapshot fails it whole: nothing written
       ]),
       now(),
     );
-    await waitForALockWait(db.sql);
+    await waitForLockWaits(db.sql);
     await session`COMMIT`;
     expect(await attempt).toEqual({ kind: "stock_moved" });
   } finally {

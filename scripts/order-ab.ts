@@ -2,12 +2,15 @@
  * create_order A/B: two builds side by side in one run, on the same machine, measured in alternation.
  *   node scripts/bun.mjs scripts/order-ab.ts --a /tmp/order-ab/base --b dist [--db sqlite|postgres]
  *     [--request json|stateless|modern|all] [--seconds 5] [--rounds 4] [--connections 32] [--unpinned]
+ *     [--b-sched-batch]
  * --a/--b are folders holding product-service and order-service binaries (e.g. a copy of dist/ built at
  * the base commit, and dist/ built at the change). Each variant gets its own pair of services and its
  * own databases (SQLite files, or two databases on one throwaway PostgreSQL). The services (and
  * PostgreSQL) are pinned to CPU 0 and wrk to CPU 1, as issue #15 asks (--unpinned: nothing is pinned,
  * as `bun run bench` runs create_order); the variants take turns, so
- * noise from the shared machine falls on both. Prints req/s, p99 and server CPU ms per order for every
+ * noise from the shared machine falls on both. --b-sched-batch runs B's services under Linux's SCHED_BATCH
+ * (`chrt --batch 0`: a process that wakes up does not preempt the one running), a diagnostic of what
+ * the two services on one core lose by waking each other for every internal call. Prints req/s, p99 and server CPU ms per order for every
  * burst, then the medians and the ratio B/A.
  *
  * Requests, as real clients send create_order (unique idempotency key per request, via bench/wrk/mcp.lua):
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "4" },
     connections: { type: "string", default: "32" },
     unpinned: { type: "boolean", default: false },
+    "b-sched-batch": { type: "boolean", default: false },
   },
 });
 
@@ -93,6 +97,7 @@ async function startVariant(
   name: string,
   dir: string,
   urls: { product: string; order: string },
+  scheduling: string[] = [],
 ): Promise<Variant> {
   const bin = (service: string): string => {
     const path = resolve(dir, service);
@@ -104,13 +109,13 @@ async function startVariant(
   seed(bin("product-service"), urls.product, productEnv);
   const product = await startServer({
     name: `${name}-product`,
-    command: pinned([bin("product-service"), "serve"]),
+    command: pinned([...scheduling, bin("product-service"), "serve"]),
     env: { ...base, ...productEnv, DATABASE_URL: urls.product },
     readyPath: "/ready",
   });
   const order = await startServer({
     name: `${name}-order`,
-    command: pinned([bin("order-service"), "serve"]),
+    command: pinned([...scheduling, bin("order-service"), "serve"]),
     env: {
       ...base,
       DATABASE_SCHEMA: "ab_orders",
@@ -236,7 +241,8 @@ async function main(): Promise<void> {
       if (!values.unpinned) Bun.spawnSync(["taskset", "-a", "-p", "-c", SERVER_CPU, String(postmaster)]);
     }
     variants.push(await startVariant("A", values.a as string, await urls("a")));
-    variants.push(await startVariant("B", values.b as string, await urls("b")));
+    const batchScheduling = values["b-sched-batch"] ? ["chrt", "--batch", "0"] : [];
+    variants.push(await startVariant("B", values.b as string, await urls("b"), batchScheduling));
     const extra = postgresPids(postmaster);
     for (const requestName of requestNames) {
       const request = REQUESTS[requestName] as (typeof REQUESTS)[string];
@@ -272,7 +278,7 @@ async function main(): Promise<void> {
       const a = summary("A");
       const b = summary("B");
       console.log(
-        `SUMMARY ${values.db}${values.unpinned ? " unpinned" : ""} ${requestName}: A ${a.rps} req/s ${a.cpu.toFixed(3)} ms CPU/order ${a.errors} errors | ` +
+        `SUMMARY ${values.db}${values.unpinned ? " unpinned" : ""}${values["b-sched-batch"] ? " (B under SCHED_BATCH)" : ""} ${requestName}: A ${a.rps} req/s ${a.cpu.toFixed(3)} ms CPU/order ${a.errors} errors | ` +
           `B ${b.rps} req/s ${b.cpu.toFixed(3)} ms CPU/order ${b.errors} errors | ` +
           `B/A ${(b.rps / a.rps).toFixed(2)}× req/s, ${(b.cpu / a.cpu).toFixed(2)}× CPU`,
       );

@@ -14,6 +14,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SQL } from "bun";
+import { itemsFingerprint, normalizeItems } from "reservation-contract";
 import { migrate, openDatabase } from "service-kit/testing";
 import { BENCH_PRODUCT_ID } from "../bench/canned.ts";
 import { readCpuMs } from "../bench/processes.ts";
@@ -26,7 +27,6 @@ import demoCatalog from "../product-service/data/demo-catalog.json" with { type:
 import { Catalog } from "../product-service/src/catalog/catalog.ts";
 import { PostgresReservationBatches } from "../product-service/src/reservations/postgres-batches.ts";
 import { productService } from "../product-service/src/service.ts";
-import { itemsFingerprint, normalizeItems } from "../reservation-contract/src/index.ts";
 import { databaseUrl, startClusterPostgres } from "./cluster/postgres.ts";
 
 const { values } = parseArgs({

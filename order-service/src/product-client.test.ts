@@ -178,3 +178,149 @@ describe("ProductClient", () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe("ProductClient: reservations made together travel in one request", () => {
+  const wireLine = (productId: string) => ({
+    product_id: productId,
+    name: `Product ${productId}`,
+    quantity: 1,
+    unit_price_cents: 500,
+    currency: "USD",
+  });
+  const reservedLine = (productId: string) => ({
+    productId,
+    name: `Product ${productId}`,
+    quantity: 1,
+    unitPriceCents: 500,
+    currency: "USD",
+  });
+  const reservedWire = (orderId: string, productId: string) => ({
+    order_id: orderId,
+    lines: [wireLine(productId)],
+  });
+  const batchAnswer = (results: { status: number; body: unknown }[]) => () => Response.json({ results });
+  const single = (orderId: string, productId: string) => () =>
+    Response.json(reservedWire(orderId, productId), { status: 201 });
+  /** Two reservations in one event-loop turn, as orders whose pending rows shared a commit make them. */
+  const reserveTwo = (productClient: ProductClient) =>
+    Promise.all([
+      productClient.reserve("o-a", [{ productId: "p001", quantity: 1 }], "req-a"),
+      productClient.reserve("o-b", [{ productId: "p004", quantity: 1 }], "req-b"),
+    ]);
+
+  test("one batch request carries each body with its request id; each caller reads its own answer", async () => {
+    const { url, seen } = serve([
+      batchAnswer([
+        { status: 201, body: reservedWire("o-a", "p001") },
+        {
+          status: 409,
+          body: {
+            error: "insufficient_stock",
+            message: "Not enough stock",
+            order_id: "o-b",
+            shortages: [{ product_id: "p004", name: "Running Shoes", requested: 1, available: 0 }],
+          },
+        },
+      ]),
+    ]);
+    const productClient = client(url);
+    const [a, b] = await reserveTwo(productClient);
+    expect(a).toEqual({ kind: "reserved", replayed: false, lines: [reservedLine("p001")] });
+    expect(b).toEqual({
+      kind: "short",
+      shortages: [{ productId: "p004", name: "Running Shoes", requested: 1, available: 0 }],
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.path).toBe("/internal/reservations/batch");
+    expect(seen[0]?.authorization).toBe("Bearer internal-token-for-tests");
+    expect(seen[0]?.body).toEqual({
+      reservations: [
+        {
+          request_id: "req-a",
+          reservation: { order_id: "o-a", items: [{ product_id: "p001", quantity: 1 }] },
+        },
+        {
+          request_id: "req-b",
+          reservation: { order_id: "o-b", items: [{ product_id: "p004", quantity: 1 }] },
+        },
+      ],
+    });
+    expect(productClient.batchCount).toBe(1);
+  });
+
+  test("a reservation alone in its turn is sent alone, as before batching", async () => {
+    const { url, seen } = serve([single("o-a", "p001")]);
+    const productClient = client(url);
+    const result = await productClient.reserve("o-a", [{ productId: "p001", quantity: 1 }], "req-a");
+    expect(result).toEqual({ kind: "reserved", replayed: false, lines: [reservedLine("p001")] });
+    expect(seen.map((request) => [request.path, request.requestId])).toEqual([
+      ["/internal/reservations", "req-a"],
+    ]);
+    expect(productClient.batchCount).toBe(0);
+  });
+
+  test("a product-service without the batch route (404): they go one by one, and so do the next ones", async () => {
+    const { url, seen } = serve([
+      () => Response.json({ error: "not_found", message: "No such route" }, { status: 404 }),
+      single("o-a", "p001"),
+      single("o-b", "p004"),
+      single("o-a", "p001"),
+      single("o-b", "p004"),
+    ]);
+    const productClient = client(url);
+    for (let round = 0; round < 2; round++) {
+      const results = await reserveTwo(productClient);
+      expect(results.map((result) => result.kind)).toEqual(["reserved", "reserved"]);
+    }
+    expect(seen.map((request) => request.path)).toEqual([
+      "/internal/reservations/batch",
+      "/internal/reservations",
+      "/internal/reservations",
+      "/internal/reservations",
+      "/internal/reservations",
+    ]);
+    // Sent side by side, so they may arrive in either order.
+    const ids = (from: number) =>
+      seen
+        .slice(from, from + 2)
+        .map((request) => request.requestId)
+        .sort();
+    expect([ids(1), ids(3)]).toEqual([
+      ["req-a", "req-b"],
+      ["req-a", "req-b"],
+    ]);
+  });
+
+  test("a batch answered 503 is sent again whole, then each caller gets its answer", async () => {
+    const { url, seen } = serve([
+      () => new Response("down", { status: 503 }),
+      batchAnswer([
+        { status: 201, body: reservedWire("o-a", "p001") },
+        { status: 200, body: reservedWire("o-b", "p004") },
+      ]),
+    ]);
+    const [a, b] = await reserveTwo(client(url));
+    expect(a).toEqual({ kind: "reserved", replayed: false, lines: [reservedLine("p001")] });
+    expect(b).toEqual({ kind: "reserved", replayed: true, lines: [reservedLine("p004")] });
+    expect(seen.map((request) => request.path)).toEqual([
+      "/internal/reservations/batch",
+      "/internal/reservations/batch",
+    ]);
+    expect(seen[1]?.body).toEqual(seen[0]?.body);
+  });
+
+  test("a batch answer that does not match the batch fails every caller as unavailable, naming the answer", async () => {
+    const { url } = serve([batchAnswer([{ status: 201, body: reservedWire("o-a", "p001") }])]);
+    const productClient = client(url);
+    const outcomes = await Promise.allSettled([
+      productClient.reserve("o-a", [{ productId: "p001", quantity: 1 }], "req-a"),
+      productClient.reserve("o-b", [{ productId: "p004", quantity: 1 }], "req-b"),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["rejected", "rejected"]);
+    for (const outcome of outcomes) {
+      const reason = outcome.status === "rejected" ? outcome.reason : undefined;
+      expect(isDomainError(reason) && reason.kind).toBe("unavailable");
+      expect(isDomainError(reason) && reason.message).toContain("unexpected answer (HTTP 200)");
+    }
+  });
+});

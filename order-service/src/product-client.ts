@@ -4,6 +4,7 @@
  * 429 are retried with exponential backoff and full jitter, inside a total time budget: when
  * product-service is down the caller gets DomainError("unavailable") in bounded time, never a hang.
  * 4xx answers are final. The request id and the service token travel with every attempt.
+ * Reservations made together travel in one request (reservation-batches.ts).
  */
 import {
   aboveLimitBody,
@@ -19,6 +20,7 @@ import {
   type ReservationResult,
 } from "./orders/reservation-gateway.ts";
 import type { OrderItem } from "./orders/types.ts";
+import { type Answer, ReservationBatches } from "./reservation-batches.ts";
 
 export interface ProductClientOptions {
   baseUrl: string;
@@ -31,13 +33,22 @@ export interface ProductClientOptions {
   log: Logger;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
 export class ProductClient implements ReservationGateway {
-  constructor(private readonly options: ProductClientOptions) {}
+  private readonly batches: ReservationBatches;
+
+  constructor(private readonly options: ProductClientOptions) {
+    this.batches = new ReservationBatches({
+      one: (body, requestId) => this.send("POST", "/internal/reservations", requestId, body),
+      batch: (entries) =>
+        this.send("POST", "/internal/reservations/batch", crypto.randomUUID(), { reservations: entries }),
+      unexpected: (answer) => this.unexpected(answer, "reserve batch"),
+    });
+  }
+
+  /** Batch requests sent so far (see reservation-batches.ts). */
+  get batchCount(): number {
+    return this.batches.batchCount;
+  }
 
   async reserve(
     orderId: string,
@@ -55,7 +66,7 @@ export class ProductClient implements ReservationGateway {
       const message = request.error.issues[0]?.message ?? "the items are not valid";
       return { kind: "refused", message: `The items cannot be reserved: ${message}.` };
     }
-    const answer = await this.send("POST", "/internal/reservations", requestId, request.data);
+    const answer = await this.batches.reserve(request.data, requestId);
     if (answer.status === 200 || answer.status === 201) {
       const reserved = reservedResponse.safeParse(answer.body);
       if (!reserved.success) throw this.unexpected(answer, "reserve");

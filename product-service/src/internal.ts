@@ -1,6 +1,8 @@
 /**
  * The internal reservation API that order-service calls (not an MCP tool):
  *   POST   /internal/reservations            {order_id, items: [{product_id, quantity}], max_total_cents?}
+ *   POST   /internal/reservations/batch      {reservations: [{request_id, reservation}]}: each answered
+ *                                            as the route above would answer it alone
  *   DELETE /internal/reservations/{order_id}
  *   POST   /internal/quotes                  {items: [{product_id, quantity}]}: prices, reserves nothing
  * Thin adapter: the bodies are the shared contract's (reservation-contract, which order-service's client
@@ -17,10 +19,12 @@ import {
   quoteRequest,
   quoteResponse,
   releaseResponse,
+  reserveBatchRequest,
+  reserveBatchResponse,
   reservedResponse,
   reserveRequest,
 } from "reservation-contract";
-import { isDomainError, type KitRoute, type Logger } from "service-kit";
+import { isDomainError, type KitRoute, type Logger, type RequestContext } from "service-kit";
 import type { z } from "zod";
 import type { Catalog } from "./catalog/catalog.ts";
 import type { Reservations } from "./reservations/reservations.ts";
@@ -31,16 +35,35 @@ export interface InternalApiOptions {
   log: Logger;
 }
 
-function problem(status: number, error: string, message: string, orderId?: string): Response {
+/** A status and a JSON body: what a route answers, or one entry of a batch's answer. */
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function respond(answer: Answer): Response {
+  return Response.json(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+function problemAnswer(status: number, error: string, message: string, orderId?: string): Answer {
   const body: ProblemBody = { error, message, order_id: orderId };
-  return Response.json(body, { status });
+  return { status, body };
+}
+
+function problem(status: number, error: string, message: string, orderId?: string): Response {
+  return respond(problemAnswer(status, error, message, orderId));
 }
 
 /** 400 naming the first thing wrong with a body and where it is. */
-function invalidBody(error: z.ZodError): Response {
+function invalidBodyAnswer(error: z.ZodError): Answer {
   const first = error.issues[0];
   const where = first && first.path.length > 0 ? ` (at ${first.path.join(".")})` : "";
-  return problem(400, "invalid_request", `${first?.message ?? "invalid body"}${where}.`);
+  return problemAnswer(400, "invalid_request", `${first?.message ?? "invalid body"}${where}.`);
+}
+
+function invalidBody(error: z.ZodError): Response {
+  return respond(invalidBodyAnswer(error));
 }
 
 async function readJson(request: Request): Promise<unknown> {
@@ -51,7 +74,11 @@ async function readJson(request: Request): Promise<unknown> {
   }
 }
 
-async function reserve(request: Request, options: InternalApiOptions): Promise<Response> {
+async function reserve(
+  request: Request,
+  context: RequestContext,
+  options: InternalApiOptions,
+): Promise<Response> {
   const body = await readJson(request);
   if (body === undefined)
     return problem(
@@ -59,16 +86,54 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
       "invalid_request",
       "The body must be JSON: {order_id, items: [{product_id, quantity}]}.",
     );
-  const parsed = reserveRequest.safeParse(body);
+  return respond(await reserveOne(body, context.requestId, options));
+}
+
+/**
+ * Reservations that arrive together in one request: each is answered as if it came alone. They run
+ * side by side, so they share a commit as concurrent single requests do. An entry that fails outright
+ * (the database is down) fails the whole request with a 500, which order-service retries whole: every
+ * entry is idempotent on its order id, so the ones already written are replayed.
+ */
+async function reserveBatch(
+  request: Request,
+  context: RequestContext,
+  options: InternalApiOptions,
+): Promise<Response> {
+  const body = await readJson(request);
+  if (body === undefined)
+    return problem(
+      400,
+      "invalid_request",
+      "The body must be JSON: {reservations: [{request_id, reservation}]}.",
+    );
+  const parsed = reserveBatchRequest.safeParse(body);
   if (!parsed.success) return invalidBody(parsed.error);
+  const entries = parsed.data.reservations;
+  context.fields.reservations = entries.length;
+  const settled = await Promise.allSettled(
+    entries.map((entry) => reserveOne(entry.reservation, entry.request_id, options)),
+  );
+  const results = settled.map((outcome) => {
+    if (outcome.status === "rejected") throw outcome.reason;
+    return { status: outcome.value.status, body: outcome.value.body };
+  });
+  return Response.json(reserveBatchResponse.encode({ results }));
+}
+
+/** One reservation request's answer, whichever route it came by. */
+async function reserveOne(body: unknown, requestId: string, options: InternalApiOptions): Promise<Answer> {
+  const parsed = reserveRequest.safeParse(body);
+  if (!parsed.success) return invalidBodyAnswer(parsed.error);
   const { order_id: id, items, max_total_cents: maxTotalCents } = parsed.data;
   const outcome = await options.reservations.reserve(id, items, maxTotalCents);
   switch (outcome.kind) {
     case "reserved": {
       const headers = { "idempotent-replayed": String(outcome.replayed) };
       const result = reservedResponse.encode({ order_id: id, lines: outcome.lines });
-      if (!outcome.replayed) options.log.info("stock reserved", { orderId: id, lines: outcome.lines.length });
-      return Response.json(result, { status: outcome.replayed ? 200 : 201, headers });
+      if (!outcome.replayed)
+        options.log.info("stock reserved", { requestId, orderId: id, lines: outcome.lines.length });
+      return { status: outcome.replayed ? 200 : 201, body: result, headers };
     }
     case "short": {
       const body = insufficientStockBody.encode({
@@ -77,7 +142,7 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
         order_id: id,
         shortages: outcome.shortages,
       });
-      return Response.json(body, { status: 409 });
+      return { status: 409, body };
     }
     case "above_limit": {
       const body = aboveLimitBody.encode({
@@ -86,20 +151,20 @@ async function reserve(request: Request, options: InternalApiOptions): Promise<R
         order_id: id,
         total_cents: outcome.totalCents,
       });
-      return Response.json(body, { status: 409 });
+      return { status: 409, body };
     }
     case "mixed_currencies":
       // 400 with a message: order-service rejects the order with these words.
-      return problem(400, "mixed_currencies", outcome.message, id);
+      return problemAnswer(400, "mixed_currencies", outcome.message, id);
     case "items_differ":
-      return problem(
+      return problemAnswer(
         409,
         "idempotency_conflict",
         `Order ${id} already holds a reservation for other items; a repeat must send the same items, a new order needs a new order_id.`,
         id,
       );
     case "released":
-      return problem(
+      return problemAnswer(
         409,
         "reservation_released",
         `The reservation of order ${id} was released (the order was cancelled); reserve again under a new order_id.`,
@@ -163,7 +228,16 @@ async function release(request: Request, options: InternalApiOptions): Promise<R
 
 export function internalRoutes(options: InternalApiOptions): KitRoute[] {
   return [
-    { method: "POST", path: "/internal/reservations", handle: (request) => reserve(request, options) },
+    {
+      method: "POST",
+      path: "/internal/reservations",
+      handle: (request, context) => reserve(request, context, options),
+    },
+    {
+      method: "POST",
+      path: "/internal/reservations/batch",
+      handle: (request, context) => reserveBatch(request, context, options),
+    },
     { method: "POST", path: "/internal/quotes", handle: (request) => quote(request, options) },
     {
       method: "DELETE",

@@ -28,15 +28,17 @@ import { problemBody } from "../src/wire.ts";
 let db: Database;
 let routes: KitRoute[];
 
-beforeAll(async () => {
-  db = await openTestDatabase(productService.migrations);
-  const catalog = new Catalog(db.sql);
+/** product-service's internal routes on a fresh migrated SQLite database with the demo catalogue. */
+async function openRoutes(): Promise<{ db: Database; routes: KitRoute[] }> {
+  const opened = await openTestDatabase(productService.migrations);
+  const catalog = new Catalog(opened.sql);
   await catalog.import(demoCatalog);
-  routes = internalRoutes({
-    reservations: new Reservations(db),
-    catalog,
-    log: createLogger("error", {}, () => {}),
-  });
+  const log = createLogger("error", {}, () => {});
+  return { db: opened, routes: internalRoutes({ reservations: new Reservations(opened), catalog, log }) };
+}
+
+beforeAll(async () => {
+  ({ db, routes } = await openRoutes());
 });
 
 afterAll(() => db.close());
@@ -47,9 +49,9 @@ interface Answer {
   body: unknown;
 }
 
-async function call(method: "POST" | "DELETE", path: string, body?: string): Promise<Answer> {
+async function call(method: "POST" | "DELETE", path: string, body?: string, on = routes): Promise<Answer> {
   const pattern = method === "POST" ? path : "/internal/reservations/:order_id";
-  const route = routes.find((candidate) => candidate.method === method && candidate.path === pattern);
+  const route = on.find((candidate) => candidate.method === method && candidate.path === pattern);
   if (!route) throw new Error(`product-service has no route ${method} ${pattern}`);
   const request = new Request(`http://127.0.0.1${path}`, {
     method,
@@ -178,6 +180,82 @@ describe("POST /internal/reservations", () => {
       const bad = await call("POST", "/internal/reservations", body);
       expect([bad.status, read(problemBody, bad.body).error]).toEqual([400, "invalid_request"]);
     }
+  });
+});
+
+describe("POST /internal/reservations/batch", () => {
+  /** One of each answer the single route gives, on orders and products no other test here touches. */
+  const entries = [
+    { order_id: "batch-new", items: [{ product_id: "p006", quantity: 2 }] },
+    { order_id: "batch-earlier", items: [{ product_id: "p007", quantity: 1 }] },
+    { order_id: "batch-short", items: [{ product_id: "p004", quantity: 1 }] },
+    { order_id: "batch-unknown", items: [{ product_id: "p998", quantity: 1 }] },
+    { order_id: "batch-capped", items: [{ product_id: "p008", quantity: 1 }], max_total_cents: 1 },
+    { order_id: "batch-other-items", items: [{ product_id: "p006", quantity: 1 }] },
+    { order_id: "bad id!", items: [{ product_id: "p006", quantity: 1 }] },
+    { order_id: "batch-no-items", items: [] },
+    "not an object",
+  ];
+  /** Before the batch: an order reserved earlier (replayed) and one with other items (a conflict). */
+  const before = [
+    { order_id: "batch-earlier", items: [{ product_id: "p007", quantity: 1 }] },
+    { order_id: "batch-other-items", items: [{ product_id: "p009", quantity: 1 }] },
+  ];
+  const postBatch = (body: unknown, on = routes) =>
+    call("POST", "/internal/reservations/batch", typeof body === "string" ? body : JSON.stringify(body), on);
+
+  test("each entry gets the status and body the single route gives it alone, in order, and the stock agrees", async () => {
+    const alone = await openRoutes();
+    try {
+      for (const body of before) {
+        await call("POST", "/internal/reservations", JSON.stringify(body));
+        await call("POST", "/internal/reservations", JSON.stringify(body), alone.routes);
+      }
+      const expected: { status: number; body: unknown }[] = [];
+      for (const entry of entries) {
+        const answer = await call("POST", "/internal/reservations", JSON.stringify(entry), alone.routes);
+        expected.push({ status: answer.status, body: answer.body });
+      }
+      const batch = await postBatch({
+        reservations: entries.map((reservation, index) => ({ request_id: `req-${index}`, reservation })),
+      });
+      expect(batch.status).toBe(200);
+      expect(batch.body).toEqual({ results: expected });
+      expect(expected.map((answer) => answer.status)).toEqual([201, 200, 409, 409, 409, 409, 400, 400, 400]);
+      const stockOf = async (on: Database) =>
+        (await on.sql`SELECT id, stock FROM products WHERE id IN ('p004', 'p006', 'p007', 'p008', 'p009') ORDER BY id`) as unknown[];
+      expect(await stockOf(db)).toEqual(await stockOf(alone.db));
+    } finally {
+      await alone.db.close();
+    }
+  });
+
+  test("a bad envelope is a 400 that says what is wrong, and reserves nothing", async () => {
+    const [stockBefore] = (await db.sql`SELECT stock FROM products WHERE id = 'p010'`) as { stock: number }[];
+    const one = { order_id: "batch-envelope", items: [{ product_id: "p010", quantity: 1 }] };
+    const cases: [unknown, string][] = [
+      ["{not json", "The body must be JSON: {reservations: [{request_id, reservation}]}."],
+      [{ reservations: [] }, "reservations must hold at least 1 entry (at reservations)."],
+      [
+        { reservations: Array.from({ length: 65 }, () => ({ request_id: "r", reservation: one })) },
+        "reservations must hold at most 64 entries (at reservations).",
+      ],
+      [
+        { reservations: [{ request_id: "no spaces allowed", reservation: one }] },
+        "request_id must be 1-128 letters, digits, '.', '_', ':' or '-' (at reservations.0.request_id).",
+      ],
+      [
+        { reservations: one },
+        "reservations must be an array of {request_id, reservation} (at reservations).",
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await postBatch(body);
+      expect(answer.status).toBe(400);
+      expect(read(problemBody, answer.body)).toEqual({ error: "invalid_request", message });
+    }
+    const [stockAfter] = (await db.sql`SELECT stock FROM products WHERE id = 'p010'`) as { stock: number }[];
+    expect(stockAfter).toEqual(stockBefore);
   });
 });
 

@@ -162,6 +162,8 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(rejected).toBe(40);
       expect(new Set(results.map((result) => result.order_id)).size).toBe(50);
       expect(await stock("p900")).toBe(0);
+      // Orders that arrive together reserve together: order-service sent product-service batches.
+      expect(product.output()).toContain('"path":"/internal/reservations/batch"');
     });
 
     test("the same idempotency_key sent twice at once yields one order", async () => {

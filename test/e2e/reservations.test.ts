@@ -53,8 +53,13 @@ describe("product-service internal reservations", () => {
   }
 
   test("without the token the API answers 401 and takes no stock; under BASE_PATH it does not exist", async () => {
-    const body = JSON.stringify({ order_id: "e2e-noauth", items: [{ product_id: "p002", quantity: 1 }] });
-    for (const url of [`${root}/internal/reservations`]) {
+    const reservation = { order_id: "e2e-noauth", items: [{ product_id: "p002", quantity: 1 }] };
+    const body = JSON.stringify(reservation);
+    const batch = JSON.stringify({ reservations: [{ request_id: "e2e-noauth", reservation }] });
+    for (const [url, sent] of [
+      [`${root}/internal/reservations`, body],
+      [`${root}/internal/reservations/batch`, batch],
+    ] as const) {
       const attempts: Record<string, string>[] = [
         {},
         { authorization: "Bearer wrong-token-wrong-token" },
@@ -64,7 +69,7 @@ describe("product-service internal reservations", () => {
         const response = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json", ...headers },
-          body,
+          body: sent,
         });
         expect(response.status).toBe(401);
         expect(((await response.json()) as { error: string }).error).toBe("unauthorized");
@@ -72,14 +77,15 @@ describe("product-service internal reservations", () => {
     }
     const release = await fetch(`${root}/internal/reservations/e2e-noauth`, { method: "DELETE" });
     expect(release.status).toBe(401);
-    for (const [method, path] of [
-      ["POST", "/internal/reservations"],
-      ["DELETE", "/internal/reservations/e2e-noauth"],
+    for (const [method, path, sent] of [
+      ["POST", "/internal/reservations", body],
+      ["POST", "/internal/reservations/batch", batch],
+      ["DELETE", "/internal/reservations/e2e-noauth", undefined],
     ] as const) {
       const response = await fetch(`${product.baseUrl}${path}`, {
         method,
         headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-        ...(method === "POST" ? { body } : {}),
+        ...(sent === undefined ? {} : { body: sent }),
       });
       expect(response.status).toBe(404);
     }

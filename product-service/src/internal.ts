@@ -74,19 +74,21 @@ async function readJson(request: Request): Promise<unknown> {
   }
 }
 
-async function reserve(
+/** Runs `handle` on the body read as JSON; a body that is not JSON gets a 400 naming the shape expected. */
+async function withJsonBody(
   request: Request,
-  context: RequestContext,
-  options: InternalApiOptions,
+  shape: string,
+  handle: (body: unknown) => Promise<Response>,
 ): Promise<Response> {
   const body = await readJson(request);
-  if (body === undefined)
-    return problem(
-      400,
-      "invalid_request",
-      "The body must be JSON: {order_id, items: [{product_id, quantity}]}.",
-    );
-  return respond(await reserveOne(body, context.requestId, options));
+  if (body === undefined) return problem(400, "invalid_request", `The body must be JSON: ${shape}.`);
+  return handle(body);
+}
+
+function reserve(request: Request, context: RequestContext, options: InternalApiOptions): Promise<Response> {
+  return withJsonBody(request, "{order_id, items: [{product_id, quantity}]}", async (body) =>
+    respond(await reserveOne(body, context.requestId, options)),
+  );
 }
 
 /**
@@ -95,30 +97,25 @@ async function reserve(
  * (the database is down) fails the whole request with a 500, which order-service retries whole: every
  * entry is idempotent on its order id, so the ones already written are replayed.
  */
-async function reserveBatch(
+function reserveBatch(
   request: Request,
   context: RequestContext,
   options: InternalApiOptions,
 ): Promise<Response> {
-  const body = await readJson(request);
-  if (body === undefined)
-    return problem(
-      400,
-      "invalid_request",
-      "The body must be JSON: {reservations: [{request_id, reservation}]}.",
+  return withJsonBody(request, "{reservations: [{request_id, reservation}]}", async (body) => {
+    const parsed = reserveBatchRequest.safeParse(body);
+    if (!parsed.success) return invalidBody(parsed.error);
+    const entries = parsed.data.reservations;
+    context.fields.reservations = entries.length;
+    const settled = await Promise.allSettled(
+      entries.map((entry) => reserveOne(entry.reservation, entry.request_id, options)),
     );
-  const parsed = reserveBatchRequest.safeParse(body);
-  if (!parsed.success) return invalidBody(parsed.error);
-  const entries = parsed.data.reservations;
-  context.fields.reservations = entries.length;
-  const settled = await Promise.allSettled(
-    entries.map((entry) => reserveOne(entry.reservation, entry.request_id, options)),
-  );
-  const results = settled.map((outcome) => {
-    if (outcome.status === "rejected") throw outcome.reason;
-    return { status: outcome.value.status, body: outcome.value.body };
+    const results = settled.map((outcome) => {
+      if (outcome.status === "rejected") throw outcome.reason;
+      return { status: outcome.value.status, body: outcome.value.body };
+    });
+    return Response.json(reserveBatchResponse.encode({ results }));
   });
-  return Response.json(reserveBatchResponse.encode({ results }));
 }
 
 /** One reservation request's answer, whichever route it came by. */

@@ -203,6 +203,23 @@ request, input, output and result validation, and one log line per request all s
    the first, 0.98× orders/s and 0.99× CPU, so it was kept for its lone-statement path and fewer round
    trips, not for speed under load.
 
+23. **Reservations made together travel in one request** (order-service/src/reservation-batches.ts,
+   product-service's \`POST /internal/reservations/batch\`). order-service sent product-service one
+   request per reservation. Where the two share a core, as in the bench, each woke the other for every
+   order, and product-service answered about one request per wake-up: its reservation route cost 0.41–0.49
+   ms of CPU a reservation under create_order, against 0.19–0.21 ms when 32 connections load it alone
+   (temporary script). Running both services under \`SCHED_BATCH\`, where a woken process does not take
+   the core from the running one, gave **1.15× orders/s, 0.84× CPU per order**
+   (\`scripts/order-ab.ts --a dist --b dist --b-sched-batch --request modern\`, before this change). The reservations queued in
+   one event-loop turn (orders whose pending rows shared a commit) now leave in one batch of at most 64,
+   and product-service answers each as the single route would have answered it alone; a lone one goes
+   to the single route as before, and a product-service without the batch route gets single requests.
+   \`scripts/order-ab.ts --a <a9aacb7 build> --b dist --seconds 5 --rounds 4\`, medians: **SQLite
+   2026-07-28 789 → 1,081 orders/s (1.37×), 1.158 → 0.858 ms CPU per order (0.74×); stateless 902 →
+   1,155 (1.28×), 0.995 → 0.745 ms (0.75×); PostgreSQL 2026-07-28 (\`--db postgres\`) 327 → 373
+   (1.14×), 3.179 → 2.760 ms with the database's (0.87×)**. product-service's share fell from 0.35–0.48
+   to 0.22–0.27 ms per order on SQLite.
+
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
 ms, stateless 0.173 → 0.140 ms, search 0.358 → 0.260 ms.**
@@ -227,29 +244,24 @@ then see a write before it is durable).
   request path as get_product's plus a larger result. An index made for search (FTS5 trigrams, or
   pg_trgm on PostgreSQL) was not tried: on the demo's 79 products the scan is no longer the cost.
 - **create_order:** two MCP/HTTP stacks, the internal call and the writes of both services share one
-  core in the bench, at about 0.9–1.0 ms of CPU per order on SQLite (order-service about 0.6 ms,
-  product-service 0.3–0.4 ms; \`scripts/order-ab.ts\`), where 1,500 orders/s needs under 0.67 ms. A
-  profile of order-service under load: Bun's \`fetch\` to product-service (about 45 µs of CPU a call,
-  timed alone; a hand-written keep-alive client over \`Bun.connect\` measured about 11 µs less per call
-  for client and server together on one core, too little to carry a second HTTP client), the SDK's
-  validation of the order it returns, two group commits, and one log line per request in each service.
-  On PostgreSQL each order is three statements across the two services (item 21): the order's two
-  commit on their own, the reservation shares its commit (item 22), and NOTIFY batches are shared by
-  the orders that commit together. Per order, with the services and PostgreSQL on one core
-  (\`scripts/order-ab.ts --db postgres --request modern\`, medians of 4 rounds, after item 22, in two
-  runs): the database's processes 1.5–2.0 ms of CPU, order-service 0.7–1.1 ms, product-service
-  0.43–0.52 ms; 2.7–3.6 ms in all,
-  where 1,000 orders/s on this machine's two cores needs under 2 ms (and the bench's pinning, both
-  services on one core, under 1 ms for the two services). One reservation statement, one after
-  another on one connection, costs its backend 0.41–0.59 ms of CPU, whether autocommitted or twenty to
-  a transaction with a savepoint each (0.49–0.58 ms): the statement (a plan of about thirty nodes and
-  two foreign-key checks), not its commit, is where that CPU goes. (An earlier version of this
-  paragraph gave per-process figures from a temporary script whose catalogue seed had failed, stock
-  above the import's limit, so most orders it measured were rejected ones; those figures are
-  withdrawn.) The services pay per round trip: a \`fetch\`
-  to a server that answers at once costs its client 51 µs of CPU, one that answers after 5 ms 73 µs and
-  after 30 ms 96 µs (temporary script, 32 calls in flight), because fewer answers arrive together per
-  event-loop turn; the same holds for Bun's PostgreSQL client, whose queries wait on the database.
+  core in the bench. After item 23, \`scripts/order-ab.ts\` measured 0.75–0.86 ms of CPU per order on
+  SQLite (order-service 0.49–0.66 ms, product-service 0.22–0.27 ms), where 1,500 orders/s needs under
+  0.67 ms. A profile of order-service under load: Bun's \`fetch\` to product-service, the SDK's
+  validation of the order it returns, two group commits, zod's codecs for the internal bodies (which
+  its compiled validators do not cover), and one log line per request in each service.
+  **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
+  sends one order's writes exactly as the services do (the pending order, the reservation in the
+  shared transactions of item 22, the confirmation), 32 at a time, with no HTTP, MCP or NOTIFY: PostgreSQL's
+  processes use **1.22–1.33 ms of CPU per order**, and with nothing else running this 2-core machine
+  places 1,061–1,145 orders/s. So 1,000 orders/s leaves the two services and the load generator
+  about 0.75 ms of CPU per order, where the services alone use 0.99–1.07 ms after item 23
+  (\`scripts/order-ab.ts --db postgres --request modern\`, with PostgreSQL at 1.55–1.71 ms there: the
+  services' connections and NOTIFY cost it more than the script's). pgbench (temporary scripts),
+  replaying the same statements from 32 connections a database, read 0.9–1.3 ms of PostgreSQL's CPU
+  for the reservation statement alone; written instead as three plain statements (insert, update,
+  insert) in one transaction it still cost 0.85 ms, so the statement's form is not where the cost is.
+  Fewer connections in the services' pools (4 instead of 10, a temporary build) was worse: 0.89×
+  orders/s.
 - **Noise:** on this 2-core machine a run with other work going on can halve any of these figures;
   compare runs by the CPU-per-request column.`;
 }

@@ -248,13 +248,17 @@ then see a write before it is durable).
   SQLite (order-service 0.49–0.66 ms, product-service 0.22–0.27 ms), where 1,500 orders/s needs under
   0.67 ms. A profile of order-service under load: Bun's \`fetch\` to product-service, the SDK's
   validation of the order it returns, two group commits, zod's codecs for the internal bodies (which
-  its compiled validators do not cover), and one log line per request in each service.
+  its compiled validators do not cover), and one log line per request in each service. Bun's \`fetch()\`
+  call itself waits for Bun's HTTP thread: with a busy server on the same core, a standalone
+  reproduction (temporary script) measured 250–300 µs of wall time and 67–83 µs of CPU inside the
+  call, against 22 µs and 28 µs unpinned; with batches of about 20 reservations that is about 26 µs of
+  order-service's CPU per order, too little to carry a second HTTP client.
   **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
   sends one order's writes exactly as the services do (the pending order, the reservation in the
   shared transactions of item 22, the confirmation), 32 at a time, with no HTTP, MCP or NOTIFY: PostgreSQL's
-  processes use **1.22–1.33 ms of CPU per order**, and with nothing else running this 2-core machine
+  processes use **1.19–1.33 ms of CPU per order**, and with nothing else running this 2-core machine
   places 1,061–1,145 orders/s. So 1,000 orders/s leaves the two services and the load generator
-  about 0.75 ms of CPU per order, where the services alone use 0.99–1.07 ms after item 23
+  about 0.7 ms of CPU per order, where the services alone use 0.99–1.08 ms after item 23
   (\`scripts/order-ab.ts --db postgres --request modern\`, with PostgreSQL at 1.55–1.71 ms there: the
   services' connections and NOTIFY cost it more than the script's). pgbench (temporary scripts),
   replaying the same statements from 32 connections a database, read 0.9–1.3 ms of PostgreSQL's CPU

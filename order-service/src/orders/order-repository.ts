@@ -9,6 +9,7 @@ import type { ReservedLine } from "reservation-contract";
 import type { Database } from "service-kit";
 import { type ChangePublisher, orderChanged, orderPlaced, orderWithdrawn } from "./changes.ts";
 import { confirmOnPostgres, insertPendingOnPostgres, ORDER_COLUMNS } from "./postgres-order-writes.ts";
+import { PostgresWriteBatches } from "./postgres-write-batches.ts";
 import { statusesAllowing } from "./state.ts";
 import type { Order, OrderItem, OrderLine, OrderStatus } from "./types.ts";
 
@@ -120,6 +121,7 @@ export function confirmedAsStored(order: Order, confirmation: Confirmation, at: 
 export class OrderRepository {
   private readonly sql: SQL;
   private readonly postgres: boolean;
+  private readonly postgresWrites: PostgresWriteBatches;
 
   /** `changes` hears of every committed change, for live updates; without it nothing is announced. */
   constructor(
@@ -128,6 +130,7 @@ export class OrderRepository {
   ) {
     this.sql = db.sql;
     this.postgres = db.dialect === "postgres";
+    this.postgresWrites = new PostgresWriteBatches(db.sql);
   }
 
   /**
@@ -136,7 +139,7 @@ export class OrderRepository {
    */
   async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
     const created = this.postgres
-      ? await insertPendingOnPostgres(this.sql, order)
+      ? await this.postgresWrites.run((sql) => insertPendingOnPostgres(sql, order))
       : await this.db.write(async (tx) => {
           const inserted = await tx.unsafe(
             `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7)
@@ -223,7 +226,7 @@ export class OrderRepository {
    */
   async confirm(id: string, confirmation: Confirmation, now: string): Promise<boolean> {
     if (this.postgres) {
-      const owner = await confirmOnPostgres(this.sql, id, confirmation, now);
+      const owner = await this.postgresWrites.run((sql) => confirmOnPostgres(sql, id, confirmation, now));
       if (owner !== undefined) this.changes?.publishCommitted(orderChanged(id, owner));
       return owner !== undefined;
     }

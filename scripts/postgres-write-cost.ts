@@ -4,8 +4,8 @@
  * A throwaway PostgreSQL (Debian's package, default settings) gets both services' migrations and the
  * demo catalogue. Then `workers` loops, as many as the benchmark's connections, each place orders
  * of p002 (the product every bench order names) the way the services do, through their own code:
- * order-service's pending insert, product-service's reservation (in the transactions that the
- * reservations arriving together share), order-service's confirmation. Nothing else runs: no service,
+ * order-service's pending insert, product-service's reservation, order-service's confirmation, each
+ * in the transactions that the writes of its kind arriving together share. Nothing else runs: no service,
  * no load generator, no NOTIFY. So the CPU that PostgreSQL's processes use per order here is less
  * than it uses under the benchmark, and `cores × 1000 / that` is more orders per second than this
  * machine could ever give create_order on PostgreSQL, even with services that took no CPU at all.
@@ -22,6 +22,7 @@ import {
   confirmOnPostgres,
   insertPendingOnPostgres,
 } from "../order-service/src/orders/postgres-order-writes.ts";
+import { PostgresWriteBatches } from "../order-service/src/orders/postgres-write-batches.ts";
 import { orderService } from "../order-service/src/service.ts";
 import demoCatalog from "../product-service/data/demo-catalog.json" with { type: "json" };
 import { Catalog } from "../product-service/src/catalog/catalog.ts";
@@ -44,14 +45,16 @@ for (const [name, value] of Object.entries({ SECONDS, ROUNDS, WORKERS })) {
     throw new Error(`--${name.toLowerCase()} must be a whole number ≥ 1`);
 }
 
-type Sql = SQL;
-
 /** One order's three writes, in the order create_order makes them; throws if any is not what it expects. */
-async function placeOne(orders: Sql, reservations: PostgresReservationBatches, id: string): Promise<void> {
+async function placeOne(
+  orders: PostgresWriteBatches,
+  reservations: PostgresReservationBatches,
+  id: string,
+): Promise<void> {
   const items = normalizeItems([{ productId: BENCH_PRODUCT_ID, quantity: 1 }]);
   const fingerprint = itemsFingerprint(items);
   const createdAt = new Date().toISOString();
-  const created = await insertPendingOnPostgres(orders, {
+  const pending = {
     id,
     principal: "postgres-write-cost",
     idempotencyKey: id,
@@ -60,7 +63,8 @@ async function placeOne(orders: Sql, reservations: PostgresReservationBatches, i
     maxTotalCents: null,
     items,
     createdAt,
-  });
+  };
+  const created = await orders.run((sql) => insertPendingOnPostgres(sql, pending));
   if (!created) throw new Error(`order ${id} was not inserted`);
   const attempt = await reservations.reserve(
     { orderId: id, items, fingerprint, maxTotalCents: undefined },
@@ -70,16 +74,13 @@ async function placeOne(orders: Sql, reservations: PostgresReservationBatches, i
   const product = attempt.products[0];
   if (!product) throw new Error(`order ${id}: the reservation read no product`);
   const unitPriceCents = Number(product.price_cents);
-  const principal = await confirmOnPostgres(
-    orders,
-    id,
-    {
-      lines: [{ productId: product.id, name: product.name, unitPriceCents }],
-      totalCents: unitPriceCents,
-      currency: product.currency,
-    },
-    new Date().toISOString(),
-  );
+  const confirmation = {
+    lines: [{ productId: product.id, name: product.name, unitPriceCents }],
+    totalCents: unitPriceCents,
+    currency: product.currency,
+  };
+  const now = new Date().toISOString();
+  const principal = await orders.run((sql) => confirmOnPostgres(sql, id, confirmation, now));
   if (principal === undefined) throw new Error(`order ${id} was not confirmed`);
 }
 
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     await new Catalog(product.sql).seedIfEmpty(demoCatalog);
     await product.sql`UPDATE products SET stock = 1000000`;
     const reservations = new PostgresReservationBatches(product.sql);
+    const orderWrites = new PostgresWriteBatches(order.sql);
     const postmaster = Number(
       (await Bun.file(join(postgres.dir, "data", "postmaster.pid")).text()).split("\n")[0],
     );
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
       await Promise.all(
         Array.from({ length: WORKERS }, async () => {
           while (performance.now() < until) {
-            await placeOne(order.sql, reservations, `ord-cost-${++serial}`);
+            await placeOne(orderWrites, reservations, `ord-cost-${++serial}`);
             placed++;
           }
         }),

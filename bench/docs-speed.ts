@@ -220,6 +220,20 @@ request, input, output and result validation, and one log line per request all s
    (1.14×), 3.179 → 2.760 ms with the database's (0.87×)**. product-service's share fell from 0.35–0.48
    to 0.22–0.27 ms per order on SQLite.
 
+24. **Order writes made together share a transaction on PostgreSQL**
+   (order-service/src/orders/postgres-write-batches.ts). An order's pending row and its confirmation
+   were one autocommit statement each: a COMMIT, a WAL flush and a wake-up of a backend per statement.
+   The pending rows queued in one event-loop turn now go, pipelined, in one transaction, and so do the
+   confirmations; each caller hears of its write after that COMMIT, and if any statement fails nothing
+   of the batch is kept and each runs again alone. \`scripts/order-ab.ts --a <ecdbc53 build> --b dist
+   --db postgres --seconds 5 --rounds 4\`, medians: **2026-07-28 380 → 472 orders/s (1.24×), 2.556 →
+   2.246 ms CPU per order with the database's (0.88×); stateless 331 → 389 (1.18×), 3.028 → 2.446 ms
+   (0.81×)**. \`scripts/postgres-write-cost.ts\`, which sends the same writes through the same code,
+   read PostgreSQL's CPU per order falling from 1.23–1.45 ms to 0.83–1.07 ms. Alone with that script
+   (no services, no load generator) batches place fewer orders per second (741–922, against
+   1,000–1,100), since a write now waits for the batch before it; the services share the machine with
+   PostgreSQL, where the CPU saved counts for more.
+
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
 ms, stateless 0.173 → 0.140 ms, search 0.358 → 0.260 ms.**
@@ -254,13 +268,16 @@ then see a write before it is durable).
   call, against 22 µs and 28 µs unpinned; with batches of about 20 reservations that is about 26 µs of
   order-service's CPU per order, too little to carry a second HTTP client.
   **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
-  sends one order's writes exactly as the services do (the pending order, the reservation in the
-  shared transactions of item 22, the confirmation), 32 at a time, with no HTTP, MCP or NOTIFY: PostgreSQL's
-  processes use **1.19–1.33 ms of CPU per order**, and with nothing else running this 2-core machine
-  places 1,061–1,145 orders/s. So 1,000 orders/s leaves the two services and the load generator
-  about 0.7 ms of CPU per order, where the services alone use 0.99–1.08 ms after item 23
-  (\`scripts/order-ab.ts --db postgres --request modern\`, with PostgreSQL at 1.55–1.71 ms there: the
-  services' connections and NOTIFY cost it more than the script's). pgbench (temporary scripts),
+  sends one order's writes exactly as the services do (the pending order, the reservation and the
+  confirmation, each in the shared transactions of items 22 and 24), 32 at a time, with no HTTP, MCP
+  or NOTIFY: PostgreSQL's processes use **0.83–1.07 ms of CPU per order** (1.19–1.45 ms before item
+  24). At 1,000 orders/s this 2-core machine has 2 ms of CPU per order for PostgreSQL, both services
+  and the load generator together; after item 24 \`scripts/order-ab.ts --db postgres\` measured
+  PostgreSQL at 1.10–1.68 ms there (the services' connections and NOTIFY cost it more than the
+  script's) and the services at 0.76–0.94 ms. With \`synchronous_commit = off\` (a temporary change;
+  not something to ship) the script still read 1.07–1.15 ms before item 24, against 1.24–1.34 ms
+  with it on in the same session, so waiting for the disk
+  is not where PostgreSQL's CPU goes. pgbench (temporary scripts),
   replaying the same statements from 32 connections a database, read 0.9–1.3 ms of PostgreSQL's CPU
   for the reservation statement alone; written instead as three plain statements (insert, update,
   insert) in one transaction it still cost 0.85 ms, so the statement's form is not where the cost is.

@@ -138,3 +138,21 @@ export async function waitForLockWaits(sql: SQL, count = 1): Promise<void> {
   }
   throw new Error(`fewer than ${count} statements waited on a lock within 5 s`);
 }
+
+/** `sql` with its `begin` calls counted: one per transaction that code under test opens on it. */
+export function countingTransactions(sql: SQL): { sql: SQL; transactions: () => number } {
+  let begun = 0;
+  const counted = new Proxy(sql, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === "begin") {
+        return (...args: unknown[]) => {
+          begun++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { sql: counted, transactions: () => begun };
+}

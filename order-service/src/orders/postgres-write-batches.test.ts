@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { SQL } from "bun";
 import type { Database } from "service-kit";
 import { migrate, openDatabase } from "service-kit/testing";
-import { createTestDatabase } from "../../../test/support/postgres.ts";
+import { countingTransactions, createTestDatabase } from "../../../test/support/postgres.ts";
 import { orderService } from "../service.ts";
 import { OrderRepository, type PendingOrder } from "./order-repository.ts";
 import { PostgresWriteBatches } from "./postgres-write-batches.ts";
@@ -25,24 +25,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await db.close();
 });
-
-/** `sql` with its `begin` calls counted: one per transaction the batches open. */
-function countingTransactions(sql: SQL): { sql: SQL; transactions: () => number } {
-  let begun = 0;
-  const counted = new Proxy(sql, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property === "begin") {
-        return (...args: unknown[]) => {
-          begun++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { sql: counted, transactions: () => begun };
-}
 
 const insertNote =
   (id: string, body: string) =>

@@ -9,7 +9,11 @@ import { SQL } from "bun";
 import type { Database } from "service-kit";
 import { migrate, openDatabase } from "service-kit/testing";
 import { openTestDatabase } from "../../../test/support/database.ts";
-import { createTestDatabase, waitForLockWaits } from "../../../test/support/postgres.ts";
+import {
+  countingTransactions,
+  createTestDatabase,
+  waitForLockWaits,
+} from "../../../test/support/postgres.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { demoCatalog, productService } from "../service.ts";
 import { Reservations } from "./reservations.ts";
@@ -32,27 +36,9 @@ async function stockOf(id: string): Promise<number> {
   return Number(rows[0]?.stock);
 }
 
-/** `db` with its `sql.begin` calls counted: one per transaction reservations open. */
-function countingTransactions(database: Database): { db: Database; transactions: () => number } {
-  let begun = 0;
-  const sql = new Proxy(database.sql, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property === "begin") {
-        return (...args: unknown[]) => {
-          begun++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db: { ...database, sql }, transactions: () => begun };
-}
-
 test("reservations sent together are written by one transaction, each answered as if alone", async () => {
-  const counted = countingTransactions(db);
-  reservations = new Reservations(counted.db);
+  const counted = countingTransactions(db.sql);
+  reservations = new Reservations({ ...db, sql: counted.sql });
   const [p001, p002] = [await stockOf("p001"), await stockOf("p002")];
   const outcomes = await Promise.all([
     reservations.reserve("o-a", [{ productId: "p002", quantity: 1 }]),
@@ -116,8 +102,8 @@ test("one whose stock another transaction took meanwhile fails its batch: each r
 });
 
 test("a reservation that arrives alone is one statement with no transaction around it", async () => {
-  const counted = countingTransactions(db);
-  reservations = new Reservations(counted.db);
+  const counted = countingTransactions(db.sql);
+  reservations = new Reservations({ ...db, sql: counted.sql });
   expect(await reservations.reserve("o-alone", [{ productId: "p002", quantity: 1 }])).toMatchObject({
     kind: "reserved",
     replayed: false,

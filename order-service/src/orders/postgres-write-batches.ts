@@ -68,7 +68,11 @@ export class PostgresWriteBatches {
       values = await this.sql.begin(async (tx) => {
         const sql = tx as unknown as SQL;
         // Sent without waiting for each other, so they go in one stream; the server runs them in order.
-        return Promise.all(batch.map((queued) => queued.statement(sql)));
+        // All are waited for before a failure rolls back, so no statement is still in flight then.
+        const settled = await Promise.allSettled(batch.map((queued) => queued.statement(sql)));
+        const failed = settled.find((outcome) => outcome.status === "rejected");
+        if (failed) throw failed.reason;
+        return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
       });
     } catch {
       await this.runAlone(batch);

@@ -11,7 +11,8 @@
  * statement runs again alone, as before batching: each caller then gets its own result or error. Both
  * statements may run again safely: the insert does nothing for an id or idempotency key already
  * stored, and the confirmation changes only a pending order. A batch of one is sent alone at once.
- * Two instances whose batches insert the same idempotency keys in opposite orders at the same moment
+ * Two instances whose batches write the same rows in opposite orders at the same moment (one
+ * idempotency key retried on both, or orders that one confirms while the other's reconciler does)
  * could deadlock; PostgreSQL then cancels one transaction after deadlock_timeout, and its statements
  * run again alone, so the cost is a second of latency for those orders, never a wrong answer.
  */

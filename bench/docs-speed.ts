@@ -223,8 +223,8 @@ request, input, output and result validation, and one log line per request all s
 24. **Order writes made together share a transaction on PostgreSQL**
    (order-service/src/orders/postgres-write-batches.ts). An order's pending row and its confirmation
    were one autocommit statement each: a COMMIT, a WAL flush and a wake-up of a backend per statement.
-   The pending rows queued in one event-loop turn now go, pipelined, in one transaction, and so do the
-   confirmations; each caller hears of its write after that COMMIT, and if any statement fails nothing
+   The order writes queued in one event-loop turn (pending rows and confirmations alike) now go,
+   pipelined, in one transaction; each caller hears of its write after that COMMIT, and if any statement fails nothing
    of the batch is kept and each runs again alone. \`scripts/order-ab.ts --a <ecdbc53 build> --b dist
    --db postgres --seconds 5 --rounds 4\`, medians: **2026-07-28 380 → 472 orders/s (1.24×), 2.556 →
    2.246 ms CPU per order with the database's (0.88×); stateless 331 → 389 (1.18×), 3.028 → 2.446 ms

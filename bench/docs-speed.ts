@@ -231,7 +231,7 @@ request, input, output and result validation, and one log line per request all s
    (0.81×)**. \`scripts/postgres-write-cost.ts\`, which sends the same writes through the same code,
    read PostgreSQL's CPU per order falling from 1.23–1.45 ms to 0.83–1.07 ms. Alone with that script
    (no services, no load generator) batches place fewer orders per second (741–922, against
-   1,000–1,100), since a write now waits for the batch before it; the services share the machine with
+   896–1,100), since a write now waits for the batch before it; the services share the machine with
    PostgreSQL, where the CPU saved counts for more.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,

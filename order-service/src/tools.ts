@@ -26,6 +26,35 @@ const orderId = z
   .max(100)
   .describe("Order id as returned by create_order or list_orders");
 
+// Tool shapes are defined once: every server built registers them, and shares their validators (see
+// registerTool in service-kit).
+const createOrderInput = {
+  items: z
+    .array(
+      z.object({
+        product_id: productId,
+        quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
+      }),
+    )
+    .min(1)
+    .max(MAX_LINES_PER_ORDER)
+    .describe("What to order"),
+  idempotency_key: z.string().min(1).max(100).optional().describe("Unique per order; reuse it only to retry"),
+  note: z.string().max(500).optional().describe("Free-text note stored with the order"),
+  confirm: z
+    .boolean()
+    .optional()
+    .describe("true only after the user confirmed this order, when create_order said it needs confirmation"),
+};
+const orderIdInput = { order_id: orderId };
+const listOrdersInput = {
+  status: z.enum(ORDER_STATUSES as [OrderStatus, ...OrderStatus[]]).optional(),
+  limit: z.number().int().min(1).max(50).default(10),
+  cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
+};
+// Optional, not nullable: see orderOutput in presenters.ts.
+const listOrdersOutput = { orders: z.array(orderOutput), next_cursor: z.string().optional() };
+
 export interface OrderToolOptions {
   /** Orders whose total is above this many cents need the user's confirmation. */
   confirmAboveCents: number;
@@ -91,31 +120,7 @@ export function registerOrderTools(
       "that retrying after an error can never order twice: the same key returns the first order. An order " +
       "above the shop's confirmation limit needs the user's OK: the client is asked to show it to the user, " +
       "or, when it cannot, the tool says so and you ask the user, then call again with confirm: true.",
-    input: {
-      items: z
-        .array(
-          z.object({
-            product_id: productId,
-            quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_PRODUCT),
-          }),
-        )
-        .min(1)
-        .max(MAX_LINES_PER_ORDER)
-        .describe("What to order"),
-      idempotency_key: z
-        .string()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe("Unique per order; reuse it only to retry"),
-      note: z.string().max(500).optional().describe("Free-text note stored with the order"),
-      confirm: z
-        .boolean()
-        .optional()
-        .describe(
-          "true only after the user confirmed this order, when create_order said it needs confirmation",
-        ),
-    },
+    input: createOrderInput,
     output: orderOutput.shape,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     scope: "orders:write",
@@ -144,7 +149,7 @@ export function registerOrderTools(
     name: "get_order",
     title: "Get order",
     description: "One of your orders by id: status, lines with unit prices, total and, if rejected, why.",
-    input: { order_id: orderId },
+    input: orderIdInput,
     output: orderOutput.shape,
     annotations: READ_ONLY_TOOL,
     scope: "orders:read",
@@ -157,13 +162,8 @@ export function registerOrderTools(
     description:
       "Your orders, newest first, optionally only one status. Returns up to `limit` orders and `next_cursor` " +
       "for the next page (pass it back unchanged with the same status; absent on the last page).",
-    input: {
-      status: z.enum(ORDER_STATUSES as [OrderStatus, ...OrderStatus[]]).optional(),
-      limit: z.number().int().min(1).max(50).default(10),
-      cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
-    },
-    // Optional, not nullable: see orderOutput in presenters.ts.
-    output: { orders: z.array(orderOutput), next_cursor: z.string().optional() },
+    input: listOrdersInput,
+    output: listOrdersOutput,
     annotations: READ_ONLY_TOOL,
     scope: "orders:read",
     handler: async (input, call) => {
@@ -178,7 +178,7 @@ export function registerOrderTools(
     description:
       "Cancel one of your pending or confirmed orders and release its stock. Cancelling an order that is " +
       "already cancelled returns it unchanged. A rejected order held nothing and cannot be cancelled.",
-    input: { order_id: orderId },
+    input: orderIdInput,
     output: orderOutput.shape,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     scope: "orders:write",

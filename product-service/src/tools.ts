@@ -13,6 +13,40 @@ const productId = z
   .describe('Product id, e.g. "p002"');
 const price = z.number().min(0).max(1_000_000);
 
+// Tool shapes are defined once: every server built registers them, and shares their validators (see
+// registerTool in service-kit).
+const searchInput = {
+  query: z.string().max(200).optional().describe('Free text, e.g. "wireless headphones"'),
+  category: z.string().max(64).optional().describe("Category id from list_categories, e.g. electronics"),
+  min_price: price.optional().describe("Lowest unit price, in currency units"),
+  max_price: price.optional().describe("Highest unit price, in currency units"),
+  in_stock_only: z.boolean().optional().describe("Only products with stock above zero"),
+  sort: z.enum(["relevance", "price_asc", "price_desc", "name"]).optional(),
+  limit: z.number().int().min(1).max(50).default(10),
+  cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
+};
+const searchOutput = {
+  products: z.array(productOutput),
+  // Optional, not nullable: see image_url in presenters.ts.
+  next_cursor: z.string().optional(),
+  total: z.number().int(),
+};
+const getProductInput = { product_id: productId };
+const checkInventoryInput = { product_ids: z.array(productId).min(1).max(50) };
+const checkInventoryOutput = {
+  items: z.array(
+    z.object({
+      product_id: z.string(),
+      name: z.string(),
+      stock: z.number().int(),
+      in_stock: z.boolean(),
+    }),
+  ),
+  unknown_ids: z.array(z.string()),
+};
+const listCategoriesInput = {};
+const listCategoriesOutput = { categories: z.array(categoryOutput) };
+
 export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: Catalog): void {
   registerTool(server, kit, {
     name: "search_products",
@@ -22,22 +56,8 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
       "category, price range in currency units and stock. Returns up to `limit` products, the total number of " +
       "matches, and `next_cursor` to fetch the next page (pass it back unchanged with the same filters; absent " +
       "on the last page).",
-    input: {
-      query: z.string().max(200).optional().describe('Free text, e.g. "wireless headphones"'),
-      category: z.string().max(64).optional().describe("Category id from list_categories, e.g. electronics"),
-      min_price: price.optional().describe("Lowest unit price, in currency units"),
-      max_price: price.optional().describe("Highest unit price, in currency units"),
-      in_stock_only: z.boolean().optional().describe("Only products with stock above zero"),
-      sort: z.enum(["relevance", "price_asc", "price_desc", "name"]).optional(),
-      limit: z.number().int().min(1).max(50).default(10),
-      cursor: z.string().max(512).optional().describe("next_cursor from the previous page"),
-    },
-    output: {
-      products: z.array(productOutput),
-      // Optional, not nullable: see image_url in presenters.ts.
-      next_cursor: z.string().optional(),
-      total: z.number().int(),
-    },
+    input: searchInput,
+    output: searchOutput,
     annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async (input) => {
@@ -63,7 +83,7 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     name: "get_product",
     title: "Get product",
     description: "Full details of one product by id: price in currency units, stock, attributes and image.",
-    input: { product_id: productId },
+    input: getProductInput,
     output: productOutput.shape,
     annotations: READ_ONLY_TOOL,
     scope: "products:read",
@@ -75,8 +95,8 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     title: "List categories",
     description:
       "All product categories with how many products each has. Use the ids to filter search_products.",
-    input: {},
-    output: { categories: z.array(categoryOutput) },
+    input: listCategoriesInput,
+    output: listCategoriesOutput,
     annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async () => ({ categories: (await catalog.categories()).map(presentCategory) }),
@@ -86,18 +106,8 @@ export function registerCatalogTools(server: McpServer, kit: ToolKit, catalog: C
     name: "check_inventory",
     title: "Check inventory",
     description: "Current stock for 1 to 50 product ids. Ids that do not exist are listed in unknown_ids.",
-    input: { product_ids: z.array(productId).min(1).max(50) },
-    output: {
-      items: z.array(
-        z.object({
-          product_id: z.string(),
-          name: z.string(),
-          stock: z.number().int(),
-          in_stock: z.boolean(),
-        }),
-      ),
-      unknown_ids: z.array(z.string()),
-    },
+    input: checkInventoryInput,
+    output: checkInventoryOutput,
     annotations: READ_ONLY_TOOL,
     scope: "products:read",
     handler: async (input) => {

@@ -39,6 +39,10 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   name: string;
   title: string;
   description: string;
+  /**
+   * Define `input` and `output` once, at module level, not in the function that registers the tool:
+   * servers that register the same shape objects share one compiled validator (see objectSchema).
+   */
   input: I;
   output: O;
   annotations: ToolAnnotations;
@@ -76,6 +80,22 @@ export const READ_ONLY_TOOL: ToolAnnotations = {
 
 export function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text }] };
+}
+
+// Every server a service builds (one per session, and the pooled ones) registers its tools again. zod
+// compiles a validator per schema object, so an object schema made per server gave each server its own
+// validator, which the JIT then warmed up on its own: with 32 pooled servers each ran slow for 32 times
+// as many calls, and was compiled again 32 times. A shape defined once (at module level) now maps to
+// one object schema, shared by every server.
+const objectSchemas = new WeakMap<z.ZodRawShape, z.ZodObject>();
+
+function objectSchema<S extends z.ZodRawShape>(shape: S): z.ZodObject<S> {
+  let schema = objectSchemas.get(shape);
+  if (!schema) {
+    schema = z.object(shape);
+    objectSchemas.set(shape, schema);
+  }
+  return schema as z.ZodObject<S>;
 }
 
 export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
@@ -123,8 +143,8 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: z.object(tool.input),
-      outputSchema: z.object(tool.output),
+      inputSchema: objectSchema(tool.input),
+      outputSchema: objectSchema(tool.output),
       annotations: { title: tool.title, ...tool.annotations },
     },
     callback as never,

@@ -8,10 +8,10 @@
  */
 import {
   aboveLimitBody,
+  encodeReserveRequest,
   insufficientStockBody,
   problemBody,
   reservedResponse,
-  reserveRequest,
 } from "reservation-contract";
 import { DomainError, type Logger } from "service-kit";
 import {
@@ -56,7 +56,7 @@ export class ProductClient implements ReservationGateway {
     requestId: string,
     maxTotalCents?: number,
   ): Promise<ReservationResult> {
-    const request = reserveRequest.safeEncode({
+    const request = encodeReserveRequest({
       order_id: orderId,
       items: [...items],
       ...(maxTotalCents === undefined ? {} : { max_total_cents: maxTotalCents }),

@@ -14,6 +14,8 @@ export { hasAtMostTwoDecimals, toCents, toUnits } from "./money.ts";
 export { describeShortage, describeShortages, type Shortage } from "./shortages.ts";
 export {
   aboveLimitBody,
+  encodeReservedResponse,
+  encodeReserveRequest,
   insufficientStockBody,
   orderIdSchema,
   type PriceQuote,

@@ -17,10 +17,11 @@ export type MetricName =
   | "LiveListeners"
   | "LiveNotificationsSent";
 
+// In the order a request line carries them (the directives list metrics in this order).
 const UNITS: Record<MetricName, "Count" | "Milliseconds"> = {
   Requests: "Count",
-  Http5xx: "Count",
   RequestLatency: "Milliseconds",
+  Http5xx: "Count",
   ToolCalls: "Count",
   ToolErrors: "Count",
   OrdersCreated: "Count",
@@ -41,13 +42,22 @@ export interface Metrics {
   fields(values: MetricValues): Record<string, unknown>;
 }
 
+/** A bit per metric: which metrics a line carries, as a number (a key made without building a string). */
+const METRIC_BITS = Object.fromEntries(Object.keys(UNITS).map((name, index) => [name, 2 ** index])) as Record<
+  MetricName,
+  number
+>;
+
 export function createMetrics(service: string, sink: (line: string) => void = stdoutSink): Metrics {
-  // The directive depends only on which metrics a line carries, and lines repeat a few combinations.
-  const directives = new Map<string, unknown[]>();
-  const directiveFor = (names: MetricName[]): unknown[] => {
-    const key = names.join(",");
-    let directive = directives.get(key);
+  // The directive depends only on which metrics a line carries, and lines repeat a few combinations;
+  // every request line looks one up. It lists them in UNITS' order, whatever order the line has them in.
+  const directives = new Map<number, unknown[]>();
+  const directiveFor = (values: MetricValues): unknown[] => {
+    let bits = 0;
+    for (const name in values) bits |= METRIC_BITS[name as MetricName];
+    let directive = directives.get(bits);
     if (!directive) {
+      const names = (Object.keys(UNITS) as MetricName[]).filter((name) => (bits & METRIC_BITS[name]) !== 0);
       directive = [
         {
           Namespace: METRIC_NAMESPACE,
@@ -55,12 +65,12 @@ export function createMetrics(service: string, sink: (line: string) => void = st
           Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
         },
       ];
-      directives.set(key, directive);
+      directives.set(bits, directive);
     }
     return directive;
   };
   const fields = (values: MetricValues): Record<string, unknown> => ({
-    _aws: { Timestamp: Date.now(), CloudWatchMetrics: directiveFor(Object.keys(values) as MetricName[]) },
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: directiveFor(values) },
     Service: service,
     ...values,
   });

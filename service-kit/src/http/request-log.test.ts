@@ -9,6 +9,8 @@ test("pathnameOf gives what URL.pathname gives for the URLs a server sees", () =
     "http://localhost/",
     "http://[::1]:3000/a/b/c?q=/d",
     "http://host:80?only=query",
+    "http://127.0.0.1/mcp?a=1#b",
+    "http://127.0.0.1/mcp#b?a=1",
   ]) {
     expect(pathnameOf(url)).toBe(new URL(url).pathname);
   }

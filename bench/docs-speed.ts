@@ -234,6 +234,33 @@ request, input, output and result validation, and one log line per request all s
    896–1,100), since a write now waits for the batch before it; the services share the machine with
    PostgreSQL, where the CPU saved counts for more.
 
+25. **Servers share their tools' schemas** (service-kit/src/mcp/tools.ts \`registerTool\`, the services'
+   tools.ts). Every server a service builds (one per 2025 session, up to 64 pooled ones for stateless
+   and 2026-07-28 calls) registered its tools with a new \`z.object\` of a new shape, and zod compiles a
+   validator per schema object: with 32 connections about 32 copies of each tool's validators ran side
+   by side, each warming up in the JIT on its own, for 32 times as many calls (JSC still compiled
+   create_order's input validator 32 times over 6 s after a 15 s warm-up, and order-service's JIT
+   thread used 8–19 µs per order). The shapes are now defined once per service and
+   \`registerTool\` keeps one object schema per shape, shared by every server (tools.test.ts).
+   \`bench/ab.ts --base 950515d --seconds 4 --rounds 3\`, best rounds: **create_order in a 2025
+   session 0.493 → 0.417 ms CPU per order (medians 0.589 → 0.472), 1.11× orders/s, order-service RSS
+   158 → 138 MB; get_product 2026-07-28 0.162 → 0.143 ms (medians 0.167 → 0.154)**; 2025 session and
+   search within 1.06×. \`scripts/order-ab.ts --request modern\`, medians: **1,235 → 1,337 orders/s
+   (1.08×), 0.733 → 0.670 ms CPU per order (0.91×)**, order-service's share lower in all 4 rounds.
+26. **The internal reservation bodies are encoded without zod's interpreter**
+   (reservation-contract/src/wire.ts \`encodeReserveRequest\`, \`encodeReservedResponse\`). order-service
+   encoded every reservation request, and product-service every answer, by running the contract's
+   codecs backwards, which zod does on its interpreter; both now map the value to the wire form and
+   check that with the same schema's compiled validator: the same bodies and the same refusals
+   (wire-encoders.test.ts). Timed alone: **6.1 → 0.9 µs per request, 3.0 → 0.2 µs per answer**, and
+   product-service's batch answer 5–6 → 0.3–0.4 µs. An order-ab run could not tell it from noise
+   (1.03× orders/s).
+27. **The request line's path and metrics directive without building strings**
+   (service-kit/src/http/request-log.ts, metrics.ts): the path is cut with \`indexOf\` instead of a
+   regular expression, and the metrics directive is found by a bit per metric instead of a key joined
+   from the line's metric names. One request line timed alone (15 rounds, minimum, alternated):
+   **2.47–2.91 → 2.19–2.33 µs.**
+
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
 ms, stateless 0.173 → 0.140 ms, search 0.358 → 0.260 ms.**
@@ -243,7 +270,15 @@ own routing (a bare Elysia route costs the same CPU per request as raw \`Bun.ser
 savepoints, or waiting more than one event-loop turn before a write batch; committing SQLite writes
 with \`synchronous = NORMAL\` and then fsyncing the WAL on Bun's I/O threads, so that the event loop
 does not wait for the disk (create_order 1.06× orders/s pinned, 0.89× unpinned: noise, and a read could
-then see a write before it is durable).
+then see a write before it is durable). This session: on PostgreSQL, the pending orders (and the
+confirmations) of one batch as one multi-row statement instead of one statement each (PostgreSQL's CPU
+per order for the insert alone, 16 orders a transaction: 195 → 100 µs), yet \`scripts/order-ab.ts --db
+postgres\` read 0.99× orders/s and \`scripts/postgres-write-cost.ts\` 0.80–1.19 ms against 0.83–1.07 ms,
+so it was not kept; many updates of one product row in one transaction cost PostgreSQL no more than
+updates of as many rows (67 µs each either way), so reservations made together would not gain from
+one update per product either; \`BUN_JSC_largeHeapGrowthFactor=2\` (fewer garbage collections: an A/A
+run of the same harness read 1.09×, and a GC log put all collections at 1.4% of the CPU) and
+\`NODE_ENV=production\` (Elysia then tells Bun.serve it is not in development): within noise.
 
 ## What is left, and why the ceiling target is not met
 
@@ -258,15 +293,15 @@ then see a write before it is durable).
   request path as get_product's plus a larger result. An index made for search (FTS5 trigrams, or
   pg_trgm on PostgreSQL) was not tried: on the demo's 79 products the scan is no longer the cost.
 - **create_order:** two MCP/HTTP stacks, the internal call and the writes of both services share one
-  core in the bench. After item 23, \`scripts/order-ab.ts\` measured 0.75–0.86 ms of CPU per order on
-  SQLite (order-service 0.49–0.66 ms, product-service 0.22–0.27 ms), where 1,500 orders/s needs under
-  0.67 ms. A profile of order-service under load: Bun's \`fetch\` to product-service, the SDK's
-  validation of the order it returns, two group commits, zod's codecs for the internal bodies (which
-  its compiled validators do not cover), and one log line per request in each service. Bun's \`fetch()\`
-  call itself waits for Bun's HTTP thread: with a busy server on the same core, a standalone
-  reproduction (temporary script) measured 250–300 µs of wall time and 67–83 µs of CPU inside the
-  call, against 22 µs and 28 µs unpinned; with batches of about 20 reservations that is about 26 µs of
-  order-service's CPU per order, too little to carry a second HTTP client.
+  core in the bench. After item 25, 2026-07-28 calls on SQLite cost order-service 0.36 ms of CPU per
+  order and product-service 0.17 ms (per thread, from \`/proc\`, after a 15 s warm-up, at 1,600
+  orders/s on a quiet machine), and the server core was 92% busy, its idle time all waiting for
+  fsync. A profile of order-service under load: the SDK's dispatch and validation, two group commits
+  (each write in its own savepoint), the internal call, and one log line per request in each service,
+  each a few per cent. The main thread spends 1.3–2.4 ms inside each \`fetch()\` call to
+  product-service (timed in place, temporary build): Bun's HTTP thread must run first, and it shares
+  the core with both services; the core does other work meanwhile, so this costs latency, not
+  throughput (about 10 orders go in each batch request).
   **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
   sends one order's writes exactly as the services do (the pending order, the reservation and the
   confirmation, each in the shared transactions of items 22 and 24), 32 at a time, with no HTTP, MCP

@@ -75,8 +75,9 @@ describe("reads share a snapshot for a moment, and still see this process's writ
     let sharedSeen = false;
     for (let attempt = 1; attempt <= 20 && !sharedSeen; attempt++) {
       await Bun.sleep(SNAPSHOT_MS + 5);
-      const before = (await readN(db)) as number;
+      // Timed from before the read that opens the snapshot: the window runs from there.
       const startedAt = performance.now();
+      const before = (await readN(db)) as number;
       other.run(`UPDATE t SET n = ${before + 1} WHERE id = 'a'`);
       const inWindow = await readsInWindow(db);
       if (performance.now() - startedAt >= SNAPSHOT_MS) continue;

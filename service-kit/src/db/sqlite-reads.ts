@@ -98,10 +98,13 @@ export function withCachedReads(sql: SQL, filename: string): CachedReads {
     }
     return statement;
   };
+  // Only single SELECTs are kept here, so a text found needs no second look (search sends one per call).
   const byText = new Map<string, Statement>();
-  const statementForText = (text: string): Statement => {
+  /** The kept statement for `text`, or undefined when it is not a single SELECT (it goes to Bun's client). */
+  const statementForText = (text: string): Statement | undefined => {
     let statement = byText.get(text);
     if (statement === undefined) {
+      if (!isSingleSelect(text)) return undefined;
       statement = reader.prepare(text);
       byText.set(text, statement);
       const oldest = byText.size > UNSAFE_CACHE_SIZE ? byText.keys().next().value : undefined;
@@ -113,17 +116,18 @@ export function withCachedReads(sql: SQL, filename: string): CachedReads {
     return statement;
   };
   const unsafe = (text: string, values: unknown[] = []): unknown => {
-    if (!isSingleSelect(text) || !values.every(isPlain)) {
-      toBunClient();
-      return sql.unsafe(text, values);
-    }
+    let statement: Statement | undefined;
     try {
-      const statement = statementForText(text);
-      inSnapshot();
-      return Promise.resolve(statement.all(...(values as Plain[])));
+      statement = values.every(isPlain) ? statementForText(text) : undefined;
+      if (statement) {
+        inSnapshot();
+        return Promise.resolve(statement.all(...(values as Plain[])));
+      }
     } catch (error) {
       return Promise.reject(error);
     }
+    toBunClient();
+    return sql.unsafe(text, values);
   };
   // A transaction on Bun's client (a catalogue import) commits on another connection of this process.
   const begin = async (...args: unknown[]): Promise<unknown> => {
@@ -158,8 +162,8 @@ export function withCachedReads(sql: SQL, filename: string): CachedReads {
       } else if (values.every(isPlainOrList)) {
         try {
           const { text, flat } = expandLists(strings, values);
-          if (isSingleSelect(text)) {
-            const statement = statementForText(text);
+          const statement = statementForText(text);
+          if (statement) {
             inSnapshot();
             return Promise.resolve(statement.all(...flat));
           }

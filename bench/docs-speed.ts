@@ -238,9 +238,10 @@ request, input, output and result validation, and one log line per request all s
    tools.ts). Every server a service builds (one per 2025 session, up to 64 pooled ones for stateless
    and 2026-07-28 calls) registered its tools with a new \`z.object\` of a new shape, and zod compiles a
    validator per schema object: with 32 connections about 32 copies of each tool's validators ran side
-   by side, each warming up in the JIT on its own, for 32 times as many calls (JSC still compiled
-   create_order's input validator 32 times over 6 s after a 15 s warm-up, and order-service's JIT
-   thread used 8–19 µs per order). The shapes are now defined once per service and
+   by side, each warming up in the JIT on its own, for 32 times as many calls (after a 15 s warm-up JSC
+   still compiled a part of create_order's input validator 32 times in 6 s, and the JIT threads used
+   5–21 µs of CPU per order in order-service and 4–41 µs in product-service; afterwards 0 and 4.7 µs,
+   read per thread from \`/proc\`). The shapes are now defined once per service and
    \`registerTool\` keeps one object schema per shape, shared by every server (tools.test.ts).
    \`bench/ab.ts --base 950515d --seconds 4 --rounds 3\`, best rounds: **create_order in a 2025
    session 0.493 → 0.417 ms CPU per order (medians 0.589 → 0.472), 1.11× orders/s, order-service RSS

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { HttpRequest } from "./http-parse.ts";
+import { type HttpRequest, headerValue } from "./http-parse.ts";
 
 export const CAPTURED_CLIENTS = ["sdk-v2", "sdk-v1", "mcp-remote"] as const;
 export type CapturedClient = (typeof CAPTURED_CLIENTS)[number];
@@ -118,10 +118,31 @@ export function fixtureDifferences(committed: CaptureFixture, fresh: CaptureFixt
     const right = JSON.stringify(b ? normalizeRequest(b) : null);
     if (left !== right) differences.push(`${where}:\n  committed ${left}\n  fresh     ${right}`);
   };
-  const connects = Math.max(committed.connect.length, fresh.connect.length);
+  const [before, after] = [settleStreamOpens(committed.connect), settleStreamOpens(fresh.connect)];
+  const connects = Math.max(before.length, after.length);
   for (let index = 0; index < connects; index++) {
-    compare(`connect[${index}]`, committed.connect[index], fresh.connect[index]);
+    compare(`connect[${index}]`, before[index], after[index]);
   }
   for (const tool of CAPTURED_TOOLS) compare(`calls.${tool}`, committed.calls[tool], fresh.calls[tool]);
   return differences;
+}
+
+/**
+ * `requests` with each GET stream of a session moved right after the last earlier request of that
+ * session. A client opens its GET stream without waiting for it, so what it sends next (mcp-remote's
+ * second initialize) may reach the server first, in either order from one run to the next: that race
+ * is no change in what the client sends.
+ */
+export function settleStreamOpens(requests: readonly HttpRequest[]): HttpRequest[] {
+  const ordered: HttpRequest[] = [];
+  for (const request of requests) {
+    const session = headerValue(request, "mcp-session-id");
+    const last =
+      request.method === "GET" && session !== undefined
+        ? ordered.findLastIndex((earlier) => headerValue(earlier, "mcp-session-id") === session)
+        : -1;
+    if (last === -1) ordered.push(request);
+    else ordered.splice(last + 1, 0, request);
+  }
+  return ordered;
 }

@@ -13,7 +13,7 @@ import {
   problemBody,
   reservedResponse,
 } from "reservation-contract";
-import { DomainError, type Logger } from "service-kit";
+import { createInternalHttp, DomainError, type InternalHttp, type Logger } from "service-kit";
 import {
   CatalogueUnavailable,
   type ReservationGateway,
@@ -35,8 +35,10 @@ export interface ProductClientOptions {
 
 export class ProductClient implements ReservationGateway {
   private readonly batches: ReservationBatches;
+  private readonly http: InternalHttp;
 
   constructor(private readonly options: ProductClientOptions) {
+    this.http = createInternalHttp(options.baseUrl);
     this.batches = new ReservationBatches({
       one: (body, requestId) => this.send("POST", "/internal/reservations", requestId, body),
       batch: (entries) =>
@@ -132,23 +134,22 @@ export class ProductClient implements ReservationGateway {
       if (remaining <= 0) break;
       const timeoutMs = Math.min(attemptTimeoutMs, remaining);
       try {
-        const response = await fetch(`${this.options.baseUrl}${path}`, {
+        const answer = await this.http.request({
           method,
+          path,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
-        if (response.status < 500 && response.status !== 429) {
-          const text = await response.text();
-          return { status: response.status, body: text ? safeJson(text) : undefined };
+        if (answer.status < 500 && answer.status !== 429) {
+          return { status: answer.status, body: answer.text ? safeJson(answer.text) : undefined };
         }
-        await response.body?.cancel();
         mayHaveArrived = true;
-        lastProblem = `HTTP ${response.status}`;
+        lastProblem = `HTTP ${answer.status}`;
       } catch (error) {
         if ((error as { code?: unknown }).code !== "ECONNREFUSED") mayHaveArrived = true;
         lastProblem =
-          error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")
+          error instanceof Error && error.name === "TimeoutError"
             ? `no answer within ${timeoutMs} ms`
             : `connection failed (${error instanceof Error ? error.message : String(error)})`;
       }

@@ -27,6 +27,14 @@ export { DomainError, type DomainErrorKind, isDomainError } from "./errors.ts";
 // Live updates: change events published with the write that makes the change.
 export type { ChangePublisher } from "./events/change-bus.ts";
 export type { ChangeEvent } from "./events/change-event.ts";
+// Calls to another of our services.
+export {
+  createInternalHttp,
+  type InternalAnswer,
+  type InternalHttp,
+  InternalHttpError,
+  type InternalRequest,
+} from "./http/internal-http/index.ts";
 export type { RequestContext } from "./http/request-context.ts";
 export { createLogger, type Logger } from "./log.ts";
 // MCP: tools, prompts and confirmations, defined once for both protocol eras (subscriptions are the kit's).

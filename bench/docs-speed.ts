@@ -261,6 +261,20 @@ request, input, output and result validation, and one log line per request all s
    regular expression, and the metrics directive is found by a bit per metric instead of a key joined
    from the line's metric names. One request line timed alone (15 rounds, minimum, alternated):
    **2.47–2.91 → 2.19–2.33 µs.**
+28. **order-service calls product-service on its own thread** (service-kit/src/http/internal-http/,
+   product-client.ts). \`fetch()\` runs its HTTP on a thread of Bun's, and each call is handed to it
+   and back: order-service's main thread spent 1.3–2.4 ms inside each call, and that thread used 14–17
+   µs of CPU per order. For a plain \`http://\` URL (what Copilot's service discovery gives) the calls
+   now go over kept HTTP/1.1 connections that the service's own thread writes and reads (Bun.connect);
+   https still goes through \`fetch()\`. Same retries, timeouts and errors (internal-http.test.ts runs
+   both clients against the same servers; socket-client.test.ts and answer-parser.test.ts hold the
+   framing and the kept connections). \`scripts/order-ab.ts\` (SQLite, medians, base 7615f46),
+   **CPU per order B/A: 2026-07-28 0.98, 0.92, 0.87; stateless 0.92, 1.06, 0.94; JSON only 0.95**;
+   orders/s 1.09×, 1.10×, 1.13× (2026-07-28), 1.08×, 0.93×, 1.04× (stateless). \`bench/ab.ts --base
+   7615f46 --only order-2025,order-session-2025\` (order-service only): 1.02× and 1.04× less CPU per
+   order. Per thread from \`/proc\` (4 alternating rounds, both services): 590 → 544 µs per order,
+   medians. On PostgreSQL two order-ab runs read 0.95× and 0.90× orders/s and two pairs of a second
+   harness 1.06× and 0.88×: within that case's noise.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
@@ -299,10 +313,8 @@ run of the same harness read 1.09×, and a GC log put all collections at 1.4% of
   orders/s on a quiet machine), and the server core was 92% busy, its idle time all waiting for
   fsync. A profile of order-service under load: the SDK's dispatch and validation, two group commits
   (each write in its own savepoint), the internal call, and one log line per request in each service,
-  each a few per cent. The main thread spends 1.3–2.4 ms inside each \`fetch()\` call to
-  product-service (timed in place, temporary build): Bun's HTTP thread must run first, and it shares
-  the core with both services; the core does other work meanwhile, so this costs latency, not
-  throughput (about 10 orders go in each batch request).
+  each a few per cent. The internal call no longer goes through \`fetch()\` (item 28); about 10
+  orders go in each batch request.
   **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
   sends one order's writes exactly as the services do (the pending order, the reservation and the
   confirmation, each in the shared transactions of items 22 and 24), 32 at a time, with no HTTP, MCP

@@ -4,9 +4,14 @@
  * that did, but only while that request waits for one (see client-response-relay.ts). Any other
  * response-shaped POST is refused before the SDK sees it.
  */
-import type { JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import type {
+  JSONRPCMessage,
+  JSONRPCNotification,
+  TransportSendOptions,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import { jsonRpcErrorResponse } from "../json-rpc.ts";
-import { isClosed } from "../sdk/internals.ts";
+import { isClosed, sendStandaloneNotification } from "../sdk/internals.ts";
 import { type ClientResponseRelay, type RequestId, responseId } from "./client-response-relay.ts";
 
 /** Longest wait for a client's answer; the SDK's own request timeout is shorter unless a tool raises it. */
@@ -62,7 +67,9 @@ export function relayClientResponses(
         throw error;
       }
     }
-    await send(message, options);
+    // A notification of no request goes to the GET stream: the same steps without the SDK's type guards.
+    if (isStandaloneNotification(message, options)) await sendStandaloneNotification(transport, message);
+    else await send(message, options);
     if (asks) void collect(sessionId as string, request.id as RequestId);
     // The SDK cancels a request it stopped waiting for (timeout, abort): so does the relay.
     const cancelled = request.method === "notifications/cancelled" ? request.params?.requestId : undefined;
@@ -94,4 +101,12 @@ export function relayClientResponses(
       `Invalid Request: no request with id ${JSON.stringify(id)} is waiting for an answer in this session (it was answered already, timed out, or never sent). Send responses only to requests the server sent you.`,
     );
   };
+}
+
+/** A message with a method and no id (a notification) that no request is waiting on. */
+function isStandaloneNotification(
+  message: JSONRPCMessage,
+  options: TransportSendOptions | undefined,
+): message is JSONRPCNotification {
+  return options?.relatedRequestId === undefined && "method" in message && !("id" in message);
 }

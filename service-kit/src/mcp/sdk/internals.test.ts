@@ -3,7 +3,12 @@
  * or stops reading it, so an SDK upgrade shows here instead of in a cross-instance session.
  */
 import { expect, test } from "bun:test";
-import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import {
+  type EventStore,
+  type JSONRPCMessage,
+  McpServer,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { InProcessTransport } from "../legacy/in-process-transport.ts";
 import {
@@ -17,6 +22,7 @@ import {
   markInitialized,
   openStreamCount,
   restoreClient,
+  sendStandaloneNotification,
   setResponseMode,
   streamOfRequest,
 } from "./internals.ts";
@@ -229,4 +235,68 @@ test("_requestHandlers, _negotiatedWireCodec, _outboundServerInfo, buildContext:
     }
   }
   await server.close();
+});
+
+/** A session transport with an event store that remembers what it was given. */
+async function withEventStore(): Promise<{
+  server: McpServer;
+  transport: WebStandardStreamableHTTPServerTransport;
+  stored: [string, JSONRPCMessage][];
+}> {
+  const stored: [string, JSONRPCMessage][] = [];
+  const eventStore: EventStore = {
+    storeEvent: async (streamId, message) => {
+      stored.push([streamId, message]);
+      return `e${stored.length}`;
+    },
+    replayEventsAfter: async () => "_GET_stream",
+  };
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: () => "s-1",
+    eventStore,
+  });
+  markInitialized(transport, "s-1");
+  const server = new McpServer({ name: "t", version: "1" });
+  await server.connect(transport);
+  return { server, transport, stored };
+}
+
+const LIST_CHANGED = { jsonrpc: "2.0" as const, method: "notifications/resources/list_changed" };
+
+test("_eventStore, _standaloneSseStreamId, writeSSEEvent: sendStandaloneNotification does what send does with a notification", async () => {
+  // The SDK's own send, for comparison: what it stores and what it writes on the GET stream.
+  const written: string[] = [];
+  for (const sendIt of [
+    (transport: WebStandardStreamableHTTPServerTransport) => transport.send(LIST_CHANGED),
+    (transport: WebStandardStreamableHTTPServerTransport) =>
+      sendStandaloneNotification(transport, LIST_CHANGED),
+  ]) {
+    const { server, transport, stored } = await withEventStore();
+    // No GET stream yet: the notification is stored (a resume may still ask for it) and written nowhere.
+    await sendIt(transport);
+    const stream = await transport.handleRequest(
+      new Request("http://127.0.0.1/mcp", {
+        method: "GET",
+        headers: {
+          accept: "text/event-stream",
+          "mcp-session-id": "s-1",
+          "mcp-protocol-version": "2025-11-25",
+        },
+      }),
+    );
+    expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
+    await sendIt(transport);
+    expect(stored).toEqual([
+      ["_GET_stream", LIST_CHANGED],
+      ["_GET_stream", LIST_CHANGED],
+    ]);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+    written.push(text);
+    await reader.cancel();
+    await server.close();
+  }
+  expect(written[1]).toBe(written[0] as string);
+  expect(written[1]).toBe(`event: message\nid: e2\ndata: ${JSON.stringify(LIST_CHANGED)}\n\n`);
 });

@@ -6,6 +6,8 @@
  * - every instance hears every change event (events/), and for the sessions whose GET stream is open
  *   here and whose principal the event concerns, asks the database which subscribed to the URI, and
  *   sends them `notifications/resources/updated` (or `notifications/resources/list_changed`) on it.
+ *   The updates that arrive in one event-loop turn (a group commit's orders, a batch of NOTIFYs) share
+ *   one lookup, sent at the end of that turn.
  * With the session's event store the notification is also stored, so a client that reconnects its GET
  * stream with Last-Event-ID, on any instance, gets what it missed. list_changed is paced per session
  * (list-changed-pacer.ts): a burst of changes is one notification.
@@ -61,16 +63,12 @@ export interface ResourceSubscriptionsOptions {
 export class ResourceSubscriptions {
   private readonly unsubscribe: () => void;
   private readonly listChanged = new ListChangedPacer();
+  /** Resource updates of this event-loop turn, waiting for their one lookup (sendUpdates). */
+  private updates: { uri: string; targets: StreamTarget[] }[] = [];
+  private closed = false;
 
   constructor(private readonly options: ResourceSubscriptionsOptions) {
-    this.unsubscribe = options.bus.subscribe((event) => {
-      void this.deliver(event).catch((error) =>
-        options.log.warn("live update not delivered to 2025 sessions", {
-          uri: event.kind === "resource_updated" ? event.uri : undefined,
-          error: String(error),
-        }),
-      );
-    });
+    this.unsubscribe = options.bus.subscribe((event) => this.deliver(event));
   }
 
   /**
@@ -101,6 +99,8 @@ export class ResourceSubscriptions {
   }
 
   close(): void {
+    this.closed = true;
+    this.updates = [];
     this.unsubscribe();
     this.listChanged.close();
   }
@@ -131,28 +131,39 @@ export class ResourceSubscriptions {
     });
   }
 
-  private streams(): { session: LiveSession; sessionId: string }[] {
-    const open: { session: LiveSession; sessionId: string }[] = [];
+  private streams(): StreamTarget[] {
+    const open: StreamTarget[] = [];
     for (const [sessionId, session] of this.options.sessions()) {
       if (isStreamOpen(session.transport, GET_STREAM)) open.push({ session, sessionId });
     }
     return open;
   }
 
-  /** Which of `sessionIds` subscribed to `uri`. */
-  private async subscribedAmong(uri: string, sessionIds: string[]): Promise<Set<string>> {
+  /** For each of `sessionIds`, which of `uris` it subscribed to (sessions with none are left out). */
+  private async subscriptionsAmong(uris: string[], sessionIds: string[]): Promise<Map<string, Set<string>>> {
     const { sql } = this.options.db;
-    const subscribed = new Set<string>();
-    for (let start = 0; start < sessionIds.length; start += IDS_PER_QUERY) {
-      const ids = sessionIds.slice(start, start + IDS_PER_QUERY);
-      const rows = (await sql`SELECT session_id FROM mcp_subscriptions
-        WHERE uri = ${uri} AND session_id IN ${sql(ids)}`) as { session_id: string }[];
-      for (const row of rows) subscribed.add(row.session_id);
+    const subscribed = new Map<string, Set<string>>();
+    for (let uriStart = 0; uriStart < uris.length; uriStart += URIS_PER_QUERY) {
+      const someUris = uris.slice(uriStart, uriStart + URIS_PER_QUERY);
+      for (let start = 0; start < sessionIds.length; start += IDS_PER_QUERY) {
+        const ids = sessionIds.slice(start, start + IDS_PER_QUERY);
+        const rows = (await sql`SELECT session_id, uri FROM mcp_subscriptions
+          WHERE uri IN ${sql(someUris)} AND session_id IN ${sql(ids)}`) as {
+          session_id: string;
+          uri: string;
+        }[];
+        for (const row of rows) {
+          const ofSession = subscribed.get(row.session_id);
+          if (ofSession) ofSession.add(row.uri);
+          else subscribed.set(row.session_id, new Set([row.uri]));
+        }
+      }
     }
     return subscribed;
   }
 
-  private async deliver(event: ChangeEvent): Promise<void> {
+  private deliver(event: ChangeEvent): void {
+    if (this.closed) return;
     const targets = this.streams().filter(({ session }) => concerns(event, session.principal));
     if (targets.length === 0) return;
     if (event.kind === "resources_list_changed") {
@@ -161,15 +172,41 @@ export class ResourceSubscriptions {
       }
       return;
     }
-    const subscribed = await this.subscribedAmong(
-      event.uri,
-      targets.map(({ sessionId }) => sessionId),
-    );
-    const sends = targets
-      .filter(({ sessionId }) => subscribed.has(sessionId))
-      .map(({ session }) => session.server.server.sendResourceUpdated({ uri: event.uri }));
-    const sent = (await Promise.allSettled(sends)).filter((result) => result.status === "fulfilled").length;
-    if (sent > 0) this.options.onSent?.(sent);
+    // Each order placed changes a resource: one lookup a turn for all of them, not one each.
+    this.updates.push({ uri: event.uri, targets });
+    if (this.updates.length === 1) setImmediate(() => this.sendUpdates());
+  }
+
+  /** The resource updates that arrived in one event-loop turn, to the sessions that subscribed. */
+  private sendUpdates(): void {
+    const updates = this.updates;
+    this.updates = [];
+    if (this.closed || updates.length === 0) return;
+    const uris = [...new Set(updates.map(({ uri }) => uri))];
+    const sessionIds = [
+      ...new Set(updates.flatMap(({ targets }) => targets.map(({ sessionId }) => sessionId))),
+    ];
+    void this.subscriptionsAmong(uris, sessionIds)
+      .then(async (subscribed) => {
+        const sends: Promise<void>[] = [];
+        for (const { uri, targets } of updates) {
+          for (const { session, sessionId } of targets) {
+            if (subscribed.get(sessionId)?.has(uri))
+              sends.push(session.server.server.sendResourceUpdated({ uri }));
+          }
+        }
+        const sent = (await Promise.allSettled(sends)).filter(
+          (result) => result.status === "fulfilled",
+        ).length;
+        if (sent > 0) this.options.onSent?.(sent);
+      })
+      .catch((error) =>
+        this.options.log.warn("live updates not delivered to 2025 sessions", {
+          uris: uris.length,
+          firstUri: uris[0],
+          error: String(error),
+        }),
+      );
   }
 
   /** One list_changed, if the session's GET stream is still open (a paced one is sent later). */
@@ -184,8 +221,15 @@ export class ResourceSubscriptions {
   }
 }
 
-/** Session ids per lookup: far below SQLite's and PostgreSQL's limits on bound parameters. */
+/** Session ids and URIs per lookup: together far below SQLite's and PostgreSQL's limits on bound parameters. */
 const IDS_PER_QUERY = 500;
+const URIS_PER_QUERY = 100;
+
+/** A session of this instance whose GET stream is open. */
+interface StreamTarget {
+  session: LiveSession;
+  sessionId: string;
+}
 
 function requireSession(sessionId: string | undefined): string {
   if (sessionId) return sessionId;

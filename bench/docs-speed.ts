@@ -275,6 +275,23 @@ request, input, output and result validation, and one log line per request all s
    order. Per thread from \`/proc\` (4 alternating rounds, both services): 590 → 544 µs per order,
    medians. On PostgreSQL two order-ab runs read 0.95× and 0.90× orders/s and two pairs of a second
    harness 1.06× and 0.88×: within that case's noise.
+29. **A 2025 session's change notifications cost less** (service-kit/src/mcp/legacy/subscriptions.ts,
+   relay-transport.ts, sdk/internals.ts). Every order placed in a session with its GET stream open
+   changes \`order://…\`, and for each such change order-service asked the database which sessions
+   subscribed to it: one lookup per order. The changes of one event-loop turn (the orders of one
+   group commit, a batch of NOTIFYs) now share one lookup at the end of the turn
+   (subscription-updates.test.ts counts the lookups and checks who hears what). And a notification
+   that belongs to no request (\`list_changed\`, \`resources/updated\`) is stored and written on the
+   GET stream as the SDK's transport does it, without that transport's four JSON-RPC type guards, which a
+   notification never passes: they run on zod's interpreter and allocate an error each time;
+   \`sendResourceListChanged()\` took 0.46 ms of wall time a call with them and 0.11 ms without (timed in
+   place, garbage collection included; internals.test.ts compares the bytes with the SDK's own send). create_order in an SDK v1
+   session, SQLite, base 7282320: per thread from \`/proc\` (temporary script, 6 alternating rounds
+   after a 15 s warm-up, both services) **676 → 637 µs per order (0.94×), order-service 481 → 445 µs,
+   lower in 5 of 6 pairs**; \`bench/ab.ts --base 7282320 --only order-session-2025,session-2025
+   --rounds 6\` (order-service only): best rounds 0.407 → 0.396 ms CPU per order, medians 0.495 → 0.412
+   ms and 1,183 → 1,393 orders/s; its control (get_product in a session, which this does not touch)
+   read 0.96× best and 0.94× median in the same run, the noise of this machine.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
@@ -293,7 +310,14 @@ so it was not kept; many updates of one product row in one transaction cost Post
 updates of as many rows (67 µs each either way), so reservations made together would not gain from
 one update per product either; \`BUN_JSC_largeHeapGrowthFactor=2\` (fewer garbage collections: an A/A
 run of the same harness read 1.09×, and a GC log put all collections at 1.4% of the CPU) and
-\`NODE_ENV=production\` (Elysia then tells Bun.serve it is not in development): within noise.
+\`NODE_ENV=production\` (Elysia then tells Bun.serve it is not in development): within noise. Then:
+the WAL flush off the event loop once more, this time with reads of the process waiting for a pending
+flush so that nothing is told of a commit before it is on disk (\`scripts/order-ab.ts --request all\`, 3
+rounds: 1.24×, 1.00× and 1.08× orders/s for JSON only, stateless and 2026-07-28; \`bench/ab.ts --only
+order-2025,order-session-2025\`, 5 rounds: medians 1.00× and 1.05×): the core is busy either way, so
+the time the loop stops waiting is taken by the other service. \`list_changed\` paced at 250 ms instead
+of 20 ms (\`bench/ab.ts --only order-session-2025\`, 6 rounds: 1.04× orders/s, 0.96× CPU, medians): within
+noise with one session, and a listener would hear a burst's last change up to 250 ms late.
 
 ## What is left, and why the ceiling target is not met
 
@@ -304,6 +328,13 @@ run of the same harness read 1.09×, and a GC log put all collections at 1.4% of
   validators), the SDK's handler and codec, the SQLite query and the serialisation of the answer; a
   profile puts the rest in Bun's HTTP layer, JSON parsing and stringifying, the log line and garbage
   collection, each a few per cent. Skipping any of the checks would be faster and is not allowed.
+  The ceiling is fed the JSON-only request, with two headers; a real client's request has ten and a
+  per-request id that wrk's Lua script fills in. Fed the captured SDK v2 request byte for byte
+  (temporary script, 2 rounds), the same raw \`Bun.serve\` used 0.032–0.033 ms of CPU a request and
+  reached 24,000–26,100 req/s, its load generator then the limit; a bare Bun.serve that does only
+  what any MCP server must (read the headers, parse the body, one JSON log line, the SQLite read and
+  the answer, with no SDK, framework or validation) used 0.056 ms; product-service 0.138–0.150 ms. By
+  CPU per request, like for like, that is 21–23% of the ceiling.
 - **search_products:** its statement is now about 30 µs of SQLite; the rest of its CPU is the same
   request path as get_product's plus a larger result. An index made for search (FTS5 trigrams, or
   pg_trgm on PostgreSQL) was not tried: on the demo's 79 products the scan is no longer the cost.
@@ -314,7 +345,9 @@ run of the same harness read 1.09×, and a GC log put all collections at 1.4% of
   fsync. A profile of order-service under load: the SDK's dispatch and validation, two group commits
   (each write in its own savepoint), the internal call, and one log line per request in each service,
   each a few per cent. The internal call no longer goes through \`fetch()\` (item 28); about 10
-  orders go in each batch request.
+  orders go in each batch request. A 2025 session adds a read of the session's row on every request
+  (a DELETE on any instance ends the session everywhere; about 19 µs of get_product's wall time in a
+  profile) and its change notifications (item 29).
   **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
   sends one order's writes exactly as the services do (the pending order, the reservation and the
   confirmation, each in the shared transactions of items 22 and 24), 32 at a time, with no HTTP, MCP
@@ -330,7 +363,11 @@ run of the same harness read 1.09×, and a GC log put all collections at 1.4% of
   for the reservation statement alone; written instead as three plain statements (insert, update,
   insert) in one transaction it still cost 0.85 ms, so the statement's form is not where the cost is.
   Fewer connections in the services' pools (4 instead of 10, a temporary build) was worse: 0.89×
-  orders/s.
+  orders/s. \`perf record\` of PostgreSQL's processes under create_order (temporary script, 645
+  orders/s, 1.19 ms of its CPU per order, no planning: every statement runs a kept plan) spreads it
+  thin: starting each statement's executor 16% (the CTE statements have many plan nodes), running
+  them 37%, the foreign-key triggers at the end of each statement 15% (the same product row updated
+  again in one transaction fires its category check each time), commit 7%, reading the protocol 6%.
 - **Noise:** on this 2-core machine a run with other work going on can halve any of these figures;
   compare runs by the CPU-per-request column.`;
 }

@@ -280,7 +280,7 @@ request, input, output and result validation, and one log line per request all s
    changes \`order://…\`, and for each such change order-service asked the database which sessions
    subscribed to it: one lookup per order. The changes of one event-loop turn (the orders of one
    group commit, a batch of NOTIFYs) now share one lookup at the end of the turn
-   (subscription-updates.test.ts counts the lookups and checks who hears what). And a notification
+   (subscriptions.test.ts counts the lookups and checks who hears what). And a notification
    that belongs to no request (\`list_changed\`, \`resources/updated\`) is stored and written on the
    GET stream as the SDK's transport does it, without that transport's four JSON-RPC type guards, which a
    notification never passes: they run on zod's interpreter and allocate an error each time;

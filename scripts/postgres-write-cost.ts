@@ -64,7 +64,7 @@ async function placeOne(
     items,
     createdAt,
   };
-  const created = await orders.run((sql) => insertPendingOnPostgres(sql, pending));
+  const created = await orders.run(insertPendingOnPostgres, pending);
   if (!created) throw new Error(`order ${id} was not inserted`);
   const attempt = await reservations.reserve(
     { orderId: id, items, fingerprint, maxTotalCents: undefined },
@@ -80,7 +80,7 @@ async function placeOne(
     currency: product.currency,
   };
   const now = new Date().toISOString();
-  const principal = await orders.run((sql) => confirmOnPostgres(sql, id, confirmation, now));
+  const principal = await orders.run(confirmOnPostgres, { id, confirmation, now });
   if (principal === undefined) throw new Error(`order ${id} was not confirmed`);
 }
 

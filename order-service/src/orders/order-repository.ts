@@ -139,7 +139,7 @@ export class OrderRepository {
    */
   async insertPending(order: PendingOrder): Promise<{ order: Order; created: boolean }> {
     const created = this.postgres
-      ? await this.postgresWrites.run((sql) => insertPendingOnPostgres(sql, order))
+      ? await this.postgresWrites.run(insertPendingOnPostgres, order)
       : await this.db.write(async (tx) => {
           const inserted = await tx.unsafe(
             `INSERT INTO orders (${ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7)
@@ -162,7 +162,7 @@ export class OrderRepository {
           await this.changes?.publish(tx, orderPlaced(order.id, order.principal));
           return true;
         });
-    // On PostgreSQL the insert was one autocommit statement: it has committed by now.
+    // On PostgreSQL the insert has committed by now (postgres-write-batches.ts answers after the COMMIT).
     if (created && this.postgres) this.changes?.publishCommitted(orderPlaced(order.id, order.principal));
     if (created) return { order: pendingAsStored(order), created };
     const stored = await this.findByKey(order.principal, order.idempotencyKey ?? "");
@@ -226,7 +226,7 @@ export class OrderRepository {
    */
   async confirm(id: string, confirmation: Confirmation, now: string): Promise<boolean> {
     if (this.postgres) {
-      const owner = await this.postgresWrites.run((sql) => confirmOnPostgres(sql, id, confirmation, now));
+      const owner = await this.postgresWrites.run(confirmOnPostgres, { id, confirmation, now });
       if (owner !== undefined) this.changes?.publishCommitted(orderChanged(id, owner));
       return owner !== undefined;
     }

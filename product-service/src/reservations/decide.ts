@@ -1,7 +1,8 @@
 /**
  * What a reservation request gets, decided from what is stored: the order's reservation if it has one,
  * and the requested products as read. No I/O, so both dialects decide the same way: SQLite reads, decides
- * and then writes; PostgreSQL reads and writes in one statement (postgres-reserve.ts) and decides on
+ * and then writes; PostgreSQL reads and writes in one statement (postgres-reserve.ts), or reads a batch, decides each
+ * reservation in turn and writes them together (postgres-reserve-together.ts), and decides on
  * what that statement read.
  *
  * Why the shortage check comes before any write: a business "no" then never needs a rollback; only a

@@ -1,8 +1,10 @@
 /**
- * On PostgreSQL, reservations that arrive together share one transaction (postgres-batches.ts): each
- * is answered as it would be alone; when one fails, nothing of the batch is written and each runs
- * again alone; a reservation that arrives alone is sent alone; two instances' batches of the same
- * products take their locks in one order.
+ * On PostgreSQL, reservations that arrive together share one transaction (postgres-batches.ts,
+ * postgres-reserve-together.ts): each is answered as it would be alone, in arrival order; a batch
+ * waits for a product row another transaction holds and decides on what committed; when another
+ * instance reserved one of its orders meanwhile, nothing of the batch is written and each runs again
+ * alone; a reservation that arrives alone is sent alone; two instances' batches of the same products
+ * take their locks in one order.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { SQL } from "bun";
@@ -74,10 +76,10 @@ test("reservations sent together are written by one transaction, each answered a
   expect(counted.transactions()).toBe(1);
 });
 
-test("one whose stock another transaction took meanwhile fails its batch: each runs again alone", async () => {
+test("a batch waits for a product row another transaction holds, and decides on the stock it committed", async () => {
   const p001 = await stockOf("p001");
-  // Another connection empties p002 and holds the row's lock: the reservations of p002 read the old
-  // stock, wait on the row, and fail on CHECK (stock >= 0) once that commits.
+  // Another connection empties p002 and holds the row's lock: the batch's lock on p002 waits for it,
+  // then reads the stock that committed.
   const session = await db.sql.reserve();
   try {
     await session`BEGIN`;
@@ -99,6 +101,35 @@ test("one whose stock another transaction took meanwhile fails its batch: each r
   expect(await reservations.active("o-late")).toBeUndefined();
   expect((await reservations.active("o-first"))?.map((line) => line.productId)).toEqual(["p001"]);
   expect((await reservations.active("o-after"))?.map((line) => line.productId)).toEqual(["p001"]);
+});
+
+test("an order another instance reserved after the batch read it: nothing of the batch is written, each runs alone", async () => {
+  const p001 = await stockOf("p001");
+  // Another instance blocks o-dup (a cancellation that came first) in a transaction still open: the
+  // batch does not see it when it reads, and its insert of o-dup waits for it.
+  const session = await db.sql.reserve();
+  try {
+    await session`BEGIN`;
+    await session`INSERT INTO reservations (order_id, items_fingerprint, status, created_at, released_at)
+      VALUES ('o-dup', '', 'released', '2026-11-27T00:00:00Z', '2026-11-27T00:00:00Z')`;
+    const together = Promise.all([
+      reservations.reserve("o-dup", [{ productId: "p001", quantity: 1 }]),
+      reservations.reserve("o-other", [{ productId: "p001", quantity: 1 }]),
+    ]);
+    await waitForLockWaits(db.sql);
+    await session`COMMIT`;
+    const outcomes = await together;
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(["released", "reserved"]);
+  } finally {
+    session.release();
+  }
+  // Only o-other's unit left stock, and o-dup holds nothing.
+  expect(await stockOf("p001")).toBe(p001 - 1);
+  expect(await reservations.active("o-dup")).toBeUndefined();
+  const lines = (await db.sql`SELECT order_id FROM reservation_lines ORDER BY order_id`) as {
+    order_id: string;
+  }[];
+  expect(lines.map((line) => line.order_id)).toEqual(["o-other"]);
 });
 
 test("a reservation that arrives alone is one statement with no transaction around it", async () => {
@@ -124,22 +155,26 @@ test("two instances' batches of the same products lock them in one order: no dea
     await migrate(first, productService.migrations);
     await new Catalog(first.sql).import(demoCatalog);
     const [instanceA, instanceB] = [new Reservations(first), new Reservations(second)];
-    // Another connection holds both rows, so each instance's first statement waits on its first row;
-    // once they are free, instance A (p005 arrived first) and instance B (p001 first) would each hold
-    // the row the other needs next, if the batches kept arrival order.
+    // Another connection holds p001. Instance B's batch (p001, then p005) waits for it first, so it is
+    // first in the row's queue; then instance A's batch (p005, then p001) comes. Locking in arrival
+    // order, A would take p005 and wait for p001 behind B, and B, once it has p001, would wait for
+    // p005: a deadlock. In id order, A waits for p001 holding nothing, and B goes through.
     const blocker = await first.sql.reserve();
     try {
       await blocker`BEGIN`;
-      await blocker`SELECT id FROM products WHERE id IN ('p001', 'p005') FOR UPDATE`;
-      const together = Promise.all([
-        instanceA.reserve("o-a1", [{ productId: "p005", quantity: 1 }]),
-        instanceA.reserve("o-a2", [{ productId: "p001", quantity: 1 }]),
+      await blocker`SELECT id FROM products WHERE id = 'p001' FOR UPDATE`;
+      const batchB = Promise.all([
         instanceB.reserve("o-b1", [{ productId: "p001", quantity: 1 }]),
         instanceB.reserve("o-b2", [{ productId: "p005", quantity: 1 }]),
       ]);
+      await waitForLockWaits(first.sql, 1);
+      const batchA = Promise.all([
+        instanceA.reserve("o-a1", [{ productId: "p005", quantity: 1 }]),
+        instanceA.reserve("o-a2", [{ productId: "p001", quantity: 1 }]),
+      ]);
       await waitForLockWaits(first.sql, 2);
       await blocker`COMMIT`;
-      outcomes = await together;
+      outcomes = (await Promise.all([batchA, batchB])).flat();
     } finally {
       blocker.release();
     }

@@ -1,13 +1,14 @@
 /**
- * A reservation attempt on PostgreSQL in one statement: it reads the order's reservation and the
+ * A reservation attempt on PostgreSQL in one statement, for a reservation that arrives alone or runs
+ * again alone after its batch failed (postgres-batches.ts; a batch's reservations are made together
+ * by postgres-reserve-together.ts): it reads the order's reservation and the
  * requested products and, when nothing stands in the way, writes the reservation row, every line's
  * stock decrement and every reserved line, through data-modifying CTEs (before: two reads, then the
  * writes; one round trip instead of three). The caller decides on the rows this statement read
  * (decide.ts), so the statement writes only in the case where that decision is "take": no reservation
  * yet, every product known and in stock, one currency, within the cap.
  *
- * The statement is all or nothing, alone or in the transaction that the statements arriving together
- * share (postgres-batches.ts, which runs a failed batch's statements again alone):
+ * The statement is all or nothing:
  * - the order got a reservation after the snapshot (another call got there first): the insert does
  *   nothing, so nothing else is written, and the caller tries again and replays it;
  * - a line's stock would go below zero (taken after the snapshot by another transaction): the products

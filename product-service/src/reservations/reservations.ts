@@ -4,9 +4,10 @@
  *
  * Reservations that arrive together share one transaction and one durable COMMIT, and are answered
  * only once it has committed. On SQLite every write goes through `db.write`, whose group commit gives
- * each its own savepoint. On PostgreSQL one statement reads and writes a reservation
- * (postgres-reserve.ts), and the statements that arrive together share a transaction
- * (postgres-batches.ts). Both dialects decide on what they read the same way (decide.ts).
+ * each its own savepoint. On PostgreSQL the reservations that arrive together are read, decided and
+ * written together in one transaction (postgres-batches.ts, postgres-reserve-together.ts), and one
+ * that arrives alone is one statement (postgres-reserve.ts). Both dialects decide on what they read
+ * the same way (decide.ts).
  */
 import type { SQL } from "bun";
 import { itemsFingerprint, normalizeItems } from "reservation-contract";

@@ -292,6 +292,37 @@ request, input, output and result validation, and one log line per request all s
    --rounds 6\` (order-service only): best rounds 0.407 → 0.396 ms CPU per order, medians 0.495 → 0.412
    ms and 1,183 → 1,393 orders/s; its control (get_product in a session, which this does not touch)
    read 0.96× best and 0.94× median in the same run, the noise of this machine.
+30. **create_order's writes on PostgreSQL: statements per batch, not per order**
+   (order-service/src/orders/postgres-write-batches.ts, postgres-order-writes.ts;
+   product-service/src/reservations/postgres-reserve-together.ts). Items 22 and 24 gave the writes
+   that arrive together one transaction, but every order still sent its own statements, and
+   PostgreSQL started and ran each one's plan. Now order-service writes a batch's pending orders (and
+   their lines) with one statement and their confirmations with another; product-service, in one
+   transaction, reads the batch's stored reservations and locks its products (\`FOR UPDATE\`, in id
+   order), decides each reservation in arrival order with the same rules as before (decide.ts) on the
+   stock the ones before it left, and writes every reservation, one decrement per product and every
+   line with a third statement. When another instance reserved one of the orders after the read, the
+   write's count comes back short, the batch rolls back and each reservation runs alone as before;
+   postgres-batches.test.ts shows that, and the deadlock that locking in arrival order would make.
+   A first version read the reservations with \`IN (SELECT jsonb_array_elements_text(…))\`: its generic
+   plan, made while the table was young, scanned the whole table (auto_explain: 3 ms a batch at 2,000
+   rows, growing with the table); each id is now looked up on its own in the primary key, whatever
+   the statistics say. \`scripts/postgres-write-cost.ts --seconds 5 --rounds 3\`, four builds one
+   after another: PostgreSQL's CPU per order **0.88–1.06 ms at base 105f923, 0.73–1.09 ms with the
+   orders' statements only, 0.51 ms with the reservations' only, 0.25–0.26 ms with both** (the script's
+   own CPU 0.23–0.25 → 0.07–0.09 ms). \`scripts/order-ab.ts --a <105f923 build> --b dist --db postgres
+   --request all --unpinned --rounds 3\`, medians: **JSON only 683 → 885 orders/s (1.30×), stateless
+   681 → 1,112 (1.63×), 2026-07-28 632 → 968 (1.53×); CPU per order with the database's 1.99 → 1.34,
+   1.96 → 1.16 and 1.99 → 1.26 ms**, PostgreSQL's part 1.1–1.2 → 0.57–0.79 ms.
+31. **NOTIFY batches wait one event-loop turn** (service-kit/src/events/postgres-notifier.ts).
+   pg_stat_statements under create_order on PostgreSQL counted about one NOTIFY statement per order:
+   the first event after a quiet moment left alone, and the statement returns quickly, so few events
+   queued behind it. The notifier now waits one turn first, so the events of the writes committed
+   together leave in one statement (postgres-notifier.test.ts counts them). \`scripts/order-ab.ts --a
+   <1240fb5 build> --b dist --db postgres --request all --unpinned --rounds 3\`, medians: **JSON only
+   1,162 → 1,039 orders/s, stateless 1,095 → 1,133, 2026-07-28 947 → 1,084; CPU per order with the
+   database's 1.131 → 1.146, 1.215 → 1.130 and 1.376 → 1.167 ms**, lower in 7 of 9 pairs: orders/s
+   within this machine's noise; kept because it sends fewer statements for the same events.
 
 Items 15–17 together, against e9b2749 (\`bench/ab.ts --only modern-v2,session-2025,stateless-2025,search-v2\`,
 3 rounds, best): **2026-07-28 0.153 → 0.142 ms CPU (medians 0.188 → 0.157), 2025 session 0.219 → 0.148
@@ -306,9 +337,9 @@ then see a write before it is durable). This session: on PostgreSQL, the pending
 confirmations) of one batch as one multi-row statement instead of one statement each (PostgreSQL's CPU
 per order for the insert alone, 16 orders a transaction: 195 → 100 µs), yet \`scripts/order-ab.ts --db
 postgres\` read 0.99× orders/s and \`scripts/postgres-write-cost.ts\` 0.80–1.19 ms against 0.83–1.07 ms,
-so it was not kept; many updates of one product row in one transaction cost PostgreSQL no more than
-updates of as many rows (67 µs each either way), so reservations made together would not gain from
-one update per product either; \`BUN_JSC_largeHeapGrowthFactor=2\` (fewer garbage collections: an A/A
+so it was not kept then; many updates of one product row in one transaction cost PostgreSQL no more
+than updates of as many rows (67 µs each either way). Item 30 took both up again: the reservation's
+statement per order was the larger cost, and with it gone the orders' statements gain too; \`BUN_JSC_largeHeapGrowthFactor=2\` (fewer garbage collections: an A/A
 run of the same harness read 1.09×, and a GC log put all collections at 1.4% of the CPU) and
 \`NODE_ENV=production\` (Elysia then tells Bun.serve it is not in development): within noise. Then:
 the WAL flush off the event loop once more, this time with reads of the process waiting for a pending
@@ -317,7 +348,10 @@ rounds: 1.24×, 1.00× and 1.08× orders/s for JSON only, stateless and 2026-07-
 order-2025,order-session-2025\`, 5 rounds: medians 1.00× and 1.05×): the core is busy either way, so
 the time the loop stops waiting is taken by the other service. \`list_changed\` paced at 250 ms instead
 of 20 ms (\`bench/ab.ts --only order-session-2025\`, 6 rounds: 1.04× orders/s, 0.96× CPU, medians): within
-noise with one session, and a listener would hear a burst's last change up to 250 ms late.
+noise with one session, and a listener would hear a burst's last change up to 250 ms late. An FTS5
+trigram index on search_text as a pre-filter before the LIKEs (temporary script, the captured
+"wireless headphones" search on the demo catalogue, 5,000 runs a round, 4 rounds): 38.6–49.7 µs a
+statement against 23.4–29.0 µs without it; on 79 products the index costs more than the scan it saves.
 
 ## What is left, and why the ceiling target is not met
 
@@ -348,26 +382,21 @@ noise with one session, and a listener would hear a burst's last change up to 25
   orders go in each batch request. A 2025 session adds a read of the session's row on every request
   (a DELETE on any instance ends the session everywhere; about 19 µs of get_product's wall time in a
   profile) and its change notifications (item 29).
-  **On PostgreSQL the database's own CPU is most of the cost.** \`scripts/postgres-write-cost.ts\`
-  sends one order's writes exactly as the services do (the pending order, the reservation and the
-  confirmation, each in the shared transactions of items 22 and 24), 32 at a time, with no HTTP, MCP
-  or NOTIFY: PostgreSQL's processes use **0.83–1.07 ms of CPU per order** (1.19–1.45 ms before item
-  24). At 1,000 orders/s this 2-core machine has 2 ms of CPU per order for PostgreSQL, both services
-  and the load generator together; after item 24 \`scripts/order-ab.ts --db postgres\` measured
-  PostgreSQL at 1.10–1.68 ms there (the services' connections and NOTIFY cost it more than the
-  script's) and the services at 0.76–0.94 ms. With \`synchronous_commit = off\` (a temporary change;
-  not something to ship) the script still read 1.07–1.15 ms before item 24, against 1.24–1.34 ms
-  with it on in the same session, so waiting for the disk
-  is not where PostgreSQL's CPU goes. pgbench (temporary scripts),
-  replaying the same statements from 32 connections a database, read 0.9–1.3 ms of PostgreSQL's CPU
-  for the reservation statement alone; written instead as three plain statements (insert, update,
-  insert) in one transaction it still cost 0.85 ms, so the statement's form is not where the cost is.
-  Fewer connections in the services' pools (4 instead of 10, a temporary build) was worse: 0.89×
-  orders/s. \`perf record\` of PostgreSQL's processes under create_order (temporary script, 645
-  orders/s, 1.19 ms of its CPU per order, no planning: every statement runs a kept plan) spreads it
-  thin: starting each statement's executor 16% (the CTE statements have many plan nodes), running
-  them 37%, the foreign-key triggers at the end of each statement 15% (the same product row updated
-  again in one transaction fires its category check each time), commit 7%, reading the protocol 6%.
+  **On PostgreSQL**, after items 30 and 31, \`scripts/postgres-write-cost.ts\` (one order's writes as
+  the services make them, 32 at a time, no HTTP, MCP or NOTIFY) reads **0.25–0.28 ms of PostgreSQL's
+  CPU per order** (0.83–1.07 ms before). Under the services (\`scripts/order-ab.ts --db postgres
+  --unpinned\`) PostgreSQL used 0.47–0.70 ms per order and the two services 0.46–0.69 ms: batches
+  there are smaller (pg_stat_statements: about 4–8 orders a statement, up to 32 in the script), and
+  PostgreSQL also serves the NOTIFYs and their LISTEN deliveries, a 2025 session's row read on every
+  request, and autovacuum. At 1,000 orders/s this 2-core machine has 2 ms of CPU per order for
+  PostgreSQL, both services and the load generator together, so the margin is thin and a busy
+  moment moves a case across the line. What led to item 30: with one statement per order (in shared
+  transactions), \`perf record\` of PostgreSQL's processes (645 orders/s, 1.19 ms of its CPU per order,
+  every statement on a kept plan) spread it thin: starting each statement's executor 16%, running
+  them 37%, the foreign-key triggers at the end of each statement 15%, commit 7%, reading the
+  protocol 6%; \`synchronous_commit = off\` (a temporary change, not something to ship) saved only
+  about 15%, and fewer connections in the services' pools (4 instead of 10) was worse (0.89×
+  orders/s). So the cost was per statement, and item 30 sends a statement per batch instead.
 - **Noise:** on this 2-core machine a run with other work going on can halve any of these figures;
   compare runs by the CPU-per-request column.`;
 }

@@ -156,3 +156,21 @@ export function countingTransactions(sql: SQL): { sql: SQL; transactions: () => 
   });
   return { sql: counted, transactions: () => begun };
 }
+
+/** `sql` with its `unsafe` calls counted: one per statement that code under test sends that way. */
+export function countingStatements(sql: SQL): { sql: SQL; statements: () => number } {
+  let sent = 0;
+  const counted = new Proxy(sql, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === "unsafe") {
+        return (...args: unknown[]) => {
+          sent++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { sql: counted, statements: () => sent };
+}

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { SQL } from "bun";
-import { createTestDatabase } from "../../../test/support/postgres.ts";
+import { countingStatements, createTestDatabase } from "../../../test/support/postgres.ts";
 import { type ChangeEvent, decodeChange } from "./change-event.ts";
 import { PostgresNotifier } from "./postgres-notifier.ts";
 
@@ -19,18 +19,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await sql.close();
 });
-
-/** The SQL client with a count of the statements sent through `unsafe`, as the notifier sends them. */
-function countingStatements(client: SQL): { sql: SQL; statements: () => number } {
-  let statements = 0;
-  const counted = {
-    unsafe: (text: string, values?: unknown[]) => {
-      statements++;
-      return client.unsafe(text, values);
-    },
-  } as unknown as SQL;
-  return { sql: counted, statements: () => statements };
-}
 
 const changed = (uri: string): ChangeEvent => ({ kind: "resource_updated", uri, principal: "alice" });
 

@@ -351,7 +351,12 @@ of 20 ms (\`bench/ab.ts --only order-session-2025\`, 6 rounds: 1.04× orders/s, 
 noise with one session, and a listener would hear a burst's last change up to 250 ms late. An FTS5
 trigram index on search_text as a pre-filter before the LIKEs (temporary script, the captured
 "wireless headphones" search on the demo catalogue, 5,000 runs a round, 4 rounds): 38.6–49.7 µs a
-statement against 23.4–29.0 µs without it; on 79 products the index costs more than the scan it saves.
+statement against 23.4–29.0 µs without it; on 79 products the index costs more than the scan it saves. On PostgreSQL, a 2025 session's row reads of one
+event-loop turn sharing one statement (a temporary build; create_order in an SDK v1 session spent
+about 0.15 ms more of order-service's CPU per order than without a session, and those reads were the
+largest part of the difference in a profile): 3 alternating rounds with the bench's own harness, 855–908
+→ 795–857 orders/s and 0.455–0.488 → 0.490–0.498 ms of order-service's CPU per order, so it was not
+kept.
 
 ## What is left, and why the ceiling target is not met
 

@@ -139,38 +139,32 @@ export async function waitForLockWaits(sql: SQL, count = 1): Promise<void> {
   throw new Error(`fewer than ${count} statements waited on a lock within 5 s`);
 }
 
-/** `sql` with its `begin` calls counted: one per transaction that code under test opens on it. */
-export function countingTransactions(sql: SQL): { sql: SQL; transactions: () => number } {
-  let begun = 0;
+/** `sql` with its calls of `method` counted. */
+function countingCalls(sql: SQL, method: "begin" | "unsafe"): { sql: SQL; calls: () => number } {
+  let calls = 0;
   const counted = new Proxy(sql, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
-      if (property === "begin") {
+      if (property === method) {
         return (...args: unknown[]) => {
-          begun++;
+          calls++;
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  return { sql: counted, transactions: () => begun };
+  return { sql: counted, calls: () => calls };
+}
+
+/** `sql` with its `begin` calls counted: one per transaction that code under test opens on it. */
+export function countingTransactions(sql: SQL): { sql: SQL; transactions: () => number } {
+  const counted = countingCalls(sql, "begin");
+  return { sql: counted.sql, transactions: counted.calls };
 }
 
 /** `sql` with its `unsafe` calls counted: one per statement that code under test sends that way. */
 export function countingStatements(sql: SQL): { sql: SQL; statements: () => number } {
-  let sent = 0;
-  const counted = new Proxy(sql, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property === "unsafe") {
-        return (...args: unknown[]) => {
-          sent++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { sql: counted, statements: () => sent };
+  const counted = countingCalls(sql, "unsafe");
+  return { sql: counted.sql, statements: counted.calls };
 }

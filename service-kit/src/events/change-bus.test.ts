@@ -2,6 +2,8 @@
  * The change bus on real databases: events reach listeners only once their write has committed (a
  * rolled-back write notifies nobody), on SQLite in-process and on PostgreSQL across two buses (two
  * instances), and a PostgreSQL restart puts the bus down, then LISTENs again without losing listeners.
+ * Session endings travel the same way, with the write that deletes the session's row, and the
+ * PostgreSQL bus vouches that this instance hears them only while it cannot have missed one.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
@@ -54,6 +56,8 @@ describe("in-process bus (SQLite)", () => {
       const rows = (await db.sql`SELECT id FROM things`) as { id: string }[];
       expect(rows.map((row) => row.id)).toEqual(["b"]);
       expect(bus.state).toBe("up");
+      // Another process may share the SQLite file and nothing carries its endings here.
+      expect(bus.vouch()).toBeUndefined();
     } finally {
       stop();
       await db.close();
@@ -117,6 +121,47 @@ describe("PostgreSQL bus", () => {
   }, 60_000);
 });
 
+describe("PostgreSQL bus: session endings", () => {
+  test("an ending goes out with the write that deletes the row: every instance hears a committed one, none a rolled-back one", async () => {
+    const url = await createTestDatabase("endings");
+    const first = await openDatabase(url);
+    await migrate(first, TABLE);
+    const second = await openDatabase(url);
+    const buses: ChangeBus[] = [];
+    try {
+      const a = await openChangeBus(first, { service: "test" });
+      const b = await openChangeBus(second, { service: "test" });
+      buses.push(a, b);
+      const endedA: string[] = [];
+      const endedB: string[] = [];
+      const changesB: ChangeEvent[] = [];
+      a.onEnd((id) => endedA.push(id));
+      b.onEnd((id) => endedB.push(id));
+      b.subscribe((event) => changesB.push(event));
+      const mark = b.vouch();
+      expect(mark).toBeNumber();
+      const end = (id: string, fail = false) =>
+        first.write(async (tx) => {
+          await tx`INSERT INTO things (id, n) VALUES (${id}, 1)`;
+          await a.announceEnd(tx, id);
+          if (fail) throw new Error("rolled back on purpose");
+        });
+      await expect(end("session-rolled-back", true)).rejects.toThrow("on purpose");
+      await end("session-1");
+      await until(() => endedA.length >= 1 && endedB.length >= 1);
+      await Bun.sleep(100);
+      expect(endedA).toEqual(["session-1"]);
+      expect(endedB).toEqual(["session-1"]);
+      // An ending is not a change event: no listener of changes hears it.
+      expect(changesB).toEqual([]);
+      expect(b.stillVouched(mark as number)).toBe(true);
+    } finally {
+      await Promise.all(buses.map((bus) => bus.close()));
+      await Promise.all([first.close(), second.close()]);
+    }
+  }, 60_000);
+});
+
 describe("PostgreSQL bus across a restart", () => {
   let server: Awaited<ReturnType<typeof startRestartablePostgres>> | undefined;
   afterAll(async () => {
@@ -138,12 +183,21 @@ describe("PostgreSQL bus across a restart", () => {
       const tracked = bus.track(db);
       await changeThing(tracked, bus, "before", [updated("thing://before")]);
       await until(() => heard.length === 1);
+      const markBefore = bus.vouch();
+      expect(markBefore).toBeNumber();
       await server.stop();
       await until(() => bus.state === "down");
       expect(bus.state).toBe("down");
+      // Endings sent while it was down were never heard: nothing it held before is vouched for.
+      expect(bus.vouch()).toBeUndefined();
+      expect(bus.stillVouched(markBefore as number)).toBe(false);
       await server.start();
       await until(() => bus.state === "up", 15_000);
       expect(states).toEqual(["down", "up"]);
+      expect(bus.stillVouched(markBefore as number)).toBe(false);
+      const markAfter = bus.vouch();
+      expect(markAfter).toBeNumber();
+      expect(bus.stillVouched(markAfter as number)).toBe(true);
       // The pool reconnects by itself too; the first write after a restart may meet a dead connection.
       for (let attempt = 0; attempt < 20; attempt++) {
         try {

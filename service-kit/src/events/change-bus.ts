@@ -8,6 +8,7 @@
 import type { SQL } from "bun";
 import type { Database } from "../db.ts";
 import type { ChangeEvent } from "./change-event.ts";
+import type { SessionEndings } from "./session-endings.ts";
 
 /**
  * `up`: events flow. `down`: this instance cannot hear other instances' events right now (PostgreSQL
@@ -31,7 +32,7 @@ export interface ChangePublisher {
   publishCommitted(events: readonly ChangeEvent[]): void;
 }
 
-export interface ChangeBus extends ChangePublisher {
+export interface ChangeBus extends ChangePublisher, SessionEndings {
   readonly state: BusState;
   /** Every committed event of every instance, in commit order per instance. */
   subscribe(listener: ChangeListener): () => void;
@@ -50,6 +51,7 @@ export interface ChangeBus extends ChangePublisher {
 export class Listeners {
   private readonly listeners = new Set<ChangeListener>();
   private readonly stateListeners = new Set<(state: BusState) => void>();
+  private readonly endListeners = new Set<(id: string) => void>();
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
@@ -71,6 +73,24 @@ export class Listeners {
     return () => {
       this.stateListeners.delete(listener);
     };
+  }
+
+  addEndListener(listener: (id: string) => void): () => void {
+    const entry = (id: string): void => listener(id);
+    this.endListeners.add(entry);
+    return () => {
+      this.endListeners.delete(entry);
+    };
+  }
+
+  sessionEnded(id: string): void {
+    for (const listener of this.endListeners) {
+      try {
+        listener(id);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
   }
 
   deliver(event: ChangeEvent): void {

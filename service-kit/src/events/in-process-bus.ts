@@ -38,6 +38,24 @@ export class InProcessChangeBus implements ChangeBus {
     return this.listeners.addStateListener(listener);
   }
 
+  /**
+   * Nothing to send: this process drops a session it ends itself, and a process sharing the SQLite
+   * file would not hear it anyway, so on SQLite every request reads its session's row (vouch()).
+   */
+  async announceEnd(_tx: SQL, _id: string): Promise<void> {}
+
+  onEnd(listener: (id: string) => void): () => void {
+    return this.listeners.addEndListener(listener);
+  }
+
+  vouch(): undefined {
+    return undefined;
+  }
+
+  stillVouched(_mark: number): boolean {
+    return false;
+  }
+
   track(db: Database): Database {
     return this.held.track(db, (events) => this.deliver(events));
   }

@@ -25,6 +25,7 @@ import {
 import { type ChangeEvent, decodeChange, encodeChange } from "./change-event.ts";
 import { HeldEvents } from "./held-events.ts";
 import { PostgresNotifier } from "./postgres-notifier.ts";
+import { decodeSessionEnd, encodeSessionEnd } from "./session-endings.ts";
 
 export interface PostgresBusOptions {
   /** The service's channel (change-event.ts `changeChannel`). */
@@ -64,6 +65,11 @@ export class PostgresChangeBus implements ChangeBus {
   /** The heartbeat sent last and not heard back yet. */
   private awaited: string | undefined;
   private closed = false;
+  /**
+   * Counts the moments this instance may have missed notifications: every (re-)LISTEN, and every
+   * time the bus goes down. A session ending vouched for before one of them is no longer vouched.
+   */
+  private continuity = 0;
   private readonly held = new HeldEvents();
   private readonly notifier: PostgresNotifier;
 
@@ -109,6 +115,27 @@ export class PostgresChangeBus implements ChangeBus {
     return this.listeners.addStateListener(listener);
   }
 
+  /**
+   * In the deleting write's own transaction, unlike change events (postgres-notifier.ts): sessions
+   * end rarely, so the commit lock NOTIFY takes costs little, and an instance that dies right after
+   * the commit still tells the others.
+   */
+  async announceEnd(tx: SQL, id: string): Promise<void> {
+    await tx`SELECT pg_notify(${this.options.channel}, ${encodeSessionEnd(id)})`;
+  }
+
+  onEnd(listener: (id: string) => void): () => void {
+    return this.listeners.addEndListener(listener);
+  }
+
+  vouch(): number | undefined {
+    return this.current === "up" ? this.continuity : undefined;
+  }
+
+  stillVouched(mark: number): boolean {
+    return this.current === "up" && this.continuity === mark;
+  }
+
   track(db: Database): Database {
     return this.held.track(db, (events) => this.notifier.send(events));
   }
@@ -125,6 +152,8 @@ export class PostgresChangeBus implements ChangeBus {
 
   private async listen(): Promise<void> {
     const onListen = (): void => {
+      // Bun LISTENs again by itself after a dropped connection: what was sent meanwhile is lost.
+      this.continuity++;
       this.awaited = undefined;
       this.setState("up");
     };
@@ -138,6 +167,11 @@ export class PostgresChangeBus implements ChangeBus {
   }
 
   private receive(payload: string): void {
+    const ended = decodeSessionEnd(payload);
+    if (ended !== undefined) {
+      this.listeners.sessionEnded(ended);
+      return;
+    }
     const event = decodeChange(payload);
     if (!event) {
       this.options.log?.warn("ignored a malformed change event", { payload: payload.slice(0, 200) });
@@ -168,6 +202,7 @@ export class PostgresChangeBus implements ChangeBus {
 
   private setState(state: BusState): void {
     if (this.closed || state === this.current) return;
+    if (state === "down") this.continuity++;
     this.current = state;
     const log = this.options.log;
     if (state === "down") log?.warn("change bus down: not hearing PostgreSQL notifications; retrying");

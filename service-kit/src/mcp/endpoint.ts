@@ -104,6 +104,7 @@ export class McpEndpoint {
       createServer,
       denied: (server, info, body) => this.denied(server, info, body),
       ...(this.direct ? { direct: this.direct } : {}),
+      ...(live ? { endings: live.bus } : {}),
     });
   }
 

@@ -12,6 +12,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { Principal } from "../../auth/principal.ts";
+import type { SessionEndings } from "../../events/session-endings.ts";
 import { type ResponseMode, settleResponseMode } from "../../http/accept.ts";
 import type { Logger } from "../../log.ts";
 import type { DirectCalls } from "../direct/direct-calls.ts";
@@ -59,6 +60,8 @@ export interface LegacyLegOptions {
   maxSessionsPerPrincipal?: number;
   /** Serves plain tools/calls of a session without its transport (direct/session-call.ts). */
   direct?: DirectCalls;
+  /** Session endings across instances (the change bus): held sessions are then served from memory. */
+  endings?: SessionEndings;
 }
 
 /** The `retry` (ms) sent in each stream's priming event: how soon a cut-off client reconnects. */
@@ -77,6 +80,7 @@ export class LegacyLeg {
       log: options.log,
       ttlMs: options.sessionTtlMs,
       rebuild: (record, principal) => this.rebuild(record, principal),
+      ...(options.endings ? { endings: options.endings } : {}),
     });
   }
 
@@ -279,7 +283,7 @@ export class LegacyLeg {
       ...(events ? { eventStore: events.forSession(streams), retryInterval: STREAM_RETRY_MS } : {}),
       ...(onInitialized ? { onsessioninitialized: onInitialized } : {}),
       onsessionclosed: async (id) => {
-        await this.options.store.delete(id);
+        await this.options.store.delete(id, this.options.endings);
         await events?.forgetSession(id);
         this.sessions.drop(id);
       },

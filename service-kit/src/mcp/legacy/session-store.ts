@@ -4,6 +4,7 @@
  * and a DELETE on one instance removes the row for all of them.
  */
 import type { Database } from "../../db.ts";
+import type { SessionEndings } from "../../events/session-endings.ts";
 import type { Migration } from "../../migrate.ts";
 
 export interface SessionRecord {
@@ -95,12 +96,20 @@ export class SessionStore {
     return row ? { principal: row.principal, lastSeenAt: Number(row.last_seen_at) } : undefined;
   }
 
-  async touch(id: string, at: number): Promise<void> {
-    await this.db.write((sql) => sql`UPDATE mcp_sessions SET last_seen_at = ${at} WHERE id = ${id}`);
+  /** Marks session `id` seen at `at`; false when its row is gone. */
+  async touch(id: string, at: number): Promise<boolean> {
+    const result = await this.db.write(
+      (sql) => sql`UPDATE mcp_sessions SET last_seen_at = ${at} WHERE id = ${id}`,
+    );
+    return (result.count ?? 0) > 0;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.write((sql) => sql`DELETE FROM mcp_sessions WHERE id = ${id}`);
+  /** Deletes session `id`; with `endings`, every instance is told in the same transaction. */
+  async delete(id: string, endings?: Pick<SessionEndings, "announceEnd">): Promise<void> {
+    await this.db.write(async (sql) => {
+      await sql`DELETE FROM mcp_sessions WHERE id = ${id}`;
+      await endings?.announceEnd(sql, id);
+    });
   }
 
   /** Removes sessions idle since before `cutoff`; returns how many went. */

@@ -1,7 +1,7 @@
 /**
  * A plain `tools/call` in a 2025 session, for the direct path (direct-calls.ts). The session has
- * already been found live (its row read, as for every session request: a DELETE on any instance ends
- * it everywhere). The call is served on a pooled server seeded with what the session's client declared
+ * already been found live, as for every session request (legacy/live-sessions.ts: a DELETE on any
+ * instance ends it everywhere). The call is served on a pooled server seeded with what the session's client declared
  * and negotiated, instead of the session's own transport: what that transport would check is checked
  * here (its protocol header is one the SDK speaks, the transport is still open) or was checked before
  * (session id, content type, Accept, body). Anything else goes to the session's transport as before.

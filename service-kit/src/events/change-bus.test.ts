@@ -78,19 +78,25 @@ describe("in-process bus (SQLite)", () => {
   );
 });
 
+/** Two instances: two pools (and two LISTEN connections, one bus each) on one fresh database. */
+async function twoInstances(name: string) {
+  const url = await createTestDatabase(name);
+  const first = await openDatabase(url);
+  await migrate(first, TABLE);
+  const second = await openDatabase(url);
+  const a = await openChangeBus(first, { service: "test" });
+  const b = await openChangeBus(second, { service: "test" });
+  const close = async (): Promise<void> => {
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([first.close(), second.close()]);
+  };
+  return { first, a, b, close };
+}
+
 describe("PostgreSQL bus", () => {
   test("a committed write reaches every instance; a rolled-back one reaches none", async () => {
-    // Two instances: two pools (and two LISTEN connections) on one database.
-    const url = await createTestDatabase("bus");
-    const first = await openDatabase(url);
-    await migrate(first, TABLE);
-    const second = await openDatabase(url);
-    const databases: Database[] = [first, second];
-    const buses: ChangeBus[] = [];
+    const { first, a, b, close } = await twoInstances("bus");
     try {
-      const a = await openChangeBus(first, { service: "test" });
-      const b = await openChangeBus(second, { service: "test" });
-      buses.push(a, b);
       const heardA: ChangeEvent[] = [];
       const heardB: ChangeEvent[] = [];
       a.subscribe((event) => heardA.push(event));
@@ -115,23 +121,15 @@ describe("PostgreSQL bus", () => {
       expect(heardA).toEqual(expected);
       expect(a.state).toBe("up");
     } finally {
-      await Promise.all(buses.map((bus) => bus.close()));
-      await Promise.all(databases.map((db) => db.close()));
+      await close();
     }
   }, 60_000);
 });
 
 describe("PostgreSQL bus: session endings", () => {
   test("an ending goes out with the write that deletes the row: every instance hears a committed one, none a rolled-back one", async () => {
-    const url = await createTestDatabase("endings");
-    const first = await openDatabase(url);
-    await migrate(first, TABLE);
-    const second = await openDatabase(url);
-    const buses: ChangeBus[] = [];
+    const { first, a, b, close } = await twoInstances("endings");
     try {
-      const a = await openChangeBus(first, { service: "test" });
-      const b = await openChangeBus(second, { service: "test" });
-      buses.push(a, b);
       const endedA: string[] = [];
       const endedB: string[] = [];
       const changesB: ChangeEvent[] = [];
@@ -156,8 +154,7 @@ describe("PostgreSQL bus: session endings", () => {
       expect(changesB).toEqual([]);
       expect(b.stillVouched(mark as number)).toBe(true);
     } finally {
-      await Promise.all(buses.map((bus) => bus.close()));
-      await Promise.all([first.close(), second.close()]);
+      await close();
     }
   }, 60_000);
 });

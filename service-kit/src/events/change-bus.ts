@@ -60,56 +60,46 @@ export class Listeners {
   }
 
   add(listener: ChangeListener): () => void {
-    // A wrapper per registration, so that the same function registered twice is two listeners.
-    const entry: ChangeListener = (event) => listener(event);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return register(this.listeners, listener);
   }
 
   addStateListener(listener: (state: BusState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => {
-      this.stateListeners.delete(listener);
-    };
+    return register(this.stateListeners, listener);
   }
 
   addEndListener(listener: (id: string) => void): () => void {
-    const entry = (id: string): void => listener(id);
-    this.endListeners.add(entry);
-    return () => {
-      this.endListeners.delete(entry);
-    };
-  }
-
-  sessionEnded(id: string): void {
-    for (const listener of this.endListeners) {
-      try {
-        listener(id);
-      } catch (error) {
-        this.onError(error);
-      }
-    }
+    return register(this.endListeners, listener);
   }
 
   deliver(event: ChangeEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.onError(error);
-      }
-    }
+    this.callEach(this.listeners, event);
   }
 
   stateChanged(state: BusState): void {
-    for (const listener of this.stateListeners) {
+    this.callEach(this.stateListeners, state);
+  }
+
+  sessionEnded(id: string): void {
+    this.callEach(this.endListeners, id);
+  }
+
+  private callEach<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
       try {
-        listener(state);
+        listener(value);
       } catch (error) {
         this.onError(error);
       }
     }
   }
+}
+
+/** Adds `listener` to `listeners`; returns its removal. */
+function register<T>(listeners: Set<(value: T) => void>, listener: (value: T) => void): () => void {
+  // A wrapper per registration, so that the same function registered twice is two listeners.
+  const entry = (value: T): void => listener(value);
+  listeners.add(entry);
+  return () => {
+    listeners.delete(entry);
+  };
 }

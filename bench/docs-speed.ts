@@ -418,9 +418,11 @@ deploy.
   checked against the output schema and written twice (structured, and as text as the spec asks). So
   with every check kept, search's tool costs about four times what a quarter of the ceiling leaves,
   and get_product's alone about all of it. An FTS5 trigram index was slower on 79 products (above).
-  What would pass it is not computing the search per request (a cache of results, or the catalogue
-  held in memory): the bench's one repeated query would flatter a cache, and either would answer stock
-  that another instance has changed, which no issue asked for; it was not done.
+  The catalogue held in memory would still leave ten products to present, validate and serialise,
+  where get_product's one product and its read take the whole allowance. What would pass it is not
+  computing the answer per request (a cache of results): the bench's one repeated query would flatter
+  it, and it would answer stock that another instance has changed, which no issue asked for; it was
+  not done.
 - **create_order:** two MCP/HTTP stacks, the internal call and the writes of both services share one
   core in the bench. After item 25, 2026-07-28 calls on SQLite cost order-service 0.36 ms of CPU per
   order and product-service 0.17 ms (per thread, from \`/proc\`, after a 15 s warm-up, at 1,600
